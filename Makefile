@@ -1,0 +1,107 @@
+# mdtd: daemon, client and shared library.
+#
+#   make            build build/mdtd and build/mdt
+#   make run        install deps, build, create var/mdtd.db, serve on 127.0.0.1:8470
+#   make check      install deps, build, run every test (plain, then ASan+UBSan)
+#   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
+#   make bench      HTTP and scrubber benchmarks (numbers, not assertions)
+
+CC      ?= cc
+O       ?= build
+PKGS     = libuv libsqlite3 libical jansson libsodium libcurl
+WARN     = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
+           -Wundef -fno-common
+CFLAGS  ?= -O2 -g
+DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lh2o -lssl -lcrypto -lz -lm -lpthread
+ALL_CFLAGS = $(WARN) $(CFLAGS) -Ilib -I$(O)/gen -DH2O_USE_LIBUV=1 $(DEPCFLAGS) -MMD -MP
+
+ifdef SANITIZE
+CFLAGS  += -O1 -fno-omit-frame-pointer -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE)
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC    := $(sort $(wildcard lib/*.c))
+SERVER_SRC := $(sort $(wildcard server/*.c))
+CLIENT_SRC := $(sort $(wildcard client/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+SCHEMA     := $(sort $(wildcard schema/*.sql))
+LEXICON    := $(sort $(wildcard lib/data/*.txt))
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/lexicon-data.o
+SERVER_OBJ := $(SERVER_SRC:%.c=$(O)/%.o) $(O)/gen/schema-data.o
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(O)/%.o)
+UNIT_OBJ   := $(UNIT_SRC:%.c=$(O)/%.o)
+# Unit tests link the server's objects too (all but main.o) so store and
+# http helpers can be tested directly.
+SERVER_LIBOBJ := $(filter-out $(O)/server/main.o,$(SERVER_OBJ))
+
+.PHONY: all deps run check test unit e2e fuzz bench clean install uninstall lint
+all: $(O)/mdtd $(O)/mdt
+
+deps:
+	@scripts/install-deps
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Data embedded in the binaries, so they need no files at run time.
+$(O)/gen/lexicon-data.c: $(LEXICON) scripts/gen-embed
+	@mkdir -p $(dir $@)
+	scripts/gen-embed mdt_lexicon $(LEXICON) > $@
+$(O)/gen/schema-data.c: $(SCHEMA) scripts/gen-embed
+	@mkdir -p $(dir $@)
+	scripts/gen-embed mdt_schema $(SCHEMA) > $@
+$(O)/gen/%.o: $(O)/gen/%.c
+	$(CC) $(ALL_CFLAGS) -Ilib -c -o $@ $<
+
+# Unit tests register themselves with TEST(name); the list is generated.
+$(O)/gen/test-list.h: $(UNIT_SRC) scripts/gen-test-list
+	@mkdir -p $(dir $@)
+	scripts/gen-test-list $(UNIT_SRC) > $@.tmp && mv $@.tmp $@
+$(O)/tests/unit/runner.o: $(O)/gen/test-list.h
+
+$(O)/libmdt.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(O)/mdtd: $(SERVER_OBJ) $(O)/libmdt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPLIBS)
+
+$(O)/mdt: $(CLIENT_OBJ) $(O)/libmdt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPLIBS)
+
+$(O)/unit-tests: $(UNIT_OBJ) $(SERVER_LIBOBJ) $(O)/libmdt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPLIBS)
+
+# libFuzzer targets: make fuzz CC=clang (the default here).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@scripts/run-fuzz $(FUZZ_SECONDS)
+
+run: deps all
+	@scripts/run-dev
+
+unit: $(O)/unit-tests
+	$(O)/unit-tests
+
+# make check: the plain build, then the whole suite again under ASan+UBSan.
+check: deps
+	$(MAKE) all $(O)/unit-tests
+	$(MAKE) O=build-san SANITIZE=address,undefined all build-san/unit-tests
+	scripts/run-tests build build-san
+
+test: all $(O)/unit-tests
+	scripts/run-tests $(O)
+
+bench: deps all
+	scripts/bench-http
+	scripts/bench-scrub
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,127 @@
+# Shared helpers for end-to-end tests. A test script sources this file,
+# calls start_mdtd, drives the daemon with mdt and curl, and reports each
+# check as a TAP line through ok/not_ok (or the check_* helpers). The
+# daemon is stopped from a trap with SIGTERM and must exit 0.
+#
+# Environment: MDT_BUILD (default build) names the build directory.
+
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${MDT_BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+MDTD=$BUILD/mdtd
+MDT=$BUILD/mdt
+SHARED=$(cd "$TOP/../shared" 2>/dev/null && pwd || true)
+T=$(mktemp -d /tmp/mdt-e2e.XXXXXX)
+# The client's config, key and vault live in the test's own home.
+export HOME=$T/home XDG_CONFIG_HOME=$T/home/.config XDG_DATA_HOME=$T/home/.local/share
+mkdir -p "$HOME"
+unset MDT_URL MDT_TOKEN
+TESTS_PASSED=0
+TESTS_FAILED=0
+MDTD_PID=""
+
+ok() { TESTS_PASSED=$((TESTS_PASSED + 1)); echo "ok - $*"; }
+not_ok() { TESTS_FAILED=$((TESTS_FAILED + 1)); echo "not ok - $*"; }
+
+# check DESC CMD...: the command succeeds.
+check() {
+    local desc=$1; shift
+    if "$@" >"$T/out" 2>"$T/err"; then ok "$desc"; else
+        not_ok "$desc"; sed 's/^/#   /' "$T/out" "$T/err" | head -20; fi
+}
+# check_fails DESC CMD...: the command fails.
+check_fails() {
+    local desc=$1; shift
+    if "$@" >"$T/out" 2>"$T/err"; then
+        not_ok "$desc (succeeded)"; sed 's/^/#   /' "$T/out" | head -20; else ok "$desc"; fi
+}
+# check_eq DESC GOT WANT
+check_eq() {
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   got:  $2"; echo "#   want: $3"; fi
+}
+# check_match DESC TEXT REGEX (grep -E)
+check_match() {
+    if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"; else
+        not_ok "$1"; echo "#   /$3/ not in:"; printf '%s\n' "$2" | head -20 | sed 's/^/#   /'; fi
+}
+
+# http METHOD PATH [curl args...]: request with the current MDT_TOKEN;
+# sets HTTP_STATUS and HTTP_BODY.
+http() {
+    local method=$1 path=$2; shift 2
+    local auth=()
+    [ -n "${MDT_TOKEN:-}" ] && auth=(-H "Authorization: Bearer $MDT_TOKEN")
+    HTTP_STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -X "$method" "${auth[@]}" "$@" "$MDT_URL$path")
+    HTTP_BODY=$(cat "$T/body")
+}
+# http_json METHOD PATH JSON: request with a JSON body.
+http_json() {
+    local method=$1 path=$2 body=$3; shift 3
+    http "$method" "$path" -H 'Content-Type: application/json' --data-binary "$body" "$@"
+}
+# check_status DESC WANT METHOD PATH [curl args...]
+check_status() {
+    local desc=$1 want=$2; shift 2
+    http "$@"
+    if [ "$HTTP_STATUS" = "$want" ]; then ok "$desc"; else
+        not_ok "$desc"; echo "#   status $HTTP_STATUS, want $want: $HTTP_BODY" | head -c 600; echo; fi
+}
+# jq-free JSON field access through python3 (standard library only).
+json_get() { python3 -c 'import json,sys
+v=json.loads(sys.argv[1])
+for k in sys.argv[2].split(".") if sys.argv[2] else []:
+    v=v[int(k)] if isinstance(v,list) else v.get(k)
+print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1" "${2:-}"; }
+
+# start_mdtd [extra config lines...]: init a database, start the daemon
+# on a free loopback port, export MDT_URL and MDT_TOKEN (admin).
+start_mdtd() {
+    mkdir -p "$T/var"
+    ADMIN_TOKEN=$("$MDTD" init --db "$T/var/mdtd.db" 2>"$T/init.err" | sed -n 's/^admin token: //p')
+    if [ -z "$ADMIN_TOKEN" ]; then echo "# mdtd init failed:"; sed 's/^/#   /' "$T/init.err"; exit 1; fi
+    {
+        echo "listen = 127.0.0.1:0"
+        echo "db = $T/var/mdtd.db"
+        for line in "$@"; do echo "$line"; done
+    } >"$T/mdtd.conf"
+    "$MDTD" serve --config "$T/mdtd.conf" 2>"$T/mdtd.log" &
+    MDTD_PID=$!
+    local port="" i
+    for i in $(seq 1 200); do
+        port=$(sed -n 's/.*ready on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/mdtd.log" | head -1)
+        [ -n "$port" ] && break
+        kill -0 "$MDTD_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    if [ -z "$port" ]; then echo "# mdtd did not start:"; sed 's/^/#   /' "$T/mdtd.log"; exit 1; fi
+    export MDT_URL="http://127.0.0.1:$port" MDT_TOKEN=$ADMIN_TOKEN
+}
+
+# stop_mdtd: SIGTERM, and the daemon must exit 0.
+stop_mdtd() {
+    [ -n "$MDTD_PID" ] || return 0
+    kill -TERM "$MDTD_PID" 2>/dev/null
+    local rc=0
+    wait "$MDTD_PID" || rc=$?
+    MDTD_PID=""
+    if [ "$rc" = 0 ]; then ok "mdtd exits 0 on SIGTERM"; else
+        not_ok "mdtd exits 0 on SIGTERM (status $rc)"; tail -20 "$T/mdtd.log" | sed 's/^/#   /'; fi
+}
+
+# new_token ROLE [ORG]: prints a new token of that role.
+new_token() {
+    local args=(--role "$1" --name "t-$1-$RANDOM")
+    [ -n "${2:-}" ] && args+=(--org "$2")
+    MDT_TOKEN=$ADMIN_TOKEN "$MDT" token create "${args[@]}" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+
+finish() {
+    local rc=$?
+    stop_mdtd
+    if [ "$rc" != 0 ] && [ "$TESTS_FAILED" = 0 ]; then not_ok "script ended with status $rc"; fi
+    echo "# $(basename "$0"): $TESTS_PASSED passed, $TESTS_FAILED failed"
+    if [ "${MDT_KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
+    [ "$TESTS_FAILED" = 0 ] && [ "$rc" = 0 ]
+}
+trap finish EXIT
