@@ -38,7 +38,7 @@ UNIT_OBJ   := $(UNIT_SRC:%.c=$(O)/%.o)
 # http helpers can be tested directly.
 SERVER_LIBOBJ := $(filter-out $(O)/server/main.o,$(SERVER_OBJ))
 
-.PHONY: all deps run check test unit e2e fuzz bench clean install uninstall lint
+.PHONY: all deps run check test unit e2e fuzz fuzz-build fuzz-replay bench clean install uninstall lint
 all: $(O)/mdtd $(O)/mdt
 
 deps:
@@ -76,11 +76,28 @@ $(O)/mdt: $(CLIENT_OBJ) $(O)/libmdt.a
 $(O)/unit-tests: $(UNIT_OBJ) $(SERVER_LIBOBJ) $(O)/libmdt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPLIBS)
 
-# libFuzzer targets: make fuzz CC=clang (the default here).
-FUZZ_CC      ?= clang
+# Fuzz targets (tests/fuzz/fuzz-*.c define LLVMFuzzerTestOneInput).
+# make fuzz: build with clang's libFuzzer and run each for FUZZ_SECONDS.
+# In every other build they link with tests/fuzz/replay.c instead, which
+# replays the committed corpus: make check runs that as a regression test.
 FUZZ_SECONDS ?= 60
+FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_OBJ_DEPS = $(SERVER_LIBOBJ) $(O)/libmdt.a
+$(O)/fuzz/%: $(O)/tests/fuzz/%.o $(O)/tests/fuzz-replay.o $(FUZZ_OBJ_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPLIBS)
+$(O)/tests/fuzz-replay.o: tests/fuzz/replay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(O)/libfuzzer/%: $(O)/tests/fuzz/%.o $(FUZZ_OBJ_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(DEPLIBS)
+fuzz-replay: $(FUZZ_NAMES:%=$(O)/fuzz/%)
+fuzz-build: $(FUZZ_NAMES:%=$(O)/libfuzzer/%)
 fuzz: deps
-	@scripts/run-fuzz $(FUZZ_SECONDS)
+	$(MAKE) O=build-fuzz CC=clang SANITIZE=address,undefined \
+	    CFLAGS="-g -fsanitize=fuzzer-no-link" fuzz-build
+	scripts/run-fuzz build-fuzz $(FUZZ_SECONDS)
 
 run: deps all
 	@scripts/run-dev
@@ -90,11 +107,11 @@ unit: $(O)/unit-tests
 
 # make check: the plain build, then the whole suite again under ASan+UBSan.
 check: deps
-	$(MAKE) all $(O)/unit-tests
-	$(MAKE) O=build-san SANITIZE=address,undefined all build-san/unit-tests
+	$(MAKE) all $(O)/unit-tests fuzz-replay
+	$(MAKE) O=build-san SANITIZE=address,undefined all build-san/unit-tests fuzz-replay
 	scripts/run-tests build build-san
 
-test: all $(O)/unit-tests
+test: all $(O)/unit-tests fuzz-replay
 	scripts/run-tests $(O)
 
 bench: deps all
