@@ -1,0 +1,71 @@
+/* Internals of the scrubber, shared between its source files:
+ *   scrub.c          the pipeline: run detectors, resolve overlaps, number
+ *                    people, render placeholders; case parsing and payload
+ *   scrub-patterns.c validated patterns: NHS and NI numbers, postcodes,
+ *                    phones, emails, URLs and handles, vehicles, hospital
+ *                    numbers and other references, dates, ages over 89
+ *   scrub-names.c    people and places by context and lexicons
+ *   scrub-known.c    the client block's own identifiers in every form
+ *   lexicon.c        the embedded word lists (lib/data/) as hash sets
+ */
+#ifndef MDT_SCRUB_INTERNAL_H
+#define MDT_SCRUB_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scrub.h"
+
+/* A span of text to replace. Overlapping spans are merged by the pipeline:
+ * the union is replaced, labelled with the kind of the highest prio. */
+struct mdt_span {
+    size_t start, end; /* byte offsets, end exclusive */
+    enum mdt_kind kind;
+    int prio;          /* MDT_PRIO_* */
+    char *person_key;  /* owned; PERSON only: normalised key of the person,
+                          so "Karim Haddad", "Mr Haddad" and "Karim" can be
+                          numbered alike; NULL elsewhere */
+};
+
+enum {
+    MDT_PRIO_CONTEXT = 10,  /* guessed from context or lexicon */
+    MDT_PRIO_PATTERN = 20,  /* validated pattern */
+    MDT_PRIO_KNOWN = 30,    /* from the client block */
+};
+
+struct mdt_spans {
+    struct mdt_span *v;
+    size_t n, alloc;
+};
+
+void mdt__spans_init(struct mdt_spans *s);
+void mdt__spans_release(struct mdt_spans *s);
+/* person_key is copied (may be NULL). */
+void mdt__spans_add(struct mdt_spans *s, size_t start, size_t end, enum mdt_kind kind, int prio,
+                    const char *person_key);
+
+/* lexicon.c: the word lists, loaded once from the embedded data. */
+struct mdt_lexicons;
+struct mdt_lexicons *mdt__lexicons_new(void);
+void mdt__lexicons_free(struct mdt_lexicons *lex);
+
+struct mdt_scrub_ctx {
+    struct mdt_lexicons *lex;
+};
+
+/* Detectors add spans for what they find in text[0..len). They never
+ * return errors: text is any bytes (not necessarily valid UTF-8). */
+void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *text, size_t len,
+                          struct mdt_spans *out);
+void mdt__detect_names(const struct mdt_scrub_ctx *ctx, const char *text, size_t len,
+                       struct mdt_spans *out);
+
+/* scrub-known.c: the client block's identifiers, compiled per case. */
+struct mdt_known;
+/* new: free with mdt__known_free */
+struct mdt_known *mdt__known_new(const struct mdt_scrub_ctx *ctx, const struct mdt_client *client);
+void mdt__known_free(struct mdt_known *k);
+void mdt__detect_known(const struct mdt_known *k, const char *text, size_t len,
+                       struct mdt_spans *out);
+
+#endif
