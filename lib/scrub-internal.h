@@ -1,6 +1,7 @@
 /* Internals of the scrubber, shared between its source files:
- *   scrub.c          the pipeline: run detectors, resolve overlaps, number
- *                    people, render placeholders; case parsing and payload
+ *   scrub.c          the pipeline: run detectors, number people, render;
+ *                    case parsing and payload
+ *   scrub-spans.c    span lists: add, resolve overlaps, render placeholders
  *   scrub-patterns.c validated patterns: NHS and NI numbers, postcodes,
  *                    phones, emails, URLs and handles, vehicles, hospital
  *                    numbers and other references, dates, ages over 89
@@ -44,6 +45,38 @@ void mdt__spans_release(struct mdt_spans *s);
 void mdt__spans_add(struct mdt_spans *s, size_t start, size_t end, enum mdt_kind kind, int prio,
                     const char *person_key);
 
+/* Sorts the spans and merges overlapping ones into their union, labelled
+ * with the kind (and person_key) of the span of highest prio (on a tie, the
+ * longest). Span ends are moved outwards to UTF-8 character boundaries and
+ * spans lying wholly inside an existing placeholder ("[DATE]", "[PERSON-3]")
+ * are dropped, so scrubbed text scrubs to itself. */
+void mdt__spans_resolve(struct mdt_spans *s, const char *text, size_t len);
+
+/* The end of the placeholder starting at text[i] ('['), or 0 if none. */
+size_t mdt__placeholder_end(const char *text, size_t len, size_t i);
+
+/* People numbered in order of first appearance across the fields of one
+ * case: the same person_key always gets the same number. */
+struct mdt_people {
+    char **keys; /* owned */
+    size_t n, alloc;
+};
+void mdt__people_init(struct mdt_people *p);
+void mdt__people_release(struct mdt_people *p);
+/* 1-based number of key, adding it when new. */
+size_t mdt__people_number(struct mdt_people *p, const char *key);
+
+/* Appends text with the resolved spans s replaced by placeholders to out
+ * (PERSON spans numbered through people; a PERSON span without a key is
+ * keyed by its lower-cased text). Returns 0 or -ENOBUFS at out's cap. */
+int mdt__render(const char *text, size_t len, const struct mdt_spans *s,
+                struct mdt_people *people, struct mdt_buf *out);
+
+/* scrub-patterns.c: keyword tables the pattern detectors use, built once. */
+struct mdt_patterns;
+struct mdt_patterns *mdt__patterns_new(void);
+void mdt__patterns_free(struct mdt_patterns *p);
+
 /* lexicon.c: the word lists, loaded once from the embedded data. */
 struct mdt_lexicons;
 struct mdt_lexicons *mdt__lexicons_new(void);
@@ -51,6 +84,7 @@ void mdt__lexicons_free(struct mdt_lexicons *lex);
 
 struct mdt_scrub_ctx {
     struct mdt_lexicons *lex;
+    struct mdt_patterns *pat;
 };
 
 /* Detectors add spans for what they find in text[0..len). They never

@@ -1,0 +1,1347 @@
+/* Validated patterns: NHS and NI numbers, postcodes, phones, emails, URLs
+ * and handles, vehicles, hospital numbers and other references, dates,
+ * street addresses and ages over 89.
+ *
+ * One left-to-right pass over the bytes. At each token start the matchers
+ * that can begin with that byte are tried; each looks ahead (or behind) a
+ * bounded number of bytes, so the whole scan is linear in the text and
+ * allocates nothing but the spans it reports. Token matchers (numbers,
+ * codes) consume their match; context matchers ("hosp no.", "Instagram",
+ * "reg") only add a span and let the scan go on, so a number that follows
+ * a context word is still seen by the number matchers and the pipeline
+ * merges the overlaps. Text is any bytes: everything here is ASCII-driven
+ * and bytes >= 0x80 count as letters of some word. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scrub-internal.h"
+#include "xmalloc.h"
+
+/* ---- characters ---- */
+
+static inline bool isdig(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+static inline bool isup(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+static inline bool islow(unsigned char c)
+{
+    return c >= 'a' && c <= 'z';
+}
+static inline bool isalph(unsigned char c)
+{
+    return isup(c) || islow(c);
+}
+static inline bool isaln(unsigned char c)
+{
+    return isdig(c) || isalph(c);
+}
+/* Part of a word: ASCII letters and digits. Bytes >= 0x80 are judged by
+ * the character they belong to (word_at, word_before_at): letters of any
+ * script join a word, so "é12" is no number start, but a no-break space,
+ * a dash or a curly quote ends one, so "NHS\u00a09999542557" is seen. */
+static inline bool isword(unsigned char c)
+{
+    return isaln(c);
+}
+
+static bool cp_is_word(uint32_t cp)
+{
+    if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7)
+        return false;
+    if ((cp >= 0x2000 && cp <= 0x2BFF) || (cp >= 0x3000 && cp <= 0x303F) || cp == 0xFEFF ||
+        (cp >= 0xFF00 && cp <= 0xFF20) || (cp >= 0xFE30 && cp <= 0xFE6F))
+        return false;
+    return true;
+}
+
+/* The code point of the UTF-8 sequence at t[i] (lead byte), or 0xFFFD. */
+static uint32_t decode_at(const char *t, size_t len, size_t i)
+{
+    unsigned char c = (unsigned char)t[i];
+    int n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : -1;
+    uint32_t cp;
+    if (n < 0 || i + (size_t)n >= len)
+        return 0xFFFD;
+    cp = c & (0x3F >> n);
+    for (int k = 1; k <= n; k++) {
+        unsigned char d = (unsigned char)t[i + (size_t)k];
+        if ((d & 0xC0) != 0x80)
+            return 0xFFFD;
+        cp = (cp << 6) | (d & 0x3F);
+    }
+    return cp;
+}
+
+/* Is the character starting at t[i] part of a word? */
+static bool word_at(const char *t, size_t len, size_t i)
+{
+    unsigned char c = (unsigned char)t[i];
+    if (c < 0x80)
+        return isaln(c);
+    return cp_is_word(decode_at(t, len, i));
+}
+
+/* Is the character ending at t[i-1] part of a word? */
+static bool word_before_at(const char *t, size_t i)
+{
+    size_t k = i - 1;
+    unsigned char c = (unsigned char)t[k];
+    if (c < 0x80)
+        return isaln(c);
+    while (k > 0 && i - k < 4 && ((unsigned char)t[k] & 0xC0) == 0x80)
+        k--;
+    return cp_is_word(decode_at(t, i, k));
+}
+static inline unsigned char lower(unsigned char c)
+{
+    return isup(c) ? (unsigned char)(c + 32) : c;
+}
+static inline unsigned char upper(unsigned char c)
+{
+    return islow(c) ? (unsigned char)(c - 32) : c;
+}
+
+#define T(i) ((unsigned char)t[i])
+
+static size_t run_digits(const char *t, size_t len, size_t i, size_t max)
+{
+    size_t n = 0;
+    while (i + n < len && n < max && isdig(T(i + n)))
+        n++;
+    return n;
+}
+
+static size_t run_letters(const char *t, size_t len, size_t i, size_t max)
+{
+    size_t n = 0;
+    while (i + n < len && n < max && isalph(T(i + n)))
+        n++;
+    return n;
+}
+
+static bool prefix_ci(const char *t, size_t len, size_t i, const char *w)
+{
+    size_t n = strlen(w);
+    if (i + n > len)
+        return false;
+    for (size_t k = 0; k < n; k++)
+        if (lower(T(i + k)) != (unsigned char)w[k])
+            return false;
+    return true;
+}
+
+static unsigned num(const char *t, size_t i, size_t n)
+{
+    unsigned v = 0;
+    for (size_t k = 0; k < n; k++)
+        v = v * 10 + (unsigned)(T(i + k) - '0');
+    return v;
+}
+
+/* True when text[i] cannot continue the token that ended just before it. */
+static inline bool end_ok(const char *t, size_t len, size_t i)
+{
+    return i >= len || !word_at(t, len, i);
+}
+
+/* A number may start at i unless it continues a longer number: "954" in
+ * "999 954 2557" or "06" in "02/06/2025". */
+static bool num_start_ok(const char *t, size_t i)
+{
+    if (i == 0)
+        return true;
+    if (word_before_at(t, i))
+        return false;
+    if (i >= 2 && isdig(T(i - 2)) && strchr(" -./,:", T(i - 1)) != NULL && T(i - 1) != '\0')
+        return false;
+    return true;
+}
+
+/* ---- keyword table ---- */
+
+enum {
+    KW_MONTH = 1 << 0,     /* january, jan, sept ... (month number in .month) */
+    KW_AMBIG = 1 << 1,     /* also an ordinary word: may, march, jan, mar, sat ... */
+    KW_WEEKDAY = 1 << 2,
+    KW_CTX = 1 << 3,       /* ref, reference, mrn, brp: a code follows */
+    KW_NUMWORD = 1 << 4,   /* no, number, num: a code follows when qualified */
+    KW_QUAL = 1 << 5,      /* hosp, claim, prison ...: qualifies "no"/"number" */
+    KW_PLATFORM = 1 << 6,  /* instagram, tiktok ...: a handle may follow */
+    KW_STREET = 1 << 7,    /* road, close, terrace ... */
+    KW_AGE_PRE = 1 << 8,   /* aged, age */
+    KW_AGE_VERB = 1 << 9,  /* is, was, turned: "Ivy is 94" */
+    KW_VEHICLE = 1 << 10,  /* reg, car, van: older registrations may follow */
+    KW_NHS = 1 << 11,
+    KW_UNIT = 1 << 12,     /* mg, kg, bpm, percent: a measurement, not an age */
+    KW_FILLER = 1 << 13,   /* between a context word and its code: is, was, no */
+    KW_AGE_POST = 1 << 14, /* yo, yrs, years */
+    KW_STOP = 1 << 15,     /* cannot start a street name: the, of, county ... */
+};
+
+struct kw {
+    const char *w;
+    uint32_t flags;
+    uint8_t month;
+};
+
+static const struct kw keywords[] = {
+    {"january", KW_MONTH, 1}, {"february", KW_MONTH, 2}, {"march", KW_MONTH | KW_AMBIG, 3},
+    {"april", KW_MONTH, 4}, {"may", KW_MONTH | KW_AMBIG, 5}, {"june", KW_MONTH, 6},
+    {"july", KW_MONTH, 7}, {"august", KW_MONTH, 8}, {"september", KW_MONTH, 9},
+    {"october", KW_MONTH, 10}, {"november", KW_MONTH, 11}, {"december", KW_MONTH, 12},
+    {"jan", KW_MONTH | KW_AMBIG, 1}, {"feb", KW_MONTH | KW_AMBIG, 2},
+    {"mar", KW_MONTH | KW_AMBIG, 3}, {"apr", KW_MONTH | KW_AMBIG, 4},
+    {"jun", KW_MONTH | KW_AMBIG, 6}, {"jul", KW_MONTH | KW_AMBIG, 7},
+    {"aug", KW_MONTH | KW_AMBIG, 8}, {"sep", KW_MONTH | KW_AMBIG, 9},
+    {"sept", KW_MONTH | KW_AMBIG, 9}, {"oct", KW_MONTH | KW_AMBIG, 10},
+    {"nov", KW_MONTH | KW_AMBIG, 11}, {"dec", KW_MONTH | KW_AMBIG, 12},
+    {"monday", KW_WEEKDAY, 0}, {"tuesday", KW_WEEKDAY, 0}, {"wednesday", KW_WEEKDAY, 0},
+    {"thursday", KW_WEEKDAY, 0}, {"friday", KW_WEEKDAY, 0}, {"saturday", KW_WEEKDAY, 0},
+    {"sunday", KW_WEEKDAY, 0}, {"mon", KW_WEEKDAY | KW_AMBIG, 0}, {"tue", KW_WEEKDAY | KW_AMBIG, 0},
+    {"tues", KW_WEEKDAY | KW_AMBIG, 0}, {"wed", KW_WEEKDAY | KW_AMBIG, 0},
+    {"thu", KW_WEEKDAY | KW_AMBIG, 0}, {"thur", KW_WEEKDAY | KW_AMBIG, 0},
+    {"thurs", KW_WEEKDAY | KW_AMBIG, 0}, {"fri", KW_WEEKDAY | KW_AMBIG, 0},
+    {"sat", KW_WEEKDAY | KW_AMBIG, 0}, {"sun", KW_WEEKDAY | KW_AMBIG, 0},
+    /* references */
+    {"ref", KW_CTX | KW_QUAL, 0}, {"refs", KW_CTX, 0}, {"reference", KW_CTX | KW_QUAL, 0},
+    {"mrn", KW_CTX | KW_QUAL, 0}, {"brp", KW_CTX | KW_QUAL, 0}, {"nrm", KW_CTX | KW_QUAL, 0},
+    {"crn", KW_CTX | KW_QUAL, 0}, {"urn", KW_CTX | KW_QUAL, 0}, {"upn", KW_CTX | KW_QUAL, 0},
+    {"id", KW_CTX | KW_QUAL, 0}, {"licence", KW_CTX | KW_QUAL, 0}, {"license", KW_CTX | KW_QUAL, 0},
+    {"passport", KW_CTX | KW_QUAL, 0}, {"utr", KW_CTX | KW_QUAL, 0}, {"chi", KW_CTX | KW_QUAL, 0},
+    {"no", KW_NUMWORD | KW_FILLER, 0}, {"nos", KW_NUMWORD | KW_FILLER, 0},
+    {"number", KW_NUMWORD | KW_FILLER, 0}, {"num", KW_NUMWORD | KW_FILLER, 0},
+    {"hosp", KW_QUAL, 0}, {"hospital", KW_QUAL, 0}, {"claim", KW_QUAL, 0}, {"prison", KW_QUAL, 0},
+    {"badge", KW_QUAL, 0}, {"service", KW_QUAL, 0}, {"unit", KW_QUAL, 0}, {"patient", KW_QUAL, 0},
+    {"case", KW_QUAL, 0}, {"account", KW_QUAL, 0}, {"acc", KW_QUAL, 0}, {"crime", KW_QUAL, 0},
+    {"tenancy", KW_QUAL, 0}, {"policy", KW_QUAL, 0}, {"member", KW_QUAL, 0},
+    {"membership", KW_QUAL, 0}, {"registration", KW_QUAL | KW_VEHICLE, 0},
+    {"student", KW_QUAL, 0}, {"staff", KW_QUAL, 0}, {"customer", KW_QUAL, 0}, {"payroll", KW_QUAL, 0},
+    {"serial", KW_QUAL, 0}, {"booking", KW_QUAL, 0}, {"file", KW_QUAL, 0}, {"court", KW_QUAL, 0},
+    {"record", KW_QUAL, 0}, {"certificate", KW_QUAL, 0}, {"cert", KW_QUAL, 0}, {"hmrc", KW_QUAL, 0},
+    {"council", KW_QUAL, 0}, {"application", KW_QUAL, 0}, {"benefit", KW_QUAL, 0},
+    {"is", KW_AGE_VERB | KW_FILLER, 0}, {"was", KW_AGE_VERB | KW_FILLER, 0}, {"turned", KW_AGE_VERB, 0},
+    {"turns", KW_AGE_VERB, 0}, {"now", KW_AGE_VERB, 0}, {"nhs", KW_NHS | KW_QUAL, 0},
+    {"aged", KW_AGE_PRE, 0}, {"age", KW_AGE_PRE, 0}, {"ages", KW_AGE_PRE, 0},
+    {"yo", KW_AGE_POST, 0}, {"yrs", KW_AGE_POST, 0}, {"yr", KW_AGE_POST, 0}, {"years", KW_AGE_POST, 0},
+    {"year", KW_AGE_POST, 0}, {"yoa", KW_AGE_POST, 0},
+    /* social media */
+    {"instagram", KW_PLATFORM, 0}, {"insta", KW_PLATFORM, 0}, {"ig", KW_PLATFORM, 0},
+    {"tiktok", KW_PLATFORM, 0}, {"facebook", KW_PLATFORM, 0}, {"fb", KW_PLATFORM, 0},
+    {"snapchat", KW_PLATFORM, 0}, {"snap", KW_PLATFORM, 0}, {"discord", KW_PLATFORM, 0},
+    {"twitter", KW_PLATFORM, 0}, {"youtube", KW_PLATFORM, 0}, {"telegram", KW_PLATFORM, 0},
+    {"twitch", KW_PLATFORM, 0}, {"reddit", KW_PLATFORM, 0}, {"threads", KW_PLATFORM, 0},
+    {"onlyfans", KW_PLATFORM, 0}, {"linkedin", KW_PLATFORM, 0}, {"kik", KW_PLATFORM, 0},
+    {"xbox", KW_PLATFORM, 0}, {"psn", KW_PLATFORM, 0}, {"gamertag", KW_PLATFORM, 0},
+    {"username", KW_PLATFORM, 0}, {"handle", KW_PLATFORM, 0}, {"steam", KW_PLATFORM, 0},
+    {"bluesky", KW_PLATFORM, 0}, {"whatsapp", KW_PLATFORM, 0}, {"signal", KW_PLATFORM, 0},
+    /* streets (the suffix of a street name) */
+    {"road", KW_STREET, 0}, {"rd", KW_STREET, 0}, {"street", KW_STREET, 0}, {"lane", KW_STREET, 0},
+    {"avenue", KW_STREET, 0}, {"ave", KW_STREET, 0}, {"close", KW_STREET, 0}, {"terrace", KW_STREET, 0},
+    {"grove", KW_STREET, 0}, {"drive", KW_STREET, 0}, {"walk", KW_STREET, 0}, {"row", KW_STREET, 0},
+    {"mews", KW_STREET, 0}, {"crescent", KW_STREET, 0}, {"gardens", KW_STREET, 0},
+    {"parade", KW_STREET, 0}, {"way", KW_STREET, 0}, {"rise", KW_STREET, 0}, {"ct", KW_STREET, 0},
+    {"court", KW_STREET | KW_QUAL, 0}, {"square", KW_STREET, 0}, {"hse", KW_STREET, 0},
+    {"cres", KW_STREET, 0}, {"gdns", KW_STREET, 0}, {"ln", KW_STREET, 0}, {"wynd", KW_STREET, 0},
+    {"chase", KW_STREET, 0}, {"boulevard", KW_STREET, 0}, {"moorings", KW_STREET, 0},
+    /* words that never start a street name */
+    {"the", KW_STOP, 0}, {"a", KW_STOP, 0}, {"an", KW_STOP, 0}, {"and", KW_STOP, 0}, {"of", KW_STOP, 0},
+    {"on", KW_STOP, 0}, {"in", KW_STOP, 0}, {"at", KW_STOP, 0}, {"to", KW_STOP, 0}, {"by", KW_STOP, 0},
+    {"for", KW_STOP, 0}, {"from", KW_STOP, 0}, {"with", KW_STOP, 0}, {"via", KW_STOP, 0},
+    {"near", KW_STOP, 0}, {"off", KW_STOP, 0}, {"our", KW_STOP, 0}, {"his", KW_STOP, 0},
+    {"her", KW_STOP, 0}, {"their", KW_STOP, 0}, {"my", KW_STOP, 0}, {"your", KW_STOP, 0},
+    {"county", KW_STOP, 0}, {"crown", KW_STOP, 0}, {"magistrates", KW_STOP, 0}, {"family", KW_STOP, 0},
+    {"high", KW_STOP, 0}, {"youth", KW_STOP, 0}, {"supreme", KW_STOP, 0}, {"appeal", KW_STOP, 0},
+    {"coroners", KW_STOP, 0}, {"combined", KW_STOP, 0}, {"memory", KW_STOP, 0}, {"no", KW_STOP, 0},
+    {"one", KW_STOP, 0}, {"every", KW_STOP, 0}, {"same", KW_STOP, 0}, {"long", KW_STOP, 0},
+    {"this", KW_STOP, 0}, {"that", KW_STOP, 0}, {"which", KW_STOP, 0}, {"each", KW_STOP, 0},
+    {"main", KW_STOP, 0}, {"any", KW_STOP, 0}, {"other", KW_STOP, 0}, {"new", KW_STOP, 0},
+    /* vehicles */
+    {"reg", KW_VEHICLE | KW_QUAL, 0}, {"car", KW_VEHICLE, 0}, {"van", KW_VEHICLE, 0},
+    {"vehicle", KW_VEHICLE, 0}, {"plate", KW_VEHICLE, 0}, {"plates", KW_VEHICLE, 0},
+    {"vrm", KW_VEHICLE, 0}, {"motorbike", KW_VEHICLE, 0}, {"moped", KW_VEHICLE, 0},
+    {"taxi", KW_VEHICLE, 0}, {"minibus", KW_VEHICLE, 0}, {"pickup", KW_VEHICLE, 0},
+    {"lorry", KW_VEHICLE, 0}, {"truck", KW_VEHICLE, 0}, {"scooter", KW_VEHICLE, 0},
+    {"motorcycle", KW_VEHICLE, 0}, {"registered", KW_VEHICLE, 0},
+    /* units: a number before them is a measurement */
+    {"mg", KW_UNIT, 0}, {"mcg", KW_UNIT, 0}, {"g", KW_UNIT, 0}, {"kg", KW_UNIT, 0}, {"ml", KW_UNIT, 0},
+    {"l", KW_UNIT, 0}, {"bpm", KW_UNIT, 0}, {"mmhg", KW_UNIT, 0}, {"percent", KW_UNIT, 0},
+    {"per", KW_UNIT, 0}, {"points", KW_UNIT, 0}, {"out", KW_UNIT, 0}, {"minutes", KW_UNIT, 0},
+    {"mins", KW_UNIT, 0}, {"min", KW_UNIT, 0}, {"hours", KW_UNIT, 0}, {"hrs", KW_UNIT, 0},
+    {"days", KW_UNIT, 0}, {"weeks", KW_UNIT, 0}, {"months", KW_UNIT, 0}, {"miles", KW_UNIT, 0},
+    {"metres", KW_UNIT, 0}, {"cm", KW_UNIT, 0}, {"mmol", KW_UNIT, 0}, {"units", KW_UNIT, 0},
+    {"pounds", KW_UNIT, 0}, {"quid", KW_UNIT, 0}, {"pence", KW_UNIT, 0}, {"p", KW_UNIT, 0},
+    {"k", KW_UNIT, 0}, {"m", KW_UNIT, 0}, {"x", KW_UNIT, 0}, {"mph", KW_UNIT, 0}, {"st", KW_UNIT, 0},
+    {"lbs", KW_UNIT, 0}, {"kcal", KW_UNIT, 0}, {"iu", KW_UNIT, 0}, {"mm", KW_UNIT, 0},
+};
+
+#define KW_SLOTS 1024 /* power of two, well over twice the table */
+#define KW_MAXLEN 15
+
+struct kw_slot {
+    char w[KW_MAXLEN + 1];
+    uint8_t len;
+    uint8_t month;
+    uint32_t flags;
+};
+
+struct mdt_patterns {
+    struct kw_slot slot[KW_SLOTS];
+};
+
+static uint32_t kw_hash_lower(const char *t, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t k = 0; k < n; k++)
+        h = (h ^ lower(T(k))) * 16777619u;
+    return h;
+}
+
+struct mdt_patterns *mdt__patterns_new(void)
+{
+    struct mdt_patterns *p = mdt_xcalloc(1, sizeof(*p));
+
+    for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++) {
+        size_t n = strlen(keywords[k].w);
+        uint32_t h = kw_hash_lower(keywords[k].w, n) & (KW_SLOTS - 1);
+        /* A word may be listed twice ("no", "court"): flags accumulate. */
+        while (p->slot[h].len && (p->slot[h].len != n || memcmp(p->slot[h].w, keywords[k].w, n)))
+            h = (h + 1) & (KW_SLOTS - 1);
+        memcpy(p->slot[h].w, keywords[k].w, n);
+        p->slot[h].len = (uint8_t)n;
+        p->slot[h].flags |= keywords[k].flags;
+        if (keywords[k].month)
+            p->slot[h].month = keywords[k].month;
+    }
+    return p;
+}
+
+void mdt__patterns_free(struct mdt_patterns *p)
+{
+    free(p);
+}
+
+/* Flags of the word t[0..n) (any case); 0 when not a keyword. */
+static const struct kw_slot *kw_find(const struct mdt_patterns *p, const char *t, size_t n)
+{
+    uint32_t h;
+
+    if (n == 0 || n > KW_MAXLEN)
+        return NULL;
+    h = kw_hash_lower(t, n) & (KW_SLOTS - 1);
+    while (p->slot[h].len) {
+        const struct kw_slot *s = &p->slot[h];
+        if (s->len == n) {
+            size_t k = 0;
+            while (k < n && lower(T(k)) == (unsigned char)s->w[k])
+                k++;
+            if (k == n)
+                return s;
+        }
+        h = (h + 1) & (KW_SLOTS - 1);
+    }
+    return NULL;
+}
+
+static uint32_t kw_flags(const struct mdt_patterns *p, const char *t, size_t n)
+{
+    const struct kw_slot *s = kw_find(p, t, n);
+    return s ? s->flags : 0;
+}
+
+/* The word (ASCII letters) ending just before position i, skipping the
+ * separators in seps; *ws is its start. Returns its length (0: none). */
+static size_t word_before(const char *t, size_t i, const char *seps, size_t *ws)
+{
+    size_t e = i, s;
+    while (e > 0 && i - e < 4 && T(e - 1) != '\0' && strchr(seps, T(e - 1)))
+        e--;
+    s = e;
+    while (s > 0 && e - s < 20 && isalph(T(s - 1)))
+        s--;
+    if (s > 0 && isword(T(s - 1)))
+        return 0;
+    *ws = s;
+    return e - s;
+}
+
+/* ---- the scanner state ---- */
+
+struct scan {
+    const struct mdt_patterns *p;
+    const char *t;
+    size_t len;
+    struct mdt_spans *out;
+    size_t nhs_until;      /* an NHS number is expected before here */
+    size_t vehicle_until;  /* an older vehicle registration may appear before here */
+    size_t platform_until; /* a social media handle may appear before here */
+};
+
+static void add(struct scan *s, size_t a, size_t b, enum mdt_kind k)
+{
+    if (b > a)
+        mdt__spans_add(s->out, a, b, k, MDT_PRIO_PATTERN, NULL);
+}
+
+/* ---- NHS numbers ---- */
+
+static bool nhs_valid(const unsigned char d[10])
+{
+    unsigned sum = 0, check;
+    for (int k = 0; k < 9; k++)
+        sum += (unsigned)(d[k] - '0') * (unsigned)(10 - k);
+    check = 11 - sum % 11;
+    if (check == 11)
+        check = 0;
+    return check != 10 && check == (unsigned)(d[9] - '0');
+}
+
+/* Ten digits as 3-3-4 (one space or hyphen between groups, the same one
+ * twice), or unbroken. Valid under Modulus 11, or after the word NHS. */
+static size_t match_nhs(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    size_t len = s->len, e = 0;
+    unsigned char d[10];
+
+    if (run_digits(t, len, i, 11) == 10) {
+        memcpy(d, t + i, 10);
+        e = i + 10;
+    } else if (run_digits(t, len, i, 4) == 3 && i + 12 <= len &&
+               (T(i + 3) == ' ' || T(i + 3) == '-') && T(i + 7) == T(i + 3) &&
+               run_digits(t, len, i + 4, 4) == 3 && run_digits(t, len, i + 8, 5) == 4) {
+        memcpy(d, t + i, 3);
+        memcpy(d + 3, t + i + 4, 3);
+        memcpy(d + 6, t + i + 8, 4);
+        e = i + 12;
+    } else {
+        return 0;
+    }
+    if (!end_ok(t, len, e))
+        return 0;
+    if (!nhs_valid(d) && i >= s->nhs_until)
+        return 0;
+    return e;
+}
+
+/* ---- phones ---- */
+
+/* Digit groups from i separated by one space, hyphen or dot; returns the
+ * end of the longest prefix of groups whose digit count is lo or hi, or 0. */
+static size_t phone_groups(const char *t, size_t len, size_t i, size_t have, size_t lo, size_t hi)
+{
+    size_t best = 0, n = have, p = i;
+
+    for (int g = 0; g < 5; g++) {
+        size_t r = run_digits(t, len, p, 12);
+        if (r == 0)
+            break;
+        n += r;
+        p += r;
+        if (n > hi)
+            break;
+        if ((n == lo || n == hi) && end_ok(t, len, p))
+            best = p;
+        if (p + 1 < len && (T(p) == ' ' || T(p) == '-' || T(p) == '.') && isdig(T(p + 1)))
+            p++;
+        else
+            break;
+    }
+    return best;
+}
+
+static bool national_lead_ok(unsigned char c)
+{
+    return c == '1' || c == '2' || c == '3' || c == '5' || c == '7' || c == '8' || c == '9';
+}
+
+static size_t match_phone(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    size_t len = s->len, p = i;
+
+    if (T(i) == '+' || (T(i) == '0' && i + 4 < len && T(i + 1) == '0' && T(i + 2) == '4' &&
+                        T(i + 3) == '4')) {
+        /* +44 7911 123456, +44 (0)7868 120 553, 0044 ... */
+        p = T(i) == '+' ? i + 1 : i + 2;
+        if (!(p + 2 < len && T(p) == '4' && T(p + 1) == '4'))
+            return 0;
+        p += 2;
+        if (p < len && (T(p) == ' ' || T(p) == '-'))
+            p++;
+        if (p + 3 < len && T(p) == '(' && T(p + 1) == '0' && T(p + 2) == ')') {
+            p += 3;
+            if (p < len && (T(p) == ' ' || T(p) == '-'))
+                p++;
+        }
+        if (p >= len || !national_lead_ok(T(p)))
+            return 0;
+        return phone_groups(t, len, p, 0, 9, 10);
+    }
+    if (T(i) == '(') {
+        /* (01353) 649 210, (024) 7631 9082 */
+        size_t r = run_digits(t, len, i + 1, 7);
+        if (r < 3 || T(i + 1) != '0' || !national_lead_ok(T(i + 2)) || i + 1 + r + 2 >= len ||
+            T(i + 1 + r) != ')')
+            return 0;
+        p = i + 1 + r + 1;
+        if (T(p) == ' ' || T(p) == '-')
+            p++;
+        return phone_groups(t, len, p, r, 10, 11);
+    }
+    if (T(i) == '0' && i + 1 < len && national_lead_ok(T(i + 1)))
+        return phone_groups(t, len, i, 0, 10, 11);
+    return 0;
+}
+
+/* ---- NI numbers ---- */
+
+static bool ni_prefix_ok(unsigned char a, unsigned char b)
+{
+    a = upper(a);
+    b = upper(b);
+    if (strchr("DFIQUV", a) || strchr("DFIQUVO", b))
+        return false;
+    static const char *const bad[] = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"};
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+        if (a == (unsigned char)bad[k][0] && b == (unsigned char)bad[k][1])
+            return false;
+    return true;
+}
+
+/* QQ 12 34 56 C, QQ123456C, with or without the suffix, one case. */
+static size_t match_ni(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    size_t len = s->len, p = i + 2;
+    bool up;
+
+    if (i + 8 > len || !isalph(T(i)) || !isalph(T(i + 1)) || !ni_prefix_ok(T(i), T(i + 1)))
+        return 0;
+    up = isup(T(i));
+    if (isup(T(i + 1)) != up)
+        return 0;
+    for (int g = 0; g < 3; g++) {
+        if (p < len && T(p) == ' ')
+            p++;
+        if (run_digits(t, len, p, 3) != 2)
+            return 0;
+        p += 2;
+    }
+    {
+        size_t q = p;
+        if (q < len && T(q) == ' ')
+            q++;
+        if (q < len && strchr("ABCD", upper(T(q))) && (isup(T(q)) == up) && end_ok(t, len, q + 1))
+            return q + 1;
+    }
+    return end_ok(t, len, p) ? p : 0;
+}
+
+/* ---- postcodes ---- */
+
+/* The inward code at q (after an optional space): 9AA. */
+static size_t postcode_inward(const char *t, size_t len, size_t q)
+{
+    if (q < len && T(q) == ' ')
+        q++;
+    if (!(q + 3 <= len && isdig(T(q)) && isalph(T(q + 1)) && isalph(T(q + 2)) &&
+          !strchr("CIKMOV", upper(T(q + 1))) && !strchr("CIKMOV", upper(T(q + 2))) &&
+          end_ok(t, len, q + 3)))
+        return 0;
+    /* "b12 2nd dose": an ordinal is no inward code in lower case. */
+    if (islow(T(q + 1)) &&
+        ((T(q + 1) == 'n' && T(q + 2) == 'd') || (T(q + 1) == 'r' && T(q + 2) == 'd') ||
+         (T(q + 1) == 't' && T(q + 2) == 'h') || (T(q + 1) == 's' && T(q + 2) == 't')))
+        return 0;
+    return q + 3;
+}
+
+/* Every UK format: A9 9AA, A99 9AA, A9A 9AA, AA9 9AA, AA99 9AA, AA9A 9AA
+ * (and GIR 0AA), any case, with or without the space. */
+static size_t match_postcode(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    size_t len = s->len, p = i, e;
+    unsigned char a;
+    bool two;
+
+    if (i + 5 > len || !isalph(T(i)))
+        return 0;
+    if (prefix_ci(t, len, i, "gir") && (e = postcode_inward(t, len, i + 3)) != 0)
+        return e;
+    a = upper(T(p));
+    if (strchr("QVX", a))
+        return 0;
+    p++;
+    two = isalph(T(p));
+    if (two) {
+        if (strchr("IJZ", upper(T(p))))
+            return 0;
+        p++;
+    }
+    if (p >= len || !isdig(T(p)))
+        return 0;
+    p++;
+    if (p < len && isdig(T(p))) {
+        /* A99 or AA99; without the space the second digit may instead
+         * start the inward code (DN328JF is DN32 8JF, E59QH is E5 9QH). */
+        if ((e = postcode_inward(t, len, p + 1)) != 0)
+            return e;
+        if (p + 1 < len && T(p + 1) != ' ')
+            return postcode_inward(t, len, p);
+        return 0;
+    }
+    if (p < len && isalph(T(p))) {
+        unsigned char c = upper(T(p));
+        if (!(two ? strchr("ABEHMNPRVWXY", c) : strchr("ABCDEFGHJKPSTUW", c)))
+            return 0;
+        p++;
+    }
+    return postcode_inward(t, len, p);
+}
+
+/* ---- vehicles ---- */
+
+static bool plate_letter(unsigned char c)
+{
+    return isup(c) && c != 'I' && c != 'Q';
+}
+
+/* Current format AB12 CDE: alone when upper case and spaced, otherwise
+ * only after a vehicle word. Older formats (A123 BCD, ABC 123D) only after
+ * a vehicle word. */
+static size_t match_vehicle(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    size_t len = s->len, p;
+    bool ctx = i < s->vehicle_until;
+
+    if (i + 7 <= len && isalph(T(i)) && isalph(T(i + 1)) && run_digits(t, len, i + 2, 3) == 2) {
+        bool up = isup(T(i)) && isup(T(i + 1));
+        bool spaced = T(i + 4) == ' ';
+        p = i + 4 + spaced;
+        if (p + 3 <= len && run_letters(t, len, p, 4) == 3 && end_ok(t, len, p + 3)) {
+            up = up && isup(T(p)) && isup(T(p + 1)) && isup(T(p + 2));
+            if (up && spaced && plate_letter(T(i)) && T(i) != 'Z' && plate_letter(T(i + 1)) &&
+                plate_letter(T(p)) && plate_letter(T(p + 1)) && plate_letter(T(p + 2)))
+                return p + 3;
+            if (ctx)
+                return p + 3;
+        }
+    }
+    if (!ctx)
+        return 0;
+    /* A123 BCD */
+    if (isalph(T(i))) {
+        size_t r = run_digits(t, len, i + 1, 4);
+        p = i + 1 + r;
+        if (r >= 1 && r <= 3 && p < len && T(p) == ' ')
+            p++;
+        if (r >= 1 && r <= 3 && run_letters(t, len, p, 4) == 3 && end_ok(t, len, p + 3))
+            return p + 3;
+    }
+    /* ABC 123D */
+    if (run_letters(t, len, i, 4) == 3) {
+        size_t r;
+        p = i + 3;
+        if (p < len && T(p) == ' ')
+            p++;
+        r = run_digits(t, len, p, 4);
+        if (r >= 1 && r <= 3 && p + r < len && isalph(T(p + r)) && end_ok(t, len, p + r + 1))
+            return p + r + 1;
+    }
+    return 0;
+}
+
+/* ---- emails, URLs, handles ---- */
+
+static bool local_char(unsigned char c)
+{
+    return isaln(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\'';
+}
+
+static bool handle_char(unsigned char c)
+{
+    return isaln(c) || c == '.' || c == '_';
+}
+
+/* At '@': an email (local part behind, a dotted domain ahead) or, with
+ * nothing behind, a handle. Returns the end; *start is set. */
+static size_t match_at(struct scan *s, size_t i, size_t *start, enum mdt_kind *kind)
+{
+    const char *t = s->t;
+    size_t len = s->len, b = i, e = i + 1, dots = 0, label = 0, last_label_alpha = 0;
+
+    while (b > 0 && i - b < 64 && local_char(T(b - 1)))
+        b--;
+    while (b < i && !isaln(T(b)))
+        b++;
+    if (b < i) {
+        /* domain: labels of letters, digits and hyphens joined by dots */
+        size_t good = 0;
+        while (e < len && e - i < 256) {
+            unsigned char c = T(e);
+            if (isaln(c) || c == '-') {
+                label++;
+                last_label_alpha = isalph(c) ? last_label_alpha + 1 : 0;
+                e++;
+                if (dots > 0 && label >= 2 && last_label_alpha == label)
+                    good = e;
+            } else if (c == '.' && label > 0 && e + 1 < len && isaln(T(e + 1))) {
+                dots++;
+                label = 0;
+                last_label_alpha = 0;
+                e++;
+            } else {
+                break;
+            }
+        }
+        *start = b;
+        *kind = MDT_KIND_EMAIL;
+        if (good)
+            return good;
+        /* user@host without a dotted domain: still someone's address */
+        if (e > i + 1) {
+            *kind = MDT_KIND_HANDLE;
+            return e;
+        }
+        return 0;
+    }
+    /* @handle */
+    while (e < len && e - i < 64 && handle_char(T(e)))
+        e++;
+    while (e > i + 1 && T(e - 1) == '.')
+        e--;
+    if (e < i + 2)
+        return 0;
+    *start = i;
+    *kind = MDT_KIND_HANDLE;
+    return e;
+}
+
+
+/* The end of a URL body from p: up to white space, trailing punctuation
+ * left out. */
+static size_t url_end(const char *t, size_t len, size_t p)
+{
+    size_t e = p;
+    while (e < len && e - p < 2048 && T(e) > ' ' && T(e) != '"' && T(e) != '<' && T(e) != '>' &&
+           T(e) != '\\')
+        e++;
+    while (e > p && strchr(".,;:!?)]}'", T(e - 1)) && T(e - 1) != '\0')
+        e--;
+    return e;
+}
+
+/* http://..., https://..., www...., and bare domains with a path
+ * (gofundme.com/f/...). */
+static size_t match_url(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    size_t len = s->len, p, e, dots = 0, tld = 0;
+
+    if (prefix_ci(t, len, i, "http://") || prefix_ci(t, len, i, "https://") ||
+        prefix_ci(t, len, i, "www.")) {
+        e = url_end(t, len, i);
+        return e > i + 8 ? e : 0;
+    }
+    /* host.tld/path */
+    p = i;
+    while (p < len && p - i < 128 && (isaln(T(p)) || T(p) == '-' || T(p) == '.')) {
+        if (T(p) == '.') {
+            dots++;
+            tld = 0;
+        } else {
+            tld = isalph(T(p)) ? tld + 1 : 100;
+        }
+        p++;
+    }
+    if (dots == 0 || tld < 2 || tld > 12 || p + 1 >= len || T(p) != '/' || T(p - 1) == '.' ||
+        !isaln(T(p + 1)))
+        return 0;
+    return url_end(t, len, p);
+}
+
+/* A token that reads as a user name: letters and digits with dots or
+ * underscores, or letters mixed with digits (ghostrider_cv22, kai.h2k4). */
+static size_t match_handle_token(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    size_t len = s->len, e = i, letters = 0, digits = 0, marks = 0;
+
+    while (e < len && e - i < 40 && handle_char(T(e))) {
+        if (isalph(T(e)))
+            letters++;
+        else if (isdig(T(e)))
+            digits++;
+        else if (e + 1 < len && handle_char(T(e + 1)) && T(e + 1) != '.')
+            marks++;
+        e++;
+    }
+    while (e > i && T(e - 1) == '.')
+        e--;
+    if (!end_ok(t, len, e) || e - i < 4 || letters == 0)
+        return 0;
+    if ((marks > 0 && e - i >= 5) || (digits > 0 && letters > 0))
+        return e;
+    return 0;
+}
+
+/* ---- dates ---- */
+
+static bool valid_dm(unsigned d, unsigned m)
+{
+    static const unsigned mdays[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m];
+}
+
+/* 14.03.87, 5/4/91, 17-03-89, 1977/06/19, 1977-06-19, 8/7, 19/05. */
+static size_t match_numeric_date(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    size_t len = s->len, a = run_digits(t, len, i, 5), p, b, c;
+    unsigned char sep;
+
+    if (a == 4) {
+        p = i + 4;
+        if (p + 1 >= len || !strchr("-/.", T(p)) || T(p) == '\0')
+            return 0;
+        sep = T(p);
+        b = run_digits(t, len, p + 1, 3);
+        if (b < 1 || b > 2 || p + 1 + b >= len || T(p + 1 + b) != sep)
+            return 0;
+        c = run_digits(t, len, p + 2 + b, 3);
+        if (c < 1 || c > 2 || !end_ok(t, len, p + 2 + b + c))
+            return 0;
+        if (!valid_dm(num(t, p + 2 + b, c), num(t, p + 1, b)))
+            return 0;
+        {
+            unsigned y = num(t, i, 4);
+            if (y < 1880 || y > 2099)
+                return 0;
+        }
+        return p + 2 + b + c;
+    }
+    if (a < 1 || a > 2)
+        return 0;
+    p = i + a;
+    if (p + 1 >= len || (T(p) != '/' && T(p) != '.' && T(p) != '-'))
+        return 0;
+    sep = T(p);
+    b = run_digits(t, len, p + 1, 3);
+    if (b < 1 || b > 2)
+        return 0;
+    if (!valid_dm(num(t, i, a), num(t, p + 1, b)))
+        return 0;
+    p += 1 + b;
+    if (p + 1 < len && T(p) == sep && isdig(T(p + 1))) {
+        c = run_digits(t, len, p + 1, 5);
+        if ((c == 2 || c == 4) && end_ok(t, len, p + 1 + c) &&
+            !(p + 1 + c + 1 < len && strchr("/.-", T(p + 1 + c)) && T(p + 1 + c) != '\0' &&
+              isdig(T(p + 2 + c))))
+            return p + 1 + c;
+        return 0;
+    }
+    /* No year: only with a slash ("8/7", "19/05"), and not 24/7 or "3/12 ago". */
+    if (sep != '/' || !end_ok(t, len, p) || (p < len && T(p) == '/'))
+        return 0;
+    if (num(t, i, a) == 24 && num(t, p - b, b) == 7)
+        return 0;
+    if (prefix_ci(t, len, p, " ago"))
+        return 0;
+    return p;
+}
+
+static size_t skip_spaces(const char *t, size_t len, size_t p, size_t max)
+{
+    size_t n = 0;
+    while (p < len && n < max && T(p) == ' ')
+        p++, n++;
+    return p;
+}
+
+/* A year after a written date: ", 1980", " 1980", "-1977", " 68". Returns
+ * the end, or p when there is none. */
+static size_t written_year(const char *t, size_t len, size_t p)
+{
+    size_t q = p, r;
+    if (q < len && T(q) == ',')
+        q++;
+    if (q < len && (T(q) == ' ' || T(q) == '-'))
+        q++;
+    else if (q == p)
+        return p;
+    if (q < len && T(q) == '\'')
+        q++;
+    r = run_digits(t, len, q, 5);
+    if (r == 4 && end_ok(t, len, q + r)) {
+        unsigned y = num(t, q, 4);
+        if (y >= 1880 && y <= 2099)
+            return q + 4;
+    }
+    /* two-digit years, unless a time or a measurement follows ("May 5 10:30") */
+    if (r == 2 && end_ok(t, len, q + r) && !(q + r < len && (T(q + r) == ':' || T(q + r) == '%')))
+        return q + 2;
+    return p;
+}
+
+/* A day number with an optional ordinal: "3", "03", "3rd", "21st". */
+static size_t day_number(const char *t, size_t len, size_t p, unsigned *day, bool *ord)
+{
+    size_t r = run_digits(t, len, p, 3);
+    if (r < 1 || r > 2)
+        return 0;
+    *day = num(t, p, r);
+    *ord = false;
+    if (*day < 1 || *day > 31)
+        return 0;
+    p += r;
+    if (p + 2 <= len && isalph(T(p)) && isalph(T(p + 1)) && end_ok(t, len, p + 2)) {
+        unsigned char a = lower(T(p)), b = lower(T(p + 1));
+        if ((a == 's' && b == 't') || (a == 'n' && b == 'd') || (a == 'r' && b == 'd') ||
+            (a == 't' && b == 'h')) {
+            *ord = true;
+            return p + 2;
+        }
+        return 0;
+    }
+    return end_ok(t, len, p) ? p : 0;
+}
+
+/* Day first: "2nd Feb 1931", "14th of May", "9 August 1980", "28-Jan-1977",
+ * "12th june". p is at the day number. */
+static size_t written_day_first(struct scan *s, size_t p)
+{
+    const char *t = s->t;
+    size_t len = s->len, q, w;
+    unsigned day;
+    bool ord;
+    const struct kw_slot *m;
+
+    q = day_number(t, len, p, &day, &ord);
+    if (q == 0)
+        return 0;
+    if (q < len && T(q) == '-')
+        q++;
+    else
+        q = skip_spaces(t, len, q, 2);
+    if (prefix_ci(t, len, q, "of ")) {
+        q = skip_spaces(t, len, q + 3, 2);
+    }
+    w = run_letters(t, len, q, 12);
+    if (w == 0 || !end_ok(t, len, q + w))
+        return 0;
+    m = kw_find(s->p, t + q, w);
+    if (m == NULL || !(m->flags & KW_MONTH) || !valid_dm(day, m->month))
+        return 0;
+    {
+        size_t e = q + w, y;
+        if (e < len && T(e) == '.' && w == 3 && m->month != 5) /* "Feb." */
+            e++;
+        y = written_year(t, len, e);
+        /* "2 may", "3 mar": ordinary words in lower case unless dated. */
+        if ((m->flags & KW_AMBIG) && !isup(T(q)) && !ord && y == e)
+            return 0;
+        return y;
+    }
+}
+
+/* Month first: "June 12", "May 3rd, 2024". p is at the month word of w
+ * letters. */
+static size_t written_month_first(struct scan *s, size_t p, size_t w, const struct kw_slot *m)
+{
+    const char *t = s->t;
+    size_t len = s->len, q = p + w, e, y;
+    unsigned day;
+    bool ord;
+
+    if (q < len && T(q) == '.' && w == 3)
+        q++;
+    if (q >= len || T(q) != ' ')
+        return 0;
+    q++;
+    if (prefix_ci(t, len, q, "the "))
+        q += 4;
+    e = day_number(t, len, q, &day, &ord);
+    if (e == 0 || !valid_dm(day, m->month))
+        return 0;
+    /* "March 2025" is caught by day_number failing (4 digits); "May 5"
+     * needs a capital or an ordinal; "in May 12 people" remains a risk we
+     * take when no unit follows. */
+    y = written_year(t, len, e);
+    if (!ord && y == e) {
+        size_t u = skip_spaces(t, len, e, 1), r = run_letters(t, len, u, 16);
+        if (!isup(T(p)) || (m->flags & KW_AMBIG))
+            return 0;
+        if (r && (kw_flags(s->p, t + u, r) & (KW_UNIT | KW_AGE_POST)))
+            return 0;
+    }
+    if (!isup(T(p)) && !ord && y == e)
+        return 0;
+    return y;
+}
+
+/* ---- ages over 89 ---- */
+
+/* At a number: 90 to 125 as an age ("aged 93", "93yo", "93-year-old",
+ * "Ivy is 94", "(Mrs Bibi, 93)"). The span is the number (and a '+'). */
+static size_t match_age(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    size_t len = s->len, r = run_digits(t, len, i, 4), e = i + r, ws, wl, q;
+    unsigned v;
+
+    if (r < 2 || r > 3)
+        return 0;
+    v = num(t, i, r);
+    if (v < 90 || v > 125)
+        return 0;
+    if (i > 0 && strchr("£$€/.:#-+=<>~", T(i - 1)) && T(i - 1) != '\0')
+        return 0;
+    if (e < len && (T(e) == '%' || T(e) == '/' || T(e) == ':' ||
+                    (T(e) == '.' && e + 1 < len && isdig(T(e + 1))) ||
+                    (T(e) == ',' && e + 1 < len && isdig(T(e + 1)))))
+        return 0;
+    if (e < len && T(e) == '+')
+        e++;
+    /* after: yo, y/o, y.o., yrs, years, -year-old, F/M */
+    q = i + r;
+    if (q < len && (T(q) == ' ' || T(q) == '-'))
+        q++;
+    {
+        size_t n = run_letters(t, len, q, 16);
+        if (n && (kw_flags(s->p, t + q, n) & KW_AGE_POST))
+            return e;
+        if (n == 1 && (T(q) == 'y' || T(q) == 'Y') && q + 1 < len &&
+            (T(q + 1) == '/' || T(q + 1) == '.') && q + 2 < len && lower(T(q + 2)) == 'o')
+            return e;
+        if (n == 1 && q == i + r && (T(q) == 'F' || T(q) == 'M') && end_ok(t, len, q + 1))
+            return e;
+        if (n && (kw_flags(s->p, t + q, n) & KW_UNIT))
+            return 0;
+    }
+    if (!end_ok(t, len, i + r))
+        return 0;
+    /* before: aged 93, age: 93, is 93 */
+    wl = word_before(t, i, " :", &ws);
+    if (wl) {
+        uint32_t f = kw_flags(s->p, t + ws, wl);
+        if (f & KW_AGE_PRE)
+            return e;
+        if ((f & KW_AGE_VERB) && i > 0 && T(i - 1) == ' ')
+            return e;
+    }
+    /* (Mrs Jahanara Bibi, 93) and (93) */
+    if (i >= 2 && ((T(i - 2) == ',' && T(i - 1) == ' ') || T(i - 1) == '(') && i + r < len &&
+        T(i + r) == ')')
+        return e;
+    return 0;
+}
+
+/* ---- codes and references ---- */
+
+struct code {
+    size_t end, digits, letters, maxgroup, seps;
+    bool unit_tail; /* digits then a unit: 100mg, 12hrs */
+};
+
+/* A code token from i: letters and digits with single '-' or '/' inside. */
+static bool code_token(struct scan *s, size_t i, struct code *c)
+{
+    const char *t = s->t;
+    size_t len = s->len, p = i, group = 0, first_letter = SIZE_MAX;
+
+    memset(c, 0, sizeof(*c));
+    while (p < len && p - i < 48) {
+        unsigned char ch = T(p);
+        if (isdig(ch)) {
+            c->digits++;
+            group++;
+            if (group > c->maxgroup)
+                c->maxgroup = group;
+        } else if (isalph(ch)) {
+            c->letters++;
+            group = 0;
+            if (first_letter == SIZE_MAX)
+                first_letter = p;
+        } else if ((ch == '-' || ch == '/') && p > i && p + 1 < len && isaln(T(p + 1)) &&
+                   isaln(T(p - 1))) {
+            c->seps++;
+            group = 0;
+        } else {
+            break;
+        }
+        p++;
+    }
+    c->end = p;
+    if (p == i || !end_ok(t, len, p))
+        return false;
+    if (c->letters && c->seps == 0 && first_letter > i && isdig(T(i))) {
+        bool tail = true;
+        for (size_t k = first_letter; k < p; k++)
+            if (!isalph(T(k)))
+                tail = false;
+        /* 100mg, 12hrs, 2x, 5k: a measure. 1438826X is no measure. */
+        if (tail && c->digits <= 5 &&
+            (p - first_letter <= 2 ? c->digits <= 4
+                                   : (kw_flags(s->p, t + first_letter, p - first_letter) &
+                                      (KW_UNIT | KW_AGE_POST)) != 0))
+            c->unit_tail = true;
+    }
+    return true;
+}
+
+/* A code standing alone that can only be a reference: 5+ digits mixed with
+ * letters (G0719352, ZU7204381, 1438826X), or a run of 7+ digits
+ * (25031746), or a structured reference (DHM-2504-22871). */
+static size_t match_code(struct scan *s, size_t i)
+{
+    struct code c;
+
+    if (!code_token(s, i, &c) || c.unit_tail)
+        return 0;
+    if (i > 0 && strchr("£$€", s->t[i - 1]) && s->t[i - 1] != '\0')
+        return 0;
+    if (c.letters && c.digits >= 5)
+        return c.end;
+    if (c.maxgroup >= 7)
+        return c.end;
+    if (c.seps && c.digits >= 6 && (c.letters || c.maxgroup >= 5))
+        return c.end;
+    return 0;
+}
+
+/* After a context word ("hosp no.", "crime ref", "BRP", "licence no."):
+ * the code that follows, with a short letter prefix ("PCH 7702186") or
+ * suffix ("CHB02946318 ZN"). p is just past the context word. */
+static void ctx_code(struct scan *s, size_t p)
+{
+    const char *t = s->t;
+    size_t len = s->len, q = p, start, end;
+    struct code c;
+
+    /* fillers: punctuation and a few words */
+    for (int k = 0; k < 6 && q < len; k++) {
+        size_t w;
+        if (T(q) == ' ' || T(q) == ':' || T(q) == '.' || T(q) == '#' || T(q) == '(' ||
+            T(q) == '-' || T(q) == '=') {
+            q++;
+            continue;
+        }
+        w = run_letters(t, len, q, 16);
+        if (w && end_ok(t, len, q + w) && (kw_flags(s->p, t + q, w) & (KW_FILLER | KW_CTX))) {
+            q += w;
+            continue;
+        }
+        break;
+    }
+    if (q >= len || !isaln(T(q)) || !num_start_ok(t, q))
+        return;
+    start = q;
+    /* a trust or office prefix: 2-4 capitals then a space: PCH 7702186 */
+    {
+        size_t w = 0;
+        while (q + w < len && w < 5 && isup(T(q + w)))
+            w++;
+        if (w >= 1 && w <= 4 && q + w + 1 < len && T(q + w) == ' ' && isdig(T(q + w + 1)))
+            q += w + 1;
+    }
+    if (!code_token(s, q, &c) || c.unit_tail)
+        return;
+    if (!(c.digits >= 3 || (c.digits >= 2 && c.letters >= 1 && c.end - q >= 4)))
+        return;
+    end = c.end;
+    /* a short capital suffix closing the reference: "CHB02946318 ZN)" */
+    if (end + 3 < len && T(end) == ' ' && isup(T(end + 1)) && isup(T(end + 2))) {
+        size_t w = run_letters(t, len, end + 1, 5);
+        size_t a = end + 1 + w;
+        bool caps = true;
+        for (size_t k = end + 1; k < a; k++)
+            caps = caps && isup(T(k));
+        if (caps && w <= 3 && (a >= len || T(a) == ')' || T(a) == ',' || T(a) == ';'))
+            end = a;
+    }
+    add(s, start, end, MDT_KIND_ID);
+}
+
+/* ---- street names ---- */
+
+static bool cap_word(const char *t, size_t a, size_t b)
+{
+    if (b <= a || !isup(T(a)))
+        return false;
+    for (size_t k = a + 1; k < b; k++)
+        if (!isalph(T(k)) && T(k) != '\'' && T(k) != '-')
+            return false;
+    return true;
+}
+
+/* At a capitalised street word w at [p, p+n): up to three capitalised
+ * words before it and an optional house number ("22 Ladywell Grove",
+ * "Cartergate Ct", "Avon Mill Close"). */
+static void match_street(struct scan *s, size_t p, size_t n)
+{
+    const char *t = s->t;
+    size_t start = p, words = 0;
+
+    if (!isup(T(p)))
+        return;
+    for (int k = 0; k < 3; k++) {
+        size_t e, b;
+        if (start < 2 || T(start - 1) != ' ')
+            break;
+        e = start - 1;
+        b = e;
+        while (b > 0 && e - b < 24 && (isalph(T(b - 1)) || T(b - 1) == '\'' || T(b - 1) == '-'))
+            b--;
+        if (b > 0 && isword(T(b - 1)))
+            break;
+        if (!cap_word(t, b, e) ||
+            (kw_flags(s->p, t + b, e - b - (T(e - 1) == '\'')) & (KW_STOP | KW_STREET)))
+            break;
+        /* a sentence start ("Lives on ... Close to") still counts: rare */
+        start = b;
+        words++;
+    }
+    if (words == 0)
+        return;
+    /* the house number: "41 ", "12a " */
+    if (start >= 2 && T(start - 1) == ' ') {
+        size_t b = start - 1;
+        while (b > 0 && start - 1 - b < 4 && (isdig(T(b - 1)) || islow(T(b - 1))))
+            b--;
+        if (b < start - 1 && isdig(T(b)) && (b == 0 || !isword(T(b - 1))))
+            start = b;
+    }
+    add(s, start, p + n, MDT_KIND_ADDRESS);
+}
+
+/* ---- the scan ---- */
+
+static inline void take(size_t *best, enum mdt_kind *bk, size_t e, enum mdt_kind k)
+{
+    if (e > *best) {
+        *best = e;
+        *bk = k;
+    }
+}
+
+void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t len,
+                          struct mdt_spans *out)
+{
+    struct scan s = {ctx->pat, t, len, out, 0, 0, 0};
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned char c = T(i);
+        size_t best = 0, e;
+        enum mdt_kind bk = MDT_KIND_ID;
+
+        if (c == '[') {
+            e = mdt__placeholder_end(t, len, i);
+            i = e ? e : i + 1;
+            continue;
+        }
+        if (c == '\n')
+            s.platform_until = 0;
+        if (c == '@') {
+            size_t start = i;
+            enum mdt_kind k;
+            e = match_at(&s, i, &start, &k);
+            if (e) {
+                add(&s, start, e, k);
+                i = e;
+            } else {
+                i++;
+            }
+            continue;
+        }
+        if (i > 0 && word_before_at(t, i)) {
+            i++;
+            continue;
+        }
+        if (c == '+' || c == '(') {
+            e = match_phone(&s, i);
+            if (e) {
+                add(&s, i + (c == '(' ? 0 : 0), e, MDT_KIND_PHONE);
+                i = e;
+            } else {
+                i++;
+            }
+            continue;
+        }
+        if (isdig(c)) {
+            if (num_start_ok(t, i)) {
+                take(&best, &bk, match_nhs(&s, i), MDT_KIND_NHS_NUMBER);
+                take(&best, &bk, match_phone(&s, i), MDT_KIND_PHONE);
+                take(&best, &bk, match_numeric_date(&s, i), MDT_KIND_DATE);
+                take(&best, &bk, written_day_first(&s, i), MDT_KIND_DATE);
+                take(&best, &bk, match_age(&s, i), MDT_KIND_AGE_90);
+                take(&best, &bk, match_code(&s, i), MDT_KIND_ID);
+                if (i < s.platform_until)
+                    take(&best, &bk, match_handle_token(&s, i), MDT_KIND_HANDLE);
+            }
+            if (best) {
+                add(&s, i, best, bk);
+                i = best;
+                continue;
+            }
+            while (i < len && isword(T(i)))
+                i++;
+            continue;
+        }
+        if (isalph(c)) {
+            size_t w = run_letters(t, len, i, 64);
+            const struct kw_slot *kw = end_ok(t, len, i + w) || isdig(T(i + w)) || T(i + w) == '_'
+                                           ? kw_find(s.p, t + i, w)
+                                           : NULL;
+            uint32_t f = kw && end_ok(t, len, i + w) ? kw->flags : 0;
+
+            take(&best, &bk, match_url(&s, i), MDT_KIND_HANDLE);
+            take(&best, &bk, match_ni(&s, i), MDT_KIND_NI_NUMBER);
+            take(&best, &bk, match_postcode(&s, i), MDT_KIND_POSTCODE);
+            take(&best, &bk, match_vehicle(&s, i), MDT_KIND_VEHICLE);
+            take(&best, &bk, match_code(&s, i), MDT_KIND_ID);
+            if (i < s.platform_until && !(f & KW_PLATFORM))
+                take(&best, &bk, match_handle_token(&s, i), MDT_KIND_HANDLE);
+            /* A weekday before a date stays ("Saturday [DATE]"): the date
+             * itself is found at its day number or month. */
+            if (f & KW_MONTH)
+                take(&best, &bk, written_month_first(&s, i, w, kw), MDT_KIND_DATE);
+            if (f & KW_NHS)
+                s.nhs_until = i + w + 24;
+            if (f & KW_VEHICLE)
+                s.vehicle_until = i + w + 48;
+            if (f & KW_PLATFORM)
+                s.platform_until = i + w + 64;
+            if (f & KW_CTX) {
+                ctx_code(&s, i + w);
+            } else if (f & KW_NUMWORD) {
+                /* "no."/"no:"/"No #" always; bare "no"/"number" after a qualifier */
+                size_t q = i + w, ws, wl;
+                bool mark = q < len && (T(q) == '.' || T(q) == ':' || T(q) == '#');
+                wl = word_before(t, i, " .", &ws);
+                if (mark || (wl && (kw_flags(s.p, t + ws, wl) & KW_QUAL)) ||
+                    (wl >= 2 && wl <= 5 && cap_word(t, ws, ws + wl) && isup(T(ws + 1))))
+                    ctx_code(&s, q);
+            }
+            if ((f & KW_STREET) && end_ok(t, len, i + w))
+                match_street(&s, i, w);
+            if (best) {
+                add(&s, i, best, bk);
+                i = best;
+                continue;
+            }
+            while (i < len && isword(T(i)))
+                i++;
+            continue;
+        }
+        i++;
+    }
+}
