@@ -1,0 +1,306 @@
+/* The store: one SQLite connection, used only from the loop thread. Every
+ * statement is short; WAL with synchronous=FULL means a write we answer
+ * has reached the disk. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "embed.h"
+#include "log.h"
+#include "mdtd.h"
+#include "xmalloc.h"
+
+struct cached_stmt {
+    const char *sql; /* borrowed: statement texts are string literals */
+    sqlite3_stmt *st;
+};
+
+struct mdt_db {
+    sqlite3 *h;
+    struct cached_stmt *cache;
+    size_t ncache, acache;
+};
+
+static void sqlite_log(void *arg, int code, const char *msg)
+{
+    (void)arg;
+    /* Notices about recovered WAL and auto-indexes are routine. */
+    if ((code & 0xff) == SQLITE_NOTICE || (code & 0xff) == SQLITE_WARNING)
+        log_debug("sqlite: (%d) %s", code, msg);
+    else
+        log_warnx("sqlite: (%d) %s", code, msg);
+}
+
+void mdt_db_global_init(void)
+{
+    /* Fails harmlessly (SQLITE_MISUSE) once SQLite is initialised. */
+    sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
+}
+
+int mdt_db_err(struct mdt_db *db, int rc, const char *what)
+{
+    const char *msg = db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
+
+    switch (rc) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+        log_debug("db: %s: %s", what, msg);
+        return -EEXIST;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+        log_debug("db: %s: %s", what, msg);
+        return -EBUSY;
+    }
+    log_warnx("db: %s: %s (%d)", what, msg, rc);
+    switch (rc & 0xff) {
+    case SQLITE_FULL:
+        return -ENOSPC;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+        return -EROFS;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return -EIO;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return -EAGAIN;
+    }
+    return -EPROTO;
+}
+
+static int exec(struct mdt_db *db, const char *sql, const char *what)
+{
+    int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : mdt_db_err(db, rc, what);
+}
+
+int mdt_db_open(const char *path, int create, struct mdt_db **out, struct mdt_buf *err)
+{
+    struct mdt_db *db = mdt_xcalloc(1, sizeof(*db));
+    int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+    *out = NULL;
+    if (create) {
+        /* Create the file ourselves so it is 0600 from the first byte. */
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            rc = -errno;
+            mdt_buf_printf(err, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+        close(fd);
+    } else if (access(path, F_OK) != 0) {
+        rc = -errno;
+        mdt_buf_printf(err, "%s: %s (create it with mdtd init --db %s)", path, strerror(errno),
+                       path);
+        goto out;
+    }
+    if ((rc = sqlite3_open_v2(path, &db->h, flags, NULL)) != SQLITE_OK) {
+        mdt_buf_printf(err, "%s: %s", path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+        rc = -EIO;
+        goto out;
+    }
+    sqlite3_extended_result_codes(db->h, 1);
+    sqlite3_busy_timeout(db->h, 1000);
+    if ((rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                       "PRAGMA foreign_keys=ON;", "pragmas")) < 0) {
+        mdt_buf_printf(err, "%s: %s", path, sqlite3_errmsg(db->h));
+        goto out;
+    }
+    *out = db;
+    db = NULL;
+    rc = 0;
+out:
+    if (db)
+        mdt_db_close(db);
+    return rc;
+}
+
+void mdt_db_close(struct mdt_db *db)
+{
+    if (db == NULL)
+        return;
+    for (size_t i = 0; i < db->ncache; i++)
+        sqlite3_finalize(db->cache[i].st);
+    free(db->cache);
+    if (db->h && sqlite3_close(db->h) != SQLITE_OK)
+        log_warnx("db: close: %s", sqlite3_errmsg(db->h));
+    free(db);
+}
+
+sqlite3 *mdt_db_handle(struct mdt_db *db)
+{
+    return db->h;
+}
+
+sqlite3_stmt *mdt_db_stmt(struct mdt_db *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    for (size_t i = 0; i < db->ncache; i++) {
+        if (db->cache[i].sql == sql || strcmp(db->cache[i].sql, sql) == 0) {
+            st = db->cache[i].st;
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return st;
+        }
+    }
+    if ((rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL)) != SQLITE_OK) {
+        mdt_db_err(db, rc, "prepare");
+        return NULL;
+    }
+    if (db->ncache == db->acache) {
+        db->acache = db->acache ? db->acache * 2 : 64;
+        db->cache = mdt_xreallocarray(db->cache, db->acache, sizeof(*db->cache));
+    }
+    db->cache[db->ncache].sql = sql;
+    db->cache[db->ncache].st = st;
+    db->ncache++;
+    return st;
+}
+
+int mdt_db_step(struct mdt_db *db, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(st);
+        return 0;
+    }
+    rc = mdt_db_err(db, sqlite3_extended_errcode(db->h), "step");
+    sqlite3_reset(st);
+    return rc;
+}
+
+int mdt_db_begin(struct mdt_db *db)
+{
+    return exec(db, "BEGIN IMMEDIATE", "begin");
+}
+
+int mdt_db_commit(struct mdt_db *db)
+{
+    int rc = exec(db, "COMMIT", "commit");
+    if (rc < 0)
+        mdt_db_rollback(db);
+    return rc;
+}
+
+void mdt_db_rollback(struct mdt_db *db)
+{
+    if (!sqlite3_get_autocommit(db->h))
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int64_t mdt_db_changes(struct mdt_db *db)
+{
+    return sqlite3_changes64(db->h);
+}
+
+int64_t mdt_db_last_id(struct mdt_db *db)
+{
+    return sqlite3_last_insert_rowid(db->h);
+}
+
+static int migration_number(const char *name)
+{
+    return atoi(name); /* "0002-cases.sql" → 2 */
+}
+
+int mdt_db_latest_version(void)
+{
+    int v = 0;
+    for (const struct mdt_embed *e = mdt_schema; e->name; e++)
+        if (migration_number(e->name) > v)
+            v = migration_number(e->name);
+    return v;
+}
+
+int mdt_db_schema_version(struct mdt_db *db)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+
+    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+int mdt_db_migrate(struct mdt_db *db, int *applied, struct mdt_buf *err)
+{
+    int have = mdt_db_schema_version(db), latest = mdt_db_latest_version(), rc = 0;
+
+    *applied = 0;
+    if (have < 0) {
+        mdt_buf_printf(err, "cannot read the schema version: %s", sqlite3_errmsg(db->h));
+        return -EIO;
+    }
+    if (have > latest) {
+        mdt_buf_printf(err, "the database has schema version %d but this mdtd knows only up to %d: "
+                            "use a newer mdtd", have, latest);
+        return -EPROTO;
+    }
+    for (const struct mdt_embed *e = mdt_schema; e->name; e++) {
+        int n = migration_number(e->name);
+        char pragma[64];
+
+        if (n <= have)
+            continue;
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", n);
+        if ((rc = mdt_db_begin(db)) < 0 || (rc = exec(db, (const char *)e->start, e->name)) < 0 ||
+            (rc = exec(db, pragma, "user_version")) < 0 || (rc = mdt_db_commit(db)) < 0) {
+            mdt_buf_printf(err, "migration %s: %s", e->name, sqlite3_errmsg(db->h));
+            mdt_db_rollback(db);
+            return rc;
+        }
+        log_info("db: applied migration %s", e->name);
+        (*applied)++;
+    }
+    return 0;
+}
+
+int64_t mdt_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+json_t *mdt_json_time(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char s[40];
+    size_t n;
+
+    if (localtime_r(&tt, &tm) == NULL)
+        return json_null();
+    n = strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S%z", &tm);
+    /* %z gives +0100; RFC 3339 wants +01:00. */
+    if (n < 5 || n + 2 > sizeof(s))
+        return json_null();
+    memmove(s + n - 1, s + n - 2, 3);
+    s[n - 2] = ':';
+    return json_string(s);
+}
+
+json_t *mdt_json_time_col(sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return json_null();
+    return mdt_json_time(sqlite3_column_int64(st, i));
+}
+
+json_t *mdt_json_text_col(sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return json_null();
+    return json_string((const char *)sqlite3_column_text(st, i));
+}

@@ -1,0 +1,704 @@
+/* HTTP: h2o on the libuv loop, the route table, authentication, replies
+ * and the request log. Handlers run to completion on the loop (every
+ * SQLite statement is short) and answer through mdt_reply_*. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <uv.h>
+
+#include "h2o.h"
+#include "h2o/socket/uv-binding.h"
+
+#include "log.h"
+#include "mdtd.h"
+#include "xmalloc.h"
+
+enum body_kind { BODY_NONE, BODY_JSON, BODY_CSV };
+
+struct route {
+    const char *method;
+    const char *tmpl; /* "{x}" matches one path segment */
+    int roles;        /* MDT_ROLE_* allowed; 0: public */
+    enum body_kind body;
+    void (*fn)(struct mdt_req *r);
+};
+
+#define STAFF MDT_ROLES_STAFF
+#define ALL MDT_ROLES_ALL
+#define NOT_PARTNER (MDT_ROLE_ADMIN | MDT_ROLE_CHAIR | MDT_ROLE_CASE_HOLDER)
+static const struct route routes[] = {
+    {"GET", "/v1/health", 0, BODY_NONE, mdt_h_health},
+    {"POST", "/v1/tokens", MDT_ROLE_ADMIN, BODY_JSON, mdt_h_tokens_create},
+    {"GET", "/v1/tokens", MDT_ROLE_ADMIN, BODY_NONE, mdt_h_tokens_list},
+    {"DELETE", "/v1/tokens/{id}", MDT_ROLE_ADMIN, BODY_NONE, mdt_h_tokens_delete},
+    {"POST", "/v1/orgs", STAFF, BODY_JSON, mdt_h_orgs_create},
+    {"GET", "/v1/orgs", ALL, BODY_NONE, mdt_h_orgs_list},
+    {"GET", "/v1/orgs/{ref}", ALL, BODY_NONE, mdt_h_orgs_get},
+    {"PATCH", "/v1/orgs/{ref}", STAFF, BODY_JSON, mdt_h_orgs_patch},
+    {"DELETE", "/v1/orgs/{ref}", STAFF, BODY_NONE, mdt_h_orgs_delete},
+    {"POST", "/v1/people", STAFF, BODY_JSON, mdt_h_people_create},
+    {"GET", "/v1/people", NOT_PARTNER, BODY_NONE, mdt_h_people_list},
+    {"GET", "/v1/people/{ref}", NOT_PARTNER, BODY_NONE, mdt_h_people_get},
+    {"PATCH", "/v1/people/{ref}", STAFF, BODY_JSON, mdt_h_people_patch},
+    {"DELETE", "/v1/people/{ref}", STAFF, BODY_NONE, mdt_h_people_delete},
+    {"POST", "/v1/pcns", STAFF, BODY_JSON, mdt_h_pcns_create},
+    {"GET", "/v1/pcns", ALL, BODY_NONE, mdt_h_pcns_list},
+    {"GET", "/v1/pcns/{ref}", ALL, BODY_NONE, mdt_h_pcns_get},
+    {"PATCH", "/v1/pcns/{ref}", STAFF, BODY_JSON, mdt_h_pcns_patch},
+    {"DELETE", "/v1/pcns/{ref}", STAFF, BODY_NONE, mdt_h_pcns_delete},
+    {"POST", "/v1/lists", STAFF, BODY_JSON, mdt_h_lists_create},
+    {"GET", "/v1/lists", NOT_PARTNER, BODY_NONE, mdt_h_lists_list},
+    {"GET", "/v1/lists/{ref}", NOT_PARTNER, BODY_NONE, mdt_h_lists_get},
+    {"PATCH", "/v1/lists/{ref}", STAFF, BODY_JSON, mdt_h_lists_patch},
+    {"DELETE", "/v1/lists/{ref}", STAFF, BODY_NONE, mdt_h_lists_delete},
+    {"POST", "/v1/lists/{ref}/members", STAFF, BODY_JSON, mdt_h_lists_members},
+    {"POST", "/v1/import/people", STAFF, BODY_CSV, mdt_h_import_people},
+    {"POST", "/v1/import/orgs", STAFF, BODY_CSV, mdt_h_import_orgs},
+    {"POST", "/v1/cases", MDT_ROLE_CASE_HOLDER, BODY_JSON, mdt_h_cases_create},
+    {"GET", "/v1/cases", NOT_PARTNER, BODY_NONE, mdt_h_cases_list},
+    {"GET", "/v1/cases/{id}", NOT_PARTNER, BODY_NONE, mdt_h_cases_get},
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+struct conn {
+    uv_tcp_t tcp; /* first: h2o's close callback gets its address */
+    struct mdt_server *srv;
+};
+
+struct mdt_server {
+    uv_loop_t *loop;
+    const struct mdt_config *cfg;
+    struct mdt_db *db;
+    const struct mdt_scrub_ctx *scrub;
+    h2o_globalconf_t h2o;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept;
+    SSL_CTX *ssl;
+    uv_tcp_t listener;
+    int listening, ctx_ready;
+    int nconns;
+    uv_timer_t stop_timer;
+    int stop_timer_open;
+    uint64_t stop_started;
+    void (*stop_done)(void *arg);
+    void *stop_arg;
+};
+
+/* Per-request state behind mdt_req.priv. */
+struct req_state {
+    h2o_req_t *req;
+    const char *tmpl;
+    uint64_t t0;
+    int replied;
+};
+
+const char *mdt_role_name(int role)
+{
+    switch (role) {
+    case MDT_ROLE_ADMIN: return "admin";
+    case MDT_ROLE_CHAIR: return "chair";
+    case MDT_ROLE_CASE_HOLDER: return "case_holder";
+    case MDT_ROLE_PARTNER: return "partner";
+    }
+    return "?";
+}
+
+int mdt_role_parse(const char *s)
+{
+    static const int all[] = {MDT_ROLE_ADMIN, MDT_ROLE_CHAIR, MDT_ROLE_CASE_HOLDER, MDT_ROLE_PARTNER};
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(s, mdt_role_name(all[i])) == 0)
+            return all[i];
+    return 0;
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 503: return "Service Unavailable";
+    }
+    return "Internal Server Error";
+}
+
+static void finish(struct mdt_req *r, int status, const char *body, size_t len)
+{
+    static h2o_generator_t generator = {NULL, NULL};
+    struct req_state *s = r->priv;
+    h2o_req_t *req = s->req;
+    h2o_iovec_t buf;
+    double ms = (double)(uv_hrtime() - s->t0) / 1e6;
+    char actor[24];
+
+    MDT_REQUIRE(!s->replied);
+    s->replied = 1;
+    req->res.status = status;
+    req->res.reason = reason(status);
+    if (body) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                       H2O_STRLIT("application/json"));
+        buf = h2o_strdup(&req->pool, body, len);
+    } else {
+        buf = h2o_iovec_init(NULL, 0);
+    }
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+    h2o_start_response(req, &generator);
+    h2o_send(req, &buf, body ? 1 : 0, H2O_SEND_STATE_FINAL);
+    if (r->token_id)
+        snprintf(actor, sizeof(actor), "%lld", (long long)r->token_id);
+    else
+        snprintf(actor, sizeof(actor), "-");
+    /* The route template, never the raw path: paths carry names and emails. */
+    log_info("http: %.*s %s %d %.2fms actor=%s", (int)req->method.len, req->method.base, s->tmpl,
+             status, ms, actor);
+}
+
+void mdt_reply_json(struct mdt_req *r, int status, json_t *body)
+{
+    char *s = json_dumps(body, JSON_COMPACT);
+
+    json_decref(body);
+    if (s == NULL) {
+        mdt_reply_error(r, 500, "internal", NULL, "cannot encode the answer");
+        return;
+    }
+    finish(r, status, s, strlen(s));
+    free(s);
+}
+
+void mdt_reply_empty(struct mdt_req *r, int status)
+{
+    finish(r, status, NULL, 0);
+}
+
+static void reply_error_v(struct mdt_req *r, int status, const char *code, const char *field,
+                          json_t *extra, const char *fmt, va_list ap)
+{
+    struct mdt_buf msg;
+    json_t *err;
+
+    mdt_buf_init(&msg, 4096);
+    mdt_buf_vprintf(&msg, fmt, ap);
+    err = json_pack("{s:s, s:s}", "code", code, "message", mdt_buf_str(&msg));
+    if (err == NULL) /* the message was not UTF-8: never expected */
+        err = json_pack("{s:s, s:s}", "code", code, "message", "error");
+    if (field)
+        json_object_set_new(err, "field", json_string(field));
+    if (extra) {
+        json_object_update(err, extra);
+        json_decref(extra);
+    }
+    mdt_buf_release(&msg);
+    mdt_reply_json(r, status, json_pack("{s:o}", "error", err));
+}
+
+void mdt_reply_error(struct mdt_req *r, int status, const char *code, const char *field,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    reply_error_v(r, status, code, field, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void mdt_reply_error_extra(struct mdt_req *r, int status, const char *code, const char *field,
+                           json_t *extra, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    reply_error_v(r, status, code, field, extra, fmt, ap);
+    va_end(ap);
+}
+
+void mdt_reply_errno(struct mdt_req *r, int rc, const char *field, const char *what)
+{
+    switch (rc) {
+    case -ENOENT:
+        mdt_reply_error(r, 404, "not_found", NULL, "no such %s", what);
+        break;
+    case -EEXIST:
+        mdt_reply_error(r, 409, "conflict", field, "%s%s%s already exists", field ? field : "",
+                        field ? ": " : "", field ? "another with this value" : what);
+        break;
+    case -EBUSY:
+        mdt_reply_error(r, 409, "conflict", NULL, "%s: other objects depend on it", what);
+        break;
+    case -ENOSPC:
+    case -EROFS:
+    case -EIO:
+    case -EAGAIN:
+        mdt_reply_error(r, 503, "unavailable", NULL, "the database cannot be written just now");
+        break;
+    default:
+        mdt_reply_error(r, 500, "internal", NULL, "internal error");
+        break;
+    }
+}
+
+/* UTF-8 as RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF. */
+int mdt_utf8_valid(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned c = s[i];
+        size_t n;
+        unsigned cp;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            n = 1, cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2, cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3, cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (len - i <= n)
+            return 0;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int mdt_url_decode(const char *s, size_t len, int form, struct mdt_buf *out)
+{
+    mdt_buf_reset(out);
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '%') {
+            int hi, lo;
+            if (i + 2 >= len)
+                return -EINVAL;
+            if ((hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
+                return -EINVAL;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        } else if (c == '+' && form) {
+            c = ' ';
+        }
+        if (c == '\0' || mdt_buf_addc(out, c) < 0)
+            return -EINVAL;
+    }
+    return mdt_utf8_valid(mdt_buf_str(out), out->len) ? 0 : -EINVAL;
+}
+
+const char *mdt_req_query(struct mdt_req *r, const char *name)
+{
+    struct req_state *s = r->priv;
+    h2o_req_t *req = s->req;
+    const char *q, *end, *p;
+    size_t nlen = strlen(name);
+    const char *found = NULL;
+    struct mdt_buf dec;
+
+    if (req->query_at == SIZE_MAX)
+        return NULL;
+    q = req->path.base + req->query_at + 1;
+    end = req->path.base + req->path.len;
+    mdt_buf_init(&dec, 4096);
+    for (p = q; p < end;) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end, *eq = memchr(p, '=', (size_t)(stop - p));
+        if (eq && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0) {
+            if (mdt_url_decode(eq + 1, (size_t)(stop - eq - 1), 1, &dec) == 0)
+                found = h2o_strdup(&req->pool, mdt_buf_str(&dec), dec.len).base;
+            break;
+        }
+        p = amp ? amp + 1 : end;
+    }
+    mdt_buf_release(&dec);
+    return found;
+}
+
+/* Matches path segments against a template; *param gets the raw {x}. */
+static int match(const char *tmpl, const char *path, size_t plen, h2o_iovec_t *param)
+{
+    const char *t = tmpl, *p = path, *pend = path + plen;
+
+    while (*t && p < pend) {
+        if (*t != '/' || *p != '/')
+            return 0;
+        t++, p++;
+        const char *tseg_end = strchr(t, '/'), *pseg_end = memchr(p, '/', (size_t)(pend - p));
+        size_t tl = tseg_end ? (size_t)(tseg_end - t) : strlen(t);
+        size_t pl = pseg_end ? (size_t)(pseg_end - p) : (size_t)(pend - p);
+        if (t[0] == '{') {
+            if (pl == 0)
+                return 0;
+            *param = h2o_iovec_init(p, pl);
+        } else if (tl != pl || memcmp(t, p, pl) != 0) {
+            return 0;
+        }
+        t += tl, p += pl;
+    }
+    return *t == '\0' && p == pend;
+}
+
+/* Whether a Content-Type header names type, with at most a UTF-8
+ * charset parameter. */
+static int media_type_is(h2o_req_t *req, const char *type)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    const char *v, *end, *semi;
+    size_t tlen = strlen(type), n;
+
+    if (i < 0)
+        return 0;
+    v = req->headers.entries[i].value.base;
+    end = v + req->headers.entries[i].value.len;
+    semi = memchr(v, ';', (size_t)(end - v));
+    n = (size_t)((semi ? semi : end) - v);
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    if (!h2o_lcstris(v, n, type, tlen))
+        return 0;
+    if (semi == NULL)
+        return 1;
+    for (v = semi + 1; v < end && (*v == ' ' || *v == '\t'); v++)
+        ;
+    n = (size_t)(end - v);
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    return h2o_lcstris(v, n, H2O_STRLIT("charset=utf-8")) ||
+           h2o_lcstris(v, n, H2O_STRLIT("charset=\"utf-8\""));
+}
+
+static int authenticate(struct mdt_req *r, h2o_req_t *req)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    const char *v;
+    size_t len;
+
+    if (i < 0)
+        return -ENOENT;
+    v = req->headers.entries[i].value.base;
+    len = req->headers.entries[i].value.len;
+    if (len < 7 || !h2o_lcstris(v, 7, H2O_STRLIT("bearer ")))
+        return -ENOENT;
+    v += 7, len -= 7;
+    while (len > 0 && *v == ' ')
+        v++, len--;
+    return mdt_token_auth(r->db, v, len, &r->token_id, &r->role, &r->org_id);
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    struct mdt_server *srv = *(struct mdt_server **)(self + 1);
+    struct req_state st = {.req = req, .tmpl = "-", .t0 = uv_hrtime()};
+    struct mdt_req r = {.srv = srv, .db = srv->db, .scrub = srv->scrub, .cfg = srv->cfg,
+                        .priv = &st};
+    size_t plen = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
+    const struct route *rt = NULL;
+    int path_found = 0, rc;
+    h2o_iovec_t param = {NULL, 0};
+    struct mdt_buf dec;
+
+    mdt_buf_init(&dec, 4096);
+    for (size_t i = 0; i < NROUTES; i++) {
+        h2o_iovec_t p = {NULL, 0};
+        if (!match(routes[i].tmpl, req->path.base, plen, &p))
+            continue;
+        path_found = 1;
+        st.tmpl = routes[i].tmpl;
+        if (h2o_memis(req->method.base, req->method.len, routes[i].method, strlen(routes[i].method))) {
+            rt = &routes[i];
+            param = p;
+            break;
+        }
+    }
+    if (rt == NULL) {
+        if (!path_found)
+            st.tmpl = "-";
+        if (path_found)
+            mdt_reply_error(&r, 405, "method_not_allowed", NULL, "method not allowed on this route");
+        else
+            mdt_reply_error(&r, 404, "not_found", NULL, "no such route");
+        goto out;
+    }
+    st.tmpl = rt->tmpl;
+    if (param.base) {
+        if (mdt_url_decode(param.base, param.len, 0, &dec) < 0) {
+            mdt_reply_error(&r, 404, "not_found", NULL, "no such object");
+            goto out;
+        }
+        r.param = mdt_buf_str(&dec);
+    }
+    if (rt->roles) {
+        if ((rc = authenticate(&r, req)) < 0) {
+            if (rc == -ENOENT)
+                mdt_reply_error(&r, 401, "unauthenticated", NULL, "a valid bearer token is needed");
+            else
+                mdt_reply_errno(&r, rc, NULL, "token");
+            goto out;
+        }
+        if (!(rt->roles & r.role)) {
+            mdt_reply_error(&r, 403, "forbidden", NULL, "the %s role may not use this route",
+                            mdt_role_name(r.role));
+            goto out;
+        }
+    }
+    if (rt->body != BODY_NONE) {
+        const char *want = rt->body == BODY_JSON ? "application/json" : "text/csv";
+        json_error_t jerr;
+
+        if (req->entity.len > (size_t)srv->cfg->max_body) {
+            mdt_reply_error(&r, 413, "too_large", NULL, "body: larger than %lld bytes",
+                            srv->cfg->max_body);
+            goto out;
+        }
+        if (!media_type_is(req, want)) {
+            mdt_reply_error(&r, 415, "unsupported_media_type", NULL,
+                            "Content-Type: must be %s", want);
+            goto out;
+        }
+        r.raw = req->entity.base ? req->entity.base : "";
+        r.raw_len = req->entity.len;
+        if (rt->body == BODY_JSON) {
+            /* The parser's own message may quote the body: give only the place. */
+            r.body = json_loadb(r.raw, r.raw_len, JSON_REJECT_DUPLICATES, &jerr);
+            if (r.body == NULL) {
+                mdt_reply_error(&r, 400, "malformed", NULL,
+                                "body: not valid UTF-8 JSON (line %d, column %d)", jerr.line,
+                                jerr.column);
+                goto out;
+            }
+            if (!json_is_object(r.body)) {
+                mdt_reply_error(&r, 400, "malformed", NULL, "body: not a JSON object");
+                goto out;
+            }
+        }
+    }
+    rt->fn(&r);
+    if (!st.replied) {
+        log_warnx("http: %s %s gave no answer", rt->method, rt->tmpl);
+        mdt_reply_error(&r, 500, "internal", NULL, "internal error");
+    }
+out:
+    json_decref(r.body);
+    mdt_buf_release(&dec);
+    return 0;
+}
+
+void mdt_h_health(struct mdt_req *r)
+{
+    mdt_reply_json(r, 200, json_pack("{s:s, s:s, s:i}", "status", "ok", "version", MDTD_VERSION,
+                                     "schema", mdt_db_schema_version(r->db)));
+}
+
+static void on_conn_close(uv_handle_t *h)
+{
+    struct conn *c = (struct conn *)h;
+    c->srv->nconns--;
+    free(c);
+}
+
+static void on_accept(uv_stream_t *listener, int status)
+{
+    struct mdt_server *srv = listener->data;
+    struct conn *c;
+    h2o_socket_t *sock;
+
+    if (status != 0) {
+        log_warnx("http: accept: %s", uv_strerror(status));
+        return;
+    }
+    c = mdt_xcalloc(1, sizeof(*c));
+    c->srv = srv;
+    uv_tcp_init(listener->loop, &c->tcp);
+    srv->nconns++;
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+        uv_close((uv_handle_t *)&c->tcp, on_conn_close);
+        return;
+    }
+    sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, on_conn_close);
+    h2o_accept(&srv->accept, sock);
+}
+
+static int setup_tls(struct mdt_server *srv, struct mdt_buf *err)
+{
+    const struct mdt_config *cfg = srv->cfg;
+    unsigned long e;
+
+    srv->ssl = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_set_min_proto_version(srv->ssl, TLS1_2_VERSION);
+    SSL_CTX_set_options(srv->ssl, SSL_OP_NO_COMPRESSION);
+    if (SSL_CTX_use_certificate_chain_file(srv->ssl, cfg->tls_cert) != 1 ||
+        SSL_CTX_use_PrivateKey_file(srv->ssl, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(srv->ssl) != 1) {
+        char msg[256];
+        e = ERR_get_error();
+        ERR_error_string_n(e, msg, sizeof(msg));
+        mdt_buf_printf(err, "tls_cert/tls_key: cannot load %s and %s: %s", cfg->tls_cert,
+                       cfg->tls_key, msg);
+        ERR_clear_error();
+        return -EINVAL;
+    }
+    h2o_ssl_register_alpn_protocols(srv->ssl, h2o_http2_alpn_protocols);
+    return 0;
+}
+
+struct mdt_server *mdt_server_new(void *uv_loop, const struct mdt_config *cfg, struct mdt_db *db,
+                                  const struct mdt_scrub_ctx *scrub, struct mdt_buf *err)
+{
+    struct mdt_server *srv = mdt_xcalloc(1, sizeof(*srv));
+    h2o_hostconf_t *host;
+    h2o_handler_t *handler;
+
+    srv->loop = uv_loop;
+    srv->cfg = cfg;
+    srv->db = db;
+    srv->scrub = scrub;
+    h2o_config_init(&srv->h2o);
+    srv->h2o.max_request_entity_size = (size_t)cfg->max_body;
+    srv->h2o.server_name = h2o_iovec_init(H2O_STRLIT("mdtd"));
+    host = h2o_config_register_host(&srv->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    handler = h2o_create_handler(h2o_config_register_path(host, "/", 0),
+                                 sizeof(*handler) + sizeof(srv));
+    handler->on_req = on_req;
+    *(struct mdt_server **)(handler + 1) = srv;
+    if (cfg->tls_cert && setup_tls(srv, err) < 0) {
+        mdt_server_free(srv);
+        return NULL;
+    }
+    h2o_context_init(&srv->ctx, srv->loop, &srv->h2o);
+    srv->ctx_ready = 1;
+    srv->accept.ctx = &srv->ctx;
+    srv->accept.hosts = srv->h2o.hosts;
+    srv->accept.ssl_ctx = srv->ssl;
+    return srv;
+}
+
+int mdt_server_start(struct mdt_server *srv, struct mdt_buf *err)
+{
+    struct sockaddr_storage ss;
+    char *host = NULL, name[INET6_ADDRSTRLEN];
+    int port, rc, len = sizeof(ss);
+
+    MDT_REQUIRE(mdt_config_split_listen(srv->cfg->listen, &host, &port) == 0);
+    if ((rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss)) != 0 &&
+        (rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss)) != 0) {
+        mdt_buf_printf(err, "listen: not an IP address: %s", host);
+        goto out;
+    }
+    uv_tcp_init(srv->loop, &srv->listener);
+    srv->listener.data = srv;
+    srv->listening = 1;
+    if ((rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&ss, 0)) != 0 ||
+        (rc = uv_listen((uv_stream_t *)&srv->listener, 1024, on_accept)) != 0 ||
+        (rc = uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&ss, &len)) != 0) {
+        mdt_buf_printf(err, "listen: %s: %s", srv->cfg->listen, uv_strerror(rc));
+        goto out;
+    }
+    if (ss.ss_family == AF_INET6) {
+        uv_ip6_name((struct sockaddr_in6 *)&ss, name, sizeof(name));
+        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        log_info("http: ready on [%s]:%d%s", name, port, srv->ssl ? " (TLS, HTTP/2)" : "");
+    } else {
+        uv_ip4_name((struct sockaddr_in *)&ss, name, sizeof(name));
+        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        log_info("http: ready on %s:%d%s", name, port, srv->ssl ? " (TLS, HTTP/2)" : "");
+    }
+    rc = 0;
+out:
+    free(host);
+    return rc < 0 ? rc : 0;
+}
+
+static void stop_timer_closed(uv_handle_t *h)
+{
+    struct mdt_server *srv = h->data;
+    srv->stop_timer_open = 0;
+    if (srv->stop_done)
+        srv->stop_done(srv->stop_arg);
+}
+
+static void on_stop_tick(uv_timer_t *t)
+{
+    struct mdt_server *srv = t->data;
+    uint64_t waited = uv_now(srv->loop) - srv->stop_started;
+
+    if (srv->nconns > 0 && waited < 10000)
+        return;
+    if (srv->nconns > 0)
+        log_warnx("http: %d connections still open after 10 s: stopping anyway", srv->nconns);
+    uv_timer_stop(t);
+    uv_close((uv_handle_t *)t, stop_timer_closed);
+}
+
+void mdt_server_stop(struct mdt_server *srv, void (*done)(void *arg), void *arg)
+{
+    if (srv->stop_timer_open)
+        return;
+    srv->stop_done = done;
+    srv->stop_arg = arg;
+    if (srv->listening) {
+        uv_close((uv_handle_t *)&srv->listener, NULL);
+        srv->listening = 0;
+    }
+    /* Idle keep-alive connections close; in-flight ones finish first. */
+    h2o_context_request_shutdown(&srv->ctx);
+    srv->h2o.http1.req_timeout = 1000;
+    srv->stop_started = uv_now(srv->loop);
+    uv_timer_init(srv->loop, &srv->stop_timer);
+    srv->stop_timer.data = srv;
+    srv->stop_timer_open = 1;
+    uv_timer_start(&srv->stop_timer, on_stop_tick, 0, 20);
+}
+
+void mdt_server_free(struct mdt_server *srv)
+{
+    if (srv == NULL)
+        return;
+    if (srv->ctx_ready) {
+        /* h2o 2.2.5 leaves the HTTP/2 GOAWAY resend timer of a requested
+         * shutdown linked, and disposing a context with a linked timer
+         * aborts: every connection is gone by now, so unlink it. */
+        if (h2o_timeout_is_linked(&srv->ctx.http2._graceful_shutdown_timeout))
+            h2o_timeout_unlink(&srv->ctx.http2._graceful_shutdown_timeout);
+        h2o_context_dispose(&srv->ctx);
+    }
+    h2o_config_dispose(&srv->h2o);
+    if (srv->ssl)
+        SSL_CTX_free(srv->ssl);
+    free(srv);
+}

@@ -1,0 +1,239 @@
+/* mdtd: the daemon's internal interfaces, grouped by the file that
+ * defines them. */
+#ifndef MDTD_H
+#define MDTD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "buf.h"
+
+#define MDTD_VERSION "0.1.0"
+
+struct mdt_db;
+struct mdt_req;
+struct mdt_server;
+struct mdt_scrub_ctx;
+
+/* config.c */
+
+/* Start-up configuration: set once before the loop runs, read-only after. */
+struct mdt_config {
+    char *listen; /* HOST:PORT */
+    char *db;
+    char *public_url;
+    char *smtp_url;
+    char *smtp_from;
+    char *tls_cert;
+    char *tls_key;
+    long long max_body;
+    long long log_level; /* MDT_LOG_* */
+    char *tz;
+};
+
+/* Fills c with the defaults of the option table. */
+void mdt_config_init(struct mdt_config *c);
+void mdt_config_release(struct mdt_config *c);
+/* Sets one option by name (file keys use '_', flags may use '-'). On
+ * failure returns -EINVAL and writes "message" (no location) to err. */
+int mdt_config_set(struct mdt_config *c, const char *name, const char *value, struct mdt_buf *err);
+/* Reads an INI file: errors are "FILE:LINE: message". */
+int mdt_config_load(struct mdt_config *c, const char *path, struct mdt_buf *err);
+/* Checks the options together (tls_cert needs tls_key, ...). */
+int mdt_config_check(const struct mdt_config *c, struct mdt_buf *err);
+/* Whether NAME is an option that takes a value (for flag parsing). */
+int mdt_config_known(const char *name);
+/* The option list generated from the table, for --help. */
+void mdt_config_usage(FILE *f);
+/* Splits "HOST:PORT"; host is new (caller frees). */
+int mdt_config_split_listen(const char *listen, char **host, int *port);
+
+/* db.c */
+
+/* Sends SQLite's own log to ours; call before any other sqlite3 use. */
+void mdt_db_global_init(void);
+/* Opens (creating when create is set, with mode 0600) the database file
+ * and sets WAL, synchronous=FULL, foreign keys and the busy timeout.
+ * *out is new: mdt_db_close. */
+int mdt_db_open(const char *path, int create, struct mdt_db **out, struct mdt_buf *err);
+void mdt_db_close(struct mdt_db *db);
+/* Applies the pending migrations of mdt_schema, each in a transaction.
+ * *applied gets how many ran. Refuses (-EPROTO) a database newer than
+ * this binary. */
+int mdt_db_migrate(struct mdt_db *db, int *applied, struct mdt_buf *err);
+int mdt_db_schema_version(struct mdt_db *db);
+int mdt_db_latest_version(void);
+/* Borrowed: the cached, reset statement for sql, or NULL (logged). */
+sqlite3_stmt *mdt_db_stmt(struct mdt_db *db, const char *sql);
+/* Steps st: 1 for a row, 0 when done (the statement is then reset),
+ * negative errno on failure (through mdt_db_err). */
+int mdt_db_step(struct mdt_db *db, sqlite3_stmt *st);
+int mdt_db_begin(struct mdt_db *db);
+int mdt_db_commit(struct mdt_db *db);
+void mdt_db_rollback(struct mdt_db *db);
+/* Logs SQLite's message and maps rc: -EEXIST (unique), -EBUSY (foreign
+ * key: dependants), -ENOSPC/-EROFS/-EIO/-EAGAIN (cannot write: 503),
+ * -EPROTO (anything else). */
+int mdt_db_err(struct mdt_db *db, int rc, const char *what);
+sqlite3 *mdt_db_handle(struct mdt_db *db);
+int64_t mdt_db_changes(struct mdt_db *db);
+int64_t mdt_db_last_id(struct mdt_db *db);
+
+/* time in answers */
+int64_t mdt_now(void);
+/* new: RFC 3339 with the local (TZ) offset, e.g. 2027-04-13T10:00:00+01:00 */
+json_t *mdt_json_time(int64_t t);
+/* column i of st as a JSON time, or null when NULL */
+json_t *mdt_json_time_col(sqlite3_stmt *st, int i);
+/* column i as a JSON string, or null when NULL */
+json_t *mdt_json_text_col(sqlite3_stmt *st, int i);
+
+/* http.c */
+
+enum mdt_role {
+    MDT_ROLE_ADMIN = 1 << 0,
+    MDT_ROLE_CHAIR = 1 << 1,
+    MDT_ROLE_CASE_HOLDER = 1 << 2,
+    MDT_ROLE_PARTNER = 1 << 3,
+};
+#define MDT_ROLES_ALL (MDT_ROLE_ADMIN | MDT_ROLE_CHAIR | MDT_ROLE_CASE_HOLDER | MDT_ROLE_PARTNER)
+#define MDT_ROLES_STAFF (MDT_ROLE_ADMIN | MDT_ROLE_CHAIR)
+
+const char *mdt_role_name(int role);
+int mdt_role_parse(const char *s); /* 0 when unknown */
+
+/* What a handler sees of a request. All pointers are borrowed for the
+ * request's lifetime. */
+struct mdt_req {
+    struct mdt_server *srv;
+    struct mdt_db *db;
+    const struct mdt_scrub_ctx *scrub;
+    const struct mdt_config *cfg;
+    const char *param;  /* the decoded {ref}/{id} of the path, or NULL */
+    json_t *body;       /* parsed JSON object of POST/PATCH, or NULL */
+    const char *raw;    /* the raw body (CSV imports) */
+    size_t raw_len;
+    int64_t token_id;   /* 0 when none */
+    int role;           /* MDT_ROLE_*, 0 when none */
+    int64_t org_id;     /* the token's organisation, 0 when none */
+    void *priv;         /* http.c's own state */
+};
+
+/* Each handler answers exactly once through one of these. */
+void mdt_reply_json(struct mdt_req *r, int status, json_t *body); /* steals body */
+void mdt_reply_empty(struct mdt_req *r, int status);
+void mdt_reply_error(struct mdt_req *r, int status, const char *code, const char *field,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* steals extra: its members are added to the "error" object */
+void mdt_reply_error_extra(struct mdt_req *r, int status, const char *code, const char *field,
+                           json_t *extra, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Answers a negative errno from the store: -ENOENT 404, -EEXIST and
+ * -EBUSY 409 (naming field), 503 for a database that cannot be written,
+ * 500 otherwise. what describes the object for the message. */
+void mdt_reply_errno(struct mdt_req *r, int rc, const char *field, const char *what);
+/* Borrowed (request pool): the decoded query parameter, or NULL. */
+const char *mdt_req_query(struct mdt_req *r, const char *name);
+
+/* The server: h2o on the given loop. */
+struct mdt_server *mdt_server_new(void *uv_loop, const struct mdt_config *cfg, struct mdt_db *db,
+                                  const struct mdt_scrub_ctx *scrub, struct mdt_buf *err);
+/* Binds and listens; logs "ready on HOST:PORT". */
+int mdt_server_start(struct mdt_server *srv, struct mdt_buf *err);
+/* Stops accepting and asks connections to finish; done is called once no
+ * connection is left (or after a grace period). */
+void mdt_server_stop(struct mdt_server *srv, void (*done)(void *arg), void *arg);
+void mdt_server_free(struct mdt_server *srv);
+/* Percent-decodes a path segment or query value (plus as space when
+ * form is set). Returns -EINVAL for bad escapes, NUL or invalid UTF-8. */
+int mdt_url_decode(const char *s, size_t len, int form, struct mdt_buf *out);
+int mdt_utf8_valid(const char *s, size_t len);
+
+/* validate.c: pure checks shared by the routes and the CSV import. Each
+ * returns NULL when v is acceptable, else the rule it breaks. */
+const char *mdt_check_email(const char *v);
+const char *mdt_check_url(const char *v);
+const char *mdt_check_name(const char *v); /* 1-200 characters, printable */
+const char *mdt_check_enum(const char *v, const char *const *set);
+extern const char *const mdt_org_kinds[];
+extern const char *const mdt_needs[];
+extern const char *const mdt_capacities[];
+/* Request helpers: on a bad field they answer 422 and return -1. */
+/* *out borrowed from r->body; absent: *out = NULL and 0 (or 422 when required) */
+int mdt_field_str(struct mdt_req *r, const char *field, int required, const char **out);
+/* needs-style array of distinct names from set; *out new (json_decref) or NULL when absent */
+int mdt_field_set_array(struct mdt_req *r, const char *field, const char *const *set,
+                        json_t **out);
+/* "version": absent → *out = -1 */
+int mdt_field_version(struct mdt_req *r, int64_t *out);
+/* Refuses members of r->body not in allowed (NULL-terminated). */
+int mdt_fields_known(struct mdt_req *r, const char *const *allowed);
+/* A {ref} or body reference: digits are ids, anything else a name. The
+ * SQL by_name selects the id from the name (?1). Returns the id, or
+ * -ENOENT, or another negative errno. */
+int64_t mdt_lookup_ref(struct mdt_db *db, const char *ref, const char *sql_by_id,
+                       const char *sql_by_name);
+/* A body reference that may be a JSON integer or string. */
+int64_t mdt_lookup_json_ref(struct mdt_db *db, json_t *v, const char *sql_by_id,
+                            const char *sql_by_name);
+#define MDT_SQL_ORG_BY_ID "SELECT id FROM orgs WHERE id = ?1"
+#define MDT_SQL_ORG_BY_NAME "SELECT id FROM orgs WHERE name = ?1"
+#define MDT_SQL_PCN_BY_ID "SELECT id FROM pcns WHERE id = ?1"
+#define MDT_SQL_PCN_BY_NAME "SELECT id FROM pcns WHERE name = ?1"
+#define MDT_SQL_PERSON_BY_ID "SELECT id FROM people WHERE id = ?1"
+#define MDT_SQL_PERSON_BY_EMAIL "SELECT id FROM people WHERE email = ?1"
+#define MDT_SQL_LIST_BY_ID "SELECT id FROM lists WHERE id = ?1"
+#define MDT_SQL_LIST_BY_NAME "SELECT id FROM lists WHERE name = ?1"
+/* new: {"id", "name"} of an org / pcn, or json null when id is 0 */
+json_t *mdt_org_ref_json(struct mdt_db *db, int64_t id);
+json_t *mdt_pcn_ref_json(struct mdt_db *db, int64_t id);
+
+/* Route handlers */
+void mdt_h_health(struct mdt_req *r);
+/* tokens.c */
+void mdt_h_tokens_create(struct mdt_req *r);
+void mdt_h_tokens_list(struct mdt_req *r);
+void mdt_h_tokens_delete(struct mdt_req *r);
+/* Creates a token: *secret is new ("mdt_" + 64 hex), *id its row. */
+int mdt_token_create(struct mdt_db *db, int role, const char *name, int64_t org_id,
+                     char **secret, int64_t *id);
+int mdt_token_count_admin(struct mdt_db *db);
+/* Looks a presented token up: 0 with id, role, org; -ENOENT when unknown
+ * or revoked. */
+int mdt_token_auth(struct mdt_db *db, const char *secret, size_t len, int64_t *id, int *role,
+                   int64_t *org_id);
+/* directory.c */
+void mdt_h_orgs_create(struct mdt_req *r);
+void mdt_h_orgs_list(struct mdt_req *r);
+void mdt_h_orgs_get(struct mdt_req *r);
+void mdt_h_orgs_patch(struct mdt_req *r);
+void mdt_h_orgs_delete(struct mdt_req *r);
+void mdt_h_people_create(struct mdt_req *r);
+void mdt_h_people_list(struct mdt_req *r);
+void mdt_h_people_get(struct mdt_req *r);
+void mdt_h_people_patch(struct mdt_req *r);
+void mdt_h_people_delete(struct mdt_req *r);
+void mdt_h_pcns_create(struct mdt_req *r);
+void mdt_h_pcns_list(struct mdt_req *r);
+void mdt_h_pcns_get(struct mdt_req *r);
+void mdt_h_pcns_patch(struct mdt_req *r);
+void mdt_h_pcns_delete(struct mdt_req *r);
+void mdt_h_lists_create(struct mdt_req *r);
+void mdt_h_lists_list(struct mdt_req *r);
+void mdt_h_lists_get(struct mdt_req *r);
+void mdt_h_lists_patch(struct mdt_req *r);
+void mdt_h_lists_delete(struct mdt_req *r);
+void mdt_h_lists_members(struct mdt_req *r);
+/* import.c */
+void mdt_h_import_people(struct mdt_req *r);
+void mdt_h_import_orgs(struct mdt_req *r);
+/* cases.c */
+void mdt_h_cases_create(struct mdt_req *r);
+void mdt_h_cases_list(struct mdt_req *r);
+void mdt_h_cases_get(struct mdt_req *r);
+
+#endif
