@@ -23,14 +23,6 @@ static const struct mdt_col member_cols[] = {
 static const char *const list_required[] = {"name", NULL};
 static const char *const list_filters[] = {"pcn", NULL};
 
-static const struct mdt_resource lists = {
-    .noun = "list",
-    .path = "/v1/lists",
-    .fields = list_fields,
-    .required = list_required,
-    .cols = list_cols,
-    .filters = list_filters,
-};
 
 /* A list with its members: the fields, then the members as a table. */
 static int print_list(const struct mdt_cli *cli, const json_t *l)
@@ -57,6 +49,16 @@ static int print_list(const struct mdt_cli *cli, const json_t *l)
     return mdt_out_table(member_cols, members);
 }
 
+static const struct mdt_resource lists = {
+    .noun = "list",
+    .path = "/v1/lists",
+    .fields = list_fields,
+    .required = list_required,
+    .cols = list_cols,
+    .filters = list_filters,
+    .print = print_list,
+};
+
 static int list_create(struct mdt_cli *cli, struct mdt_inv *inv)
 {
     return mdt_res_create(cli, inv, &lists);
@@ -76,15 +78,7 @@ static int list_delete(struct mdt_cli *cli, struct mdt_inv *inv)
 
 static int list_show(struct mdt_cli *cli, struct mdt_inv *inv)
 {
-    char *path = mdt_http_path("/v1/lists/", inv->pos[0]);
-    json_t *out = NULL;
-    int rc;
-
-    if ((rc = mdt_http_json(cli, "GET", path, NULL, &out)) == MDT_EXIT_OK)
-        rc = print_list(cli, out);
-    json_decref(out);
-    free(path);
-    return rc;
+    return mdt_res_show(cli, inv, &lists);
 }
 
 /* add and remove: one request, all or nothing on the server. */

@@ -86,18 +86,36 @@ static void group_usage(FILE *f, const struct mdt_group *g)
     fprintf(f, "\n'mdt %s COMMAND --help' describes each.\n", g->name);
 }
 
+/* new: the command's options followed by the global ones, a fresh copy
+ * that parsing may write into. */
+static struct mdt_opt *cmd_opts(const struct mdt_cmd *c)
+{
+    size_t n = 0, ng = 0;
+    struct mdt_opt *opts;
+
+    while (c->opts && c->opts[n].name)
+        n++;
+    while (global_opts[ng].name)
+        ng++;
+    opts = mdt_xcalloc(n + ng + 1, sizeof(*opts));
+    if (n)
+        memcpy(opts, c->opts, n * sizeof(*opts));
+    memcpy(opts + n, global_opts, ng * sizeof(*opts));
+    return opts;
+}
+
 static void cmd_usage(FILE *f, const struct mdt_group *g, const struct mdt_cmd *c)
 {
+    struct mdt_opt *opts = cmd_opts(c);
     struct mdt_buf b;
 
     mdt_buf_init(&b, MDT_BUF_NOCAP);
     fprintf(f, "usage: mdt %s %s%s%s\n\n%s\n", g->name, c->name, c->usage[0] ? " " : "",
             c->usage, c->summary);
-    if (c->opts && c->opts[0].name)
-        mdt_args_help(c->opts, &b);
-    mdt_args_help(global_opts, &b);
+    mdt_args_help(opts, &b);
     fprintf(f, "\nOptions:\n%s", mdt_buf_str(&b));
     mdt_buf_release(&b);
+    free(opts);
 }
 
 static const struct mdt_group *find_group(const char *name)
@@ -147,20 +165,11 @@ static int help(int argc, char **argv)
 static int run_cmd(struct mdt_cli *cli, const struct mdt_group *g, const struct mdt_cmd *c,
                    int argc, char **argv)
 {
-    size_t n = 0, ng = 0;
-    struct mdt_opt *opts;
+    struct mdt_opt *opts = cmd_opts(c);
     struct mdt_inv inv = {.group = g->name, .cmd = c->name};
     struct mdt_buf err;
     int help_wanted = 0, rc;
 
-    while (c->opts && c->opts[n].name)
-        n++;
-    while (global_opts[ng].name)
-        ng++;
-    opts = mdt_xcalloc(n + ng + 1, sizeof(*opts));
-    if (n)
-        memcpy(opts, c->opts, n * sizeof(*opts));
-    memcpy(opts + n, global_opts, ng * sizeof(*opts));
     inv.opts = opts;
     inv.pos = mdt_xcalloc((size_t)argc + 1, sizeof(char *));
     mdt_buf_init(&err, 1024);

@@ -122,7 +122,9 @@ struct mdt_resource {
     const struct mdt_field *fields;    /* settable by create and update */
     const char *const *required;       /* options create requires */
     const struct mdt_col *cols;        /* list columns */
-    const char *const *filters;        /* list options passed as query: "need=need" */
+    const char *const *filters;        /* list options passed on as query parameters */
+    /* Prints one object for create, show and update; NULL: mdt_out_object. */
+    int (*print)(const struct mdt_cli *cli, const json_t *obj);
 };
 int mdt_res_create(struct mdt_cli *cli, struct mdt_inv *inv, const struct mdt_resource *r);
 int mdt_res_list(struct mdt_cli *cli, struct mdt_inv *inv, const struct mdt_resource *r);

@@ -41,6 +41,11 @@ static json_t *split_list(const char *s)
     return arr;
 }
 
+static int print_one(const struct mdt_cli *cli, const struct mdt_resource *r, const json_t *obj)
+{
+    return r->print ? r->print(cli, obj) : mdt_out_object(cli, obj);
+}
+
 int mdt_res_fields(const struct mdt_inv *inv, const struct mdt_field *fields, json_t *body)
 {
     int n = 0;
@@ -106,7 +111,7 @@ int mdt_res_create(struct mdt_cli *cli, struct mdt_inv *inv, const struct mdt_re
         printf("Created %s %s.\n", r->noun, id);
         free(id);
     }
-    rc = mdt_out_object(cli, out);
+    rc = print_one(cli, r, out);
 out:
     json_decref(body);
     json_decref(out);
@@ -150,7 +155,7 @@ int mdt_res_show(struct mdt_cli *cli, struct mdt_inv *inv, const struct mdt_reso
     int rc;
 
     if ((rc = mdt_http_json(cli, "GET", path, NULL, &out)) == MDT_EXIT_OK)
-        rc = mdt_out_object(cli, out);
+        rc = print_one(cli, r, out);
     json_decref(out);
     free(path);
     return rc;
@@ -180,7 +185,7 @@ int mdt_res_update(struct mdt_cli *cli, struct mdt_inv *inv, const struct mdt_re
         goto out;
     if (!cli->json)
         printf("Updated %s %s.\n", r->noun, inv->pos[0]);
-    rc = mdt_out_object(cli, out);
+    rc = print_one(cli, r, out);
 out:
     json_decref(body);
     json_decref(out);
