@@ -2,6 +2,7 @@
  *   scrub.c          the pipeline: run detectors, number people, render;
  *                    case parsing and payload
  *   scrub-spans.c    span lists: add, resolve overlaps, render placeholders
+ *   casefile.c       parsing and validating the case file
  *   scrub-patterns.c validated patterns: NHS and NI numbers, postcodes,
  *                    phones, emails, URLs and handles, vehicles, hospital
  *                    numbers and other references, dates, ages over 89
@@ -76,6 +77,14 @@ int mdt__render(const char *text, size_t len, const struct mdt_spans *s,
 struct mdt_patterns;
 struct mdt_patterns *mdt__patterns_new(void);
 void mdt__patterns_free(struct mdt_patterns *p);
+
+/* casefile.c: a parsed case (mdt_case_parse). */
+struct mdt_case {
+    struct mdt_client client;
+    char **needs; /* n_needs strings */
+    size_t n_needs;
+    char *presentation, *question, *risk;
+};
 
 /* lexicon.c: the word lists, loaded once from the embedded data. */
 struct mdt_lexicons;
