@@ -125,3 +125,17 @@ finish() {
     [ "$TESTS_FAILED" = 0 ] && [ "$rc" = 0 ]
 }
 trap finish EXIT
+
+# api_token ROLE [ORG]: like new_token, but through the HTTP API with curl
+# (no client needed); prints the new token.
+api_token() {
+    local body
+    if [ -n "${2:-}" ]; then
+        body=$(python3 -c 'import json,sys; print(json.dumps({"role":sys.argv[1],"name":"t-%s-%s"%(sys.argv[1],sys.argv[3]),"org":sys.argv[2]}))' "$1" "$2" "$RANDOM")
+    else
+        body=$(python3 -c 'import json,sys; print(json.dumps({"role":sys.argv[1],"name":"t-%s-%s"%(sys.argv[1],sys.argv[2])}))' "$1" "$RANDOM")
+    fi
+    curl -s -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+        --data-binary "$body" "$MDT_URL/v1/tokens" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
