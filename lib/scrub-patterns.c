@@ -529,7 +529,7 @@ static size_t match_ni(struct scan *s, size_t i)
     for (int g = 0; g < 3; g++) {
         if (p < len && T(p) == ' ')
             p++;
-        if (run_digits(t, len, p, 3) != 2)
+        if (run_digits(t, len, p, 2) != 2)
             return 0;
         p += 2;
     }

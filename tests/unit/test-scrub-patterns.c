@@ -1,0 +1,318 @@
+/* The validated pattern detectors, on their own: each case is a text and
+ * what it must become with only the patterns applied. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "scrub-internal.h"
+#include "test.h"
+
+struct pcase {
+    const char *in, *want;
+};
+
+/* new: the text with the pattern spans replaced (caller frees) */
+static char *patterns_only(const struct mdt_scrub_ctx *ctx, const char *in, size_t len)
+{
+    struct mdt_spans s;
+    struct mdt_people people;
+    struct mdt_buf out;
+
+    mdt__spans_init(&s);
+    mdt__people_init(&people);
+    mdt_buf_init(&out, MDT_BUF_NOCAP);
+    mdt__detect_patterns(ctx, in, len, &s);
+    mdt__spans_resolve(&s, in, len);
+    ASSERT_EQ(mdt__render(in, len, &s, &people, &out), 0);
+    mdt__spans_release(&s);
+    mdt__people_release(&people);
+    {
+        char *r = mdt_buf_detach(&out);
+        return r ? r : strdup("");
+    }
+}
+
+static void run_cases(const struct pcase *cases, size_t n)
+{
+    struct mdt_scrub_ctx ctx = {NULL, mdt__patterns_new()};
+    int bad = 0;
+
+    for (size_t k = 0; k < n; k++) {
+        char *got = patterns_only(&ctx, cases[k].in, strlen(cases[k].in));
+        if (strcmp(got, cases[k].want) != 0) {
+            fprintf(stderr, "  in:   %s\n  got:  %s\n  want: %s\n", cases[k].in, got,
+                    cases[k].want);
+            bad++;
+        } else {
+            /* scrubbed text scrubs to itself */
+            char *again = patterns_only(&ctx, got, strlen(got));
+            if (strcmp(again, got) != 0) {
+                fprintf(stderr, "  not stable: %s\n  became:     %s\n", got, again);
+                bad++;
+            }
+            free(again);
+        }
+        free(got);
+    }
+    mdt__patterns_free(ctx.pat);
+    ASSERT_EQ(bad, 0);
+}
+
+#define RUN(cases) run_cases(cases, sizeof(cases) / sizeof(cases[0]))
+
+TEST(patterns_nhs_numbers)
+{
+    static const struct pcase c[] = {
+        {"NHS no 999 954 2557.", "NHS no [NHS-NUMBER]."},
+        {"nhs 9999542557", "nhs [NHS-NUMBER]"},
+        {"NHS #: 999-019-9205", "NHS #: [NHS-NUMBER]"},
+        {"NHS No: 474-167-8857 on file", "NHS No: [NHS-NUMBER] on file"},
+        {"(4586516755)", "([NHS-NUMBER])"},
+        {"number 943 476 5919 given", "number [NHS-NUMBER] given"},
+        /* after the word NHS a failed checksum is still a number to hide */
+        {"NHS number 999 954 2558", "NHS number [NHS-NUMBER]"},
+        /* no context and no valid checksum: still a long number, hidden */
+        {"code 9999542558 here", "code [ID] here"},
+        {"NHS\xc2\xa0" "9999542557", "NHS\xc2\xa0[NHS-NUMBER]"},
+        {"nhs:4135577601,dob", "nhs:[NHS-NUMBER],dob"},
+    };
+    RUN(c);
+}
+
+TEST(patterns_ni_numbers)
+{
+    static const struct pcase c[] = {
+        {"NI no. JP 58 31 20 B (on file)", "NI no. [NI-NUMBER] (on file)"},
+        {"NINO JP583120B.", "NINO [NI-NUMBER]."},
+        {"ni number jp583120b", "ni number [NI-NUMBER]"},
+        {"NI: SR 44 70 13 C", "NI: [NI-NUMBER]"},
+        {"NI AB123456", "NI [NI-NUMBER]"},
+    };
+    RUN(c);
+}
+
+TEST(patterns_postcodes_every_format)
+{
+    static const struct pcase c[] = {
+        {"DN31 1QZ", "[POSTCODE]"},         {"postcode DN328JF", "postcode [POSTCODE]"},
+        {"at dn35 8pq.", "at [POSTCODE]."}, {"E5 9QH", "[POSTCODE]"},
+        {"e59qh", "[POSTCODE]"},            {"SW1A 1AA", "[POSTCODE]"},
+        {"W1D 3QU", "[POSTCODE]"},          {"M1 1AE", "[POSTCODE]"},
+        {"B33 8TH", "[POSTCODE]"},          {"CR2 6XH", "[POSTCODE]"},
+        {"PE13 5AX,", "[POSTCODE],"},       {"n16 7sq", "[POSTCODE]"},
+        {"GIR 0AA", "[POSTCODE]"},          {"EC1A1BB", "[POSTCODE]"},
+    };
+    RUN(c);
+}
+
+TEST(patterns_phones)
+{
+    static const struct pcase c[] = {
+        {"mob 07841 226 093.", "mob [PHONE]."},
+        {"tel 07923418556", "tel [PHONE]"},
+        {"+44 7923 418 556", "[PHONE]"},
+        {"+447911 208 364", "[PHONE]"},
+        {"+44 (0)7868 120 553", "[PHONE]"},
+        {"(01353) 649 210", "[PHONE]"},
+        {"(024) 7631 9082", "[PHONE]"},
+        {"020 7946 0183", "[PHONE]"},
+        {"0116 496 0721", "[PHONE]"},
+        {"01325 468 201", "[PHONE]"},
+        {"07700 900418", "[PHONE]"},
+        {"0044 7700 900418", "[PHONE]"},
+        {"0191-498-0733", "[PHONE]"},
+        {"ring 0800 123 4567 free", "ring [PHONE] free"},
+    };
+    RUN(c);
+}
+
+TEST(patterns_emails_urls_handles)
+{
+    static const struct pcase c[] = {
+        {"email faithasante87@gmail.com.", "email [EMAIL]."},
+        {"<kerry.fisher@peterborough.gov.uk>", "<[EMAIL]>"},
+        {"p.mistry68@btinternet.com", "[EMAIL]"},
+        {"page (https://www.gofundme.com/f/help-abena-stay-in-uk), which",
+         "page ([HANDLE]), which"},
+        {"see www.example.org/abc.", "see [HANDLE]."},
+        {"at gofundme.com/f/help-me now", "at [HANDLE] now"},
+        {"TikTok as @rasa.jank_wisbech and", "TikTok as [HANDLE] and"},
+        {"(@elif.bakes.n16)", "([HANDLE])"},
+        {"on Discord as ghostrider_cv22. He", "on Discord as [HANDLE]. He"},
+        {"Snapchat story (kai.h2k4).", "Snapchat story ([HANDLE])."},
+        {"instagram: simz.style99", "instagram: [HANDLE]"},
+    };
+    RUN(c);
+}
+
+TEST(patterns_vehicles)
+{
+    static const struct pcase c[] = {
+        {"white minibus, reg EY19 KHT.", "white minibus, reg [VEHICLE]."},
+        {"silver Corsa NK12 WZT seized", "silver Corsa [VEHICLE] seized"},
+        {"car reg ey19kht", "car reg [VEHICLE]"},
+        {"his car, P123 ABC, was", "his car, [VEHICLE], was"},
+        {"van reg ABC 123D", "van reg [VEHICLE]"},
+    };
+    RUN(c);
+}
+
+TEST(patterns_hospital_numbers_and_references)
+{
+    static const struct pcase c[] = {
+        {"(hosp no. PCH 7702186) on", "(hosp no. [ID]) on"},
+        {"(MRN 1438826X) having", "(MRN [ID]) having"},
+        {"Hosp no 4100732X.", "Hosp no [ID]."},
+        {"hosp no DL 0038214\n", "hosp no [ID]\n"},
+        {"(hosp no. CC-550213)", "(hosp no. [ID])"},
+        {"hosp no. PCH-2207741", "hosp no. [ID]"},
+        {"(ref HK/REG/0081734), band C", "(ref [ID]), band C"},
+        {"HRA ref PET/HOM/25/04417", "HRA ref [ID]"},
+        {"his BRP (ZU7204381) has", "his BRP ([ID]) has"},
+        {"badge no. PH/04127. Badge", "badge no. [ID]. Badge"},
+        {"(service no. 25031746)", "(service no. [ID])"},
+        {"(CRT licence no. 52197)", "(CRT licence no. [ID])"},
+        {"(ref NFRC250403117)", "(ref [ID])"},
+        {"(claim no. K00CL412)", "(claim no. [ID])"},
+        {"| prison no. A4412DX |", "| prison no. [ID] |"},
+        {"(reference CHB02946318 ZN) because", "(reference [ID]) because"},
+        {"crime ref DHM-2504-22871; the", "crime ref [ID]; the"},
+        {"tenancy reference is 0044127/02. Des", "tenancy reference is [ID]. Des"},
+        {"Home Office ref P2291047. NRM referral ref NRM-25-118406, with",
+         "Home Office ref [ID]. NRM referral ref [ID], with"},
+        {"account number 12345678", "account number [ID]"},
+        {"G0719352 and 1438826X", "[ID] and [ID]"},
+    };
+    RUN(c);
+}
+
+TEST(patterns_dates)
+{
+    static const struct pcase c[] = {
+        {"DOB 14.03.87 /", "DOB [DATE] /"},
+        {"dob 5/4/91,", "dob [DATE],"},
+        {"born 1977/06/19", "born [DATE]"},
+        {"1987-03-14", "[DATE]"},
+        {"inspect on 8/7 and", "inspect on [DATE] and"},
+        {"seen 19/05.", "seen [DATE]."},
+        {"28-Jan-1977", "[DATE]"},
+        {"2nd Feb 1931", "[DATE]"},
+        {"on the 14th of May (", "on the [DATE] ("},
+        {"on 9 August 1980,", "on [DATE],"},
+        {"before 2 August?", "before [DATE]?"},
+        {"Tuesday 3rd June", "Tuesday [DATE]"},
+        {"saw pat on 12th june", "saw pat on [DATE]"},
+        {"Sent: 09 June 2025 14:12", "Sent: [DATE] 14:12"},
+        {"Sent: Mon, 16 Jun 2025 09:30", "Sent: Mon, [DATE] 09:30"},
+        {"Sent: 11/06/2025. Shane", "Sent: [DATE]. Shane"},
+        {"15 Jan 68", "[DATE]"},
+        {"June 12, 2025", "[DATE]"},
+        {"on May 3rd", "on [DATE]"},
+        {"17-03-89", "[DATE]"},
+        {"27.2.58", "[DATE]"},
+        {"3rd of March", "[DATE]"},
+        {"30th Nov 2001", "[DATE]"},
+    };
+    RUN(c);
+}
+
+TEST(patterns_ages_over_89)
+{
+    static const struct pcase c[] = {
+        {"aged 93", "aged [AGE-90+]"},
+        {"93yo F", "[AGE-90+]yo F"},
+        {"a 93 year old man", "a [AGE-90+] year old man"},
+        {"a 93-year-old", "a [AGE-90+]-year-old"},
+        {"Edna is 91 and has", "Edna is [AGE-90+] and has"},
+        {"(Mrs Jahanara Bibi, 93)", "(Mrs Jahanara Bibi, [AGE-90+])"},
+        {"Age: 102", "Age: [AGE-90+]"},
+        {"she is 95 y/o", "she is [AGE-90+] y/o"},
+    };
+    RUN(c);
+}
+
+TEST(patterns_addresses)
+{
+    static const struct pcase c[] = {
+        {"flat on Cartergate Ct. LL", "flat on [ADDRESS]. LL"},
+        {"lives at 22 Ladywell Grove with", "lives at [ADDRESS] with"},
+        {"moved to Queens Road last", "moved to [ADDRESS] last"},
+        {"12 Kepier Row, Durham", "[ADDRESS], Durham"},
+        {"at 45 Avon Mill Close", "at [ADDRESS]"},
+    };
+    RUN(c);
+}
+
+/* Safe terms: none of these may change. */
+TEST(patterns_keep_safe_text)
+{
+    static const char *const keep[] = {
+        "38yo F, in UK since 2009, dx 2011",
+        "Rent arrears approx £1,850 and £95/wk",
+        "paliperidone depot 100mg monthly, mirtazapine 30mg",
+        "HbA1c 71, BMI 36, BP 162/98, sats 92% on air",
+        "Goes to church most Sundays, and on Tuesday too",
+        "last admission in 2023; seen in March and June 2025",
+        "works 12 hrs/wk, 2 x appts, 3x a week",
+        "AUDIT 27, PHQ9 18, GAD7 15/21",
+        "support 24/7 from the crisis team, 3/12 ago",
+        "Peterborough County Court, Crown Court, Magistrates' Court",
+        "Citizens Advice, NHS Talking Therapies, Age UK, DWP, ESA, PIP, UC",
+        "may 2 people visit? she may.",
+        "s21 notice, s3 MHA, T2 diabetes, COVID-19, B12, F20.0",
+        "from 2019-2021, then 2023-24",
+        "she is 38 and he is 42; scored 95 points",
+        "Instagram page selling cakes, a Facebook group",
+        "the 1990s, 80s, 1,000 people, 12.5 units",
+        "Andy's Man Club, St Michael's Hospital, HMP Whitemoor in March",
+        "drinks about 2 bottles of wine a day, 14 units a week",
+        "energy debt ~£1,600 on the prepayment meter",
+        "Weight 95kg, pulse 96 bpm, temp 37.5",
+        "ward 12, bed 4, room 3",
+    };
+    struct mdt_scrub_ctx ctx = {NULL, mdt__patterns_new()};
+    int bad = 0;
+
+    for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
+        char *got = patterns_only(&ctx, keep[k], strlen(keep[k]));
+        if (strcmp(got, keep[k]) != 0) {
+            fprintf(stderr, "  changed: %s\n  into:    %s\n", keep[k], got);
+            bad++;
+        }
+        free(got);
+    }
+    mdt__patterns_free(ctx.pat);
+    ASSERT_EQ(bad, 0);
+}
+
+TEST(patterns_any_bytes_and_long_input)
+{
+    struct mdt_scrub_ctx ctx = {NULL, mdt__patterns_new()};
+    struct mdt_spans s;
+    size_t n = 1 << 20;
+    char *big = malloc(n);
+
+    /* every byte value, repeated: no crash, spans within the text */
+    for (size_t k = 0; k < n; k++)
+        big[k] = (char)(k * 7 + (k >> 8));
+    mdt__spans_init(&s);
+    mdt__detect_patterns(&ctx, big, n, &s);
+    mdt__spans_resolve(&s, big, n);
+    for (size_t k = 0; k < s.n; k++) {
+        ASSERT(s.v[k].start < s.v[k].end);
+        ASSERT(s.v[k].end <= n);
+        if (k > 0)
+            ASSERT(s.v[k - 1].end <= s.v[k].start);
+    }
+    mdt__spans_release(&s);
+    /* truncated patterns at the very end of the text */
+    {
+        static const char *const tails[] = {"NHS 999 954 25", "+44", "(0", "DN31 1Q", "a@",
+                                            "@", "12/", "2nd", "ref ", "hosp no. PCH ", "93"};
+        for (size_t k = 0; k < sizeof(tails) / sizeof(tails[0]); k++) {
+            char *r = patterns_only(&ctx, tails[k], strlen(tails[k]));
+            free(r);
+        }
+    }
+    free(big);
+    mdt__patterns_free(ctx.pat);
+}
