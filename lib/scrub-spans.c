@@ -122,6 +122,8 @@ void mdt__spans_resolve(struct mdt_spans *s, const char *text, size_t len)
         while (sp->end < len && ((unsigned char)text[sp->end] & 0xC0) == 0x80)
             sp->end++;
     }
+    if (s->n == 0)
+        return;
     qsort(s->v, s->n, sizeof(*s->v), cmp_span);
     {
         /* placeholders: walk them alongside the sorted spans */
