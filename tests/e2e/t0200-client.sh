@@ -65,6 +65,12 @@ one_line "server unreachable: one line" "^mdt: cannot reach http://127\.0\.0\.1:
 MDT_URL=ftp://127.0.0.1:1 MDT_TOKEN=x run org list
 expect "non-http URL refused" 1
 
+# Bash completion reads the same help.
+COMPL=$(bash -c 'source "$1"; COMP_WORDS=("$2" org create --); COMP_CWORD=3; _mdt; echo "${COMPREPLY[*]}"' _ "$TOP/scripts/mdt.bash-completion" "$MDT")
+check_match "bash completion offers a command's options" "$COMPL" "--name --kind --needs --email"
+COMPL=$(bash -c 'source "$1"; COMP_WORDS=("$2" ""); COMP_CWORD=1; _mdt; echo "${COMPREPLY[*]}"' _ "$TOP/scripts/mdt.bash-completion" "$MDT")
+check_match "bash completion offers the groups" "$COMPL" "token org person pcn list import key case help"
+
 # --- the daemon ------------------------------------------------------------
 start_mdtd
 
