@@ -1,0 +1,67 @@
+/* Word lookups for the name and place detectors: the embedded lists of
+ * lib/data/ (see lib/data/README.md) as one hash table of folded words and
+ * phrases, and the word splitter the detectors share.
+ *
+ * A folded word is lower case ASCII with Latin diacritics removed
+ * ("Jankauskienė" -> "jankauskiene", "Yılmaz" -> "yilmaz") and the
+ * typographic apostrophe made plain, so lookups ignore case and accents. */
+#ifndef MDT_LEXICON_H
+#define MDT_LEXICON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scrub-internal.h"
+
+enum {
+    MDT_LEX_DICT = 1u << 0,      /* an ordinary English word */
+    MDT_LEX_FIRST = 1u << 1,     /* a first name */
+    MDT_LEX_NAME = 1u << 2,      /* a first name or surname that is no ordinary word */
+    MDT_LEX_NAMEWORD = 1u << 3,  /* an ordinary word also used as a given name (Faith) */
+    MDT_LEX_NICK = 1u << 4,      /* a short form or nickname (Gaz, Bridie) */
+    MDT_LEX_ALLOW = 1u << 5,     /* a service, drug, condition, role or brand */
+    MDT_LEX_GEO = 1u << 6,       /* a town, county, country, month: not identifying */
+    MDT_LEX_TITLE = 1u << 7,     /* Mr, Dr, PC */
+    MDT_LEX_RELATION = 1u << 8,  /* sister, partner, GP: a name may follow */
+    MDT_LEX_STREET = 1u << 9,    /* Road, Close, House */
+    MDT_LEX_UNIT = 1u << 10,     /* Flat, Room */
+    MDT_LEX_PLACE = 1u << 11,    /* Arms, Academy, Logistics */
+    MDT_LEX_LPLACE = 1u << 12,   /* pub, café after a place name */
+    MDT_LEX_LOCATIVE = 1u << 13, /* in, near, at */
+    MDT_LEX_BOAT = 1u << 14,     /* nb, narrowboat */
+    MDT_LEX_PHRASE1 = 1u << 15,  /* first word of some phrase entry */
+};
+
+/* The flags of a folded word or phrase (words joined by one space), 0 when
+ * unknown. */
+uint32_t mdt__lex_flags(const struct mdt_lexicons *lex, const char *folded, size_t len);
+
+/* The longest phrase entry, in words. */
+size_t mdt__lex_max_phrase(const struct mdt_lexicons *lex);
+
+/* Borrowed: the short forms of a folded full first name, as folded words
+ * separated by single spaces ("pat trish tricia patsy patty" for
+ * "patricia"), or NULL. */
+const char *mdt__lex_short_forms(const struct mdt_lexicons *lex, const char *folded, size_t len);
+
+/* One word of a text. */
+struct mdt_word {
+    size_t start, end;  /* bytes of the word in the text, a possessive 's left out */
+    size_t key, keylen; /* the folded word in the caller's key buffer */
+    bool cap;           /* starts with an upper-case letter */
+    bool allcaps;       /* two or more letters, all upper case */
+    bool digit;         /* contains a digit (a number, "2nd", "41a") */
+    bool possessive;    /* followed by 's */
+};
+
+/* Splits text[0..len) into words. *words is new (free()), keys is a new
+ * buffer (free()) holding the folded words. Returns the number of words.
+ * Any bytes are accepted; bytes that are not UTF-8 Latin letters are kept
+ * as they are inside a word. */
+size_t mdt__words(const char *text, size_t len, struct mdt_word **words, char **keys);
+
+/* Folds a word into out (at least len bytes); returns the folded length. */
+size_t mdt__fold(const char *s, size_t len, char *out);
+
+#endif

@@ -1,0 +1,765 @@
+/* People and places found by context and lexicons, in one pass over the
+ * words of a text plus a few linear passes over the word array:
+ *   - capitalised words that are no ordinary word, town, service or drug;
+ *   - ordinary words used as names where the context says so: after a
+ *     title (Mr, Dr, PC), after a relation ("her sister", "partner"), next
+ *     to another name ("Gemma Hill"), quoted ('Smudge'), or a given name
+ *     capitalised inside a sentence ("saw Faith");
+ *   - lower-case words that are names and no ordinary word ("tina");
+ *   - streets and blocks ("12 Foleshill Road", "Alder Court"), flats and
+ *     rooms ("Flat 3"), boats, and named pubs, schools, churches, clubs and
+ *     workplaces ("Leggott Arms", "works at DIRFT");
+ *   - every other use of a name seen in full in the same text.
+ * The result depends only on the text, and words inside placeholders never
+ * count as names or as context, so scrubbed text gives no new findings. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lexicon.h"
+#include "scrub-internal.h"
+#include "xmalloc.h"
+
+enum {
+    W_NAME = 1,   /* part of a person's name */
+    W_PLACE = 2,  /* part of a place name */
+    W_ADDR = 4,   /* part of an address */
+    W_HOLDER = 8, /* a placeholder's word: never a name nor context */
+    W_PROT = 16,  /* inside an allowed phrase (service, hospital, look-alike) */
+    W_GEOP = 32,  /* inside a geography phrase */
+    W_SENT = 64,  /* starts a sentence */
+};
+
+struct scan {
+    const char *text;
+    size_t len;
+    const struct mdt_lexicons *lex;
+    struct mdt_word *w;
+    char *keys;
+    size_t n;
+    uint32_t *lf;   /* lexicon flags of each word */
+    uint8_t *st;    /* W_* state of each word */
+    struct mdt_spans *out_spans;
+};
+
+static const char *key(const struct scan *s, size_t i)
+{
+    return s->keys + s->w[i].key;
+}
+
+static bool key_is(const struct scan *s, size_t i, const char *k)
+{
+    size_t l = strlen(k);
+    return s->w[i].keylen == l && memcmp(key(s, i), k, l) == 0;
+}
+
+static bool key_in(const struct scan *s, size_t i, const char *const *set)
+{
+    for (; *set; set++)
+        if (key_is(s, i, *set))
+            return true;
+    return false;
+}
+
+/* The text between word i-1 and word i (or the text's start). */
+static void gap(const struct scan *s, size_t i, size_t *a, size_t *b)
+{
+    *a = i ? s->w[i - 1].end : 0;
+    *b = s->w[i].start;
+}
+
+/* Only blanks (or a hyphen) between words i-1 and i: they may belong to
+ * one name. A possessive ('s) between them breaks it. */
+static bool joined(const struct scan *s, size_t i)
+{
+    if (i == 0 || s->w[i - 1].possessive)
+        return false;
+    size_t a, b;
+    gap(s, i, &a, &b);
+    if (b - a > 2 || b == a)
+        return b - a <= 2 && b > a;
+    for (size_t k = a; k < b; k++)
+        if (s->text[k] != ' ' && s->text[k] != '\t' && s->text[k] != '-')
+            return false;
+    return true;
+}
+
+static bool is_open_quote(const char *t, size_t len, size_t k)
+{
+    unsigned char c = (unsigned char)t[k];
+    if (c == '\'' || c == '"')
+        return true;
+    if (c == 0xE2 && k + 2 < len && (unsigned char)t[k + 1] == 0x80) {
+        unsigned char d = (unsigned char)t[k + 2];
+        return d == 0x98 || d == 0x99 || d == 0x9C || d == 0x9D;
+    }
+    return false;
+}
+
+/* Word i starts a sentence: after . ! ? : ; | or a line start, skipping
+ * blanks, quotes, brackets and list bullets. */
+static bool sentence_start(const struct scan *s, size_t i)
+{
+    const unsigned char *t = (const unsigned char *)s->text;
+    size_t k = s->w[i].start;
+    while (k > 0) {
+        unsigned char c = t[k - 1];
+        if (c == ' ' || c == '\t' || c == '\'' || c == '"' || c == '(' || c == '[' || c == '*' ||
+            c == '>') {
+            k--;
+            continue;
+        }
+        if (c == '-' && (k < 2 || t[k - 2] == '\n' || t[k - 2] == ' ')) {
+            k--;
+            continue;
+        }
+        if (k >= 3 && t[k - 3] == 0xE2 && t[k - 2] == 0x80) { /* quotes, dashes, bullet */
+            k -= 3;
+            continue;
+        }
+        return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '|' ||
+               c == '\n' || c == '\r';
+    }
+    return true;
+}
+
+/* A single quote or double quote right before word i and right after word
+ * j (inclusive range i..j): 'Smudge', "Linda". */
+static bool quoted(const struct scan *s, size_t i, size_t j)
+{
+    size_t a = s->w[i].start, b = s->w[j].end;
+    if (s->w[j].possessive)
+        return false;
+    if (a == 0 || b >= s->len)
+        return false;
+    size_t qa = a - 1;
+    while (qa > 0 && (unsigned char)s->text[qa] >= 0x80 && (unsigned char)s->text[qa] < 0xC0)
+        qa--;
+    return is_open_quote(s->text, s->len, qa) && is_open_quote(s->text, s->len, b);
+}
+
+static const char *const stop_words[] = {
+    "the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from",
+    "he", "she", "they", "his", "her", "their", "it", "is", "was", "i", "we", "you", "my", "our",
+    "this", "that", "no", "not", "but", "if", "as", "so", "has", "had", "have", "who", "when",
+    "also", "both", "all", "any", "re", "via", "per", "be", "are", "were", "will", NULL,
+};
+
+static const char *const locatives[] = {
+    "in", "at", "near", "from", "to", "of", "around", "outside", "towards", "nr", "off", "via",
+    "into", "round", "between", "nearby", NULL,
+};
+
+static const char *const work_words[] = {
+    "works", "worked", "working", "work", "job", "employed", "shifts", "shift", "employer",
+    "volunteers", "volunteering", "volunteer", "placement", "apprenticeship", "packing",
+    "cleaning", "warehouse", "agency", "hours", "hrs", "contract", NULL,
+};
+
+/* Street suffixes that are also common words ("Park", "Green"): they make
+ * a street only after a word that is no ordinary word, or after a number. */
+static const char *const weak_street[] = {
+    "park", "green", "hill", "bank", "gate", "end", "side", "view", "mount", "wood", "fields",
+    "village", "site", "estate", "marina", "quay", "wharf", "yard", "place", "way", "walk",
+    "row", "rise", "chase", "fold", "path", "passage", "approach", "circus", "side", "brow",
+    "end", "lodge", "flats", "precinct", "hostel", "foyer", "house", "tower", "towers", NULL,
+};
+
+/* Words before "Court" that make it a law court, not a block of flats. */
+static const char *const law_court[] = {
+    "county", "crown", "magistrates", "magistrate", "family", "high", "supreme", "coroners",
+    "coroner", "youth", "civil", "appeal", "district", "combined", "mags", NULL,
+};
+
+static bool placeholder_word(const struct scan *s, size_t i)
+{
+    size_t a = s->w[i].start;
+    while (a > 0 && s->text[a - 1] != '[' && s->text[a - 1] != ' ' && s->text[a - 1] != '\n')
+        a--;
+    if (a == 0 || s->text[a - 1] != '[')
+        return false;
+    return mdt__placeholder_end(s->text, s->len, a - 1) >= s->w[i].end;
+}
+
+/* Between words i-1 and i at most a comma, a colon, an opening bracket or
+ * quote: "her mum, Lorraine", "Mate 'Smudge'", "From: Kerry". */
+static bool soft_gap(const struct scan *s, size_t i)
+{
+    size_t a, b;
+    gap(s, i, &a, &b);
+    if (b - a > 5 || b == a)
+        return false;
+    for (size_t k = a; k < b; k++) {
+        unsigned char c = (unsigned char)s->text[k];
+        if (!(c == ' ' || c == ',' || c == ':' || c == '(' || c == '\'' || c == '"' || c >= 0x80))
+            return false;
+    }
+    return true;
+}
+
+static bool usable(const struct scan *s, size_t i)
+{
+    return !(s->st[i] & (W_HOLDER | W_PROT));
+}
+
+/* A word that can be a name by itself: capitalised and no ordinary word,
+ * town or service; a lower-case name that is no ordinary word; an ALL-CAPS
+ * surname. */
+static bool strong_name(const struct scan *s, size_t i)
+{
+    const struct mdt_word *w = &s->w[i];
+    uint32_t f = s->lf[i];
+    size_t letters = w->end - w->start;
+
+    if (!usable(s, i) || (s->st[i] & W_GEOP) || w->digit)
+        return false;
+    if (f & (MDT_LEX_ALLOW | MDT_LEX_GEO | MDT_LEX_TITLE | MDT_LEX_STREET | MDT_LEX_UNIT))
+        return false;
+    if (w->allcaps)
+        return letters >= 4 && (f & (MDT_LEX_NAME | MDT_LEX_FIRST)) && !(f & MDT_LEX_DICT);
+    if (w->cap)
+        return letters >= 2 && !(f & MDT_LEX_DICT);
+    /* lower case: names only, never ordinary words */
+    return letters >= 3 && !(f & MDT_LEX_DICT) && (f & (MDT_LEX_NAME | MDT_LEX_FIRST | MDT_LEX_NICK));
+}
+
+/* Capitalised (or ALL-CAPS) word that context may make a name. */
+static bool cap_candidate(const struct scan *s, size_t i)
+{
+    const struct mdt_word *w = &s->w[i];
+    uint32_t f = s->lf[i];
+    if (!usable(s, i) || w->digit || !w->cap)
+        return false;
+    if (f & (MDT_LEX_ALLOW | MDT_LEX_TITLE | MDT_LEX_UNIT))
+        return false;
+    if ((f & MDT_LEX_GEO) && !(f & (MDT_LEX_FIRST | MDT_LEX_NAMEWORD)))
+        return false;
+    if ((s->st[i] & W_GEOP))
+        return false;
+    if (key_in(s, i, stop_words))
+        return false;
+    return true;
+}
+
+static bool initial(const struct scan *s, size_t i)
+{
+    return usable(s, i) && s->w[i].cap && s->w[i].end - s->w[i].start == 1 && !s->w[i].digit;
+}
+
+static void mark_phrases(struct scan *s)
+{
+    size_t maxp = mdt__lex_max_phrase(s->lex);
+    char *buf = NULL;
+    size_t cap = 0;
+
+    for (size_t i = 0; i < s->n; i++) {
+        if (!(s->lf[i] & MDT_LEX_PHRASE1))
+            continue;
+        size_t best = 0;
+        uint32_t bf = 0;
+        for (size_t k = 2; k <= maxp && i + k <= s->n; k++) {
+            size_t need = 0;
+            for (size_t j = i; j < i + k; j++)
+                need += s->w[j].keylen + 1;
+            if (need > cap) {
+                cap = need * 2;
+                buf = mdt_xrealloc(buf, cap);
+            }
+            size_t bl = 0;
+            for (size_t j = i; j < i + k; j++) {
+                if (j > i)
+                    buf[bl++] = ' ';
+                memcpy(buf + bl, key(s, j), s->w[j].keylen);
+                bl += s->w[j].keylen;
+            }
+            uint32_t f = mdt__lex_flags(s->lex, buf, bl);
+            if (f & ~(uint32_t)MDT_LEX_PHRASE1) {
+                best = k;
+                bf = f;
+            }
+        }
+        if (!best)
+            continue;
+        for (size_t j = i; j < i + best; j++) {
+            if (bf & MDT_LEX_ALLOW)
+                s->st[j] |= W_PROT;
+            if (bf & MDT_LEX_GEO)
+                s->st[j] |= W_GEOP;
+        }
+        /* cue phrases ("care home", "kingdom hall") act on their last word */
+        s->lf[i + best - 1] |= bf & (MDT_LEX_PLACE | MDT_LEX_LPLACE | MDT_LEX_STREET |
+                                     MDT_LEX_RELATION | MDT_LEX_TITLE);
+        if (bf & (MDT_LEX_ALLOW | MDT_LEX_GEO))
+            i += best - 1;
+    }
+    free(buf);
+}
+
+/* Marks words i..j (inclusive) with flag m. */
+static void mark(struct scan *s, size_t i, size_t j, uint8_t m)
+{
+    for (size_t k = i; k <= j; k++)
+        s->st[k] |= m;
+}
+
+/* The capitalised run ending at word e (inclusive), joined by blanks and
+ * the connectors "and", "of", "&": returns its first word. */
+static size_t cap_run_back(const struct scan *s, size_t e, size_t maxw)
+{
+    size_t b = e;
+    while (b > 0 && e - b + 1 < maxw && joined(s, b)) {
+        size_t p = b - 1;
+        if (!usable(s, p) && !(s->st[p] & W_PROT))
+            break;
+        if ((s->w[p].cap || s->w[p].digit) &&
+            !(s->lf[p] & (MDT_LEX_TITLE | MDT_LEX_RELATION | MDT_LEX_UNIT)) &&
+            !(s->w[p].digit && !s->w[p].cap)) {
+            b = p;
+            continue;
+        }
+        if ((key_is(s, p, "and") || key_is(s, p, "of")) && p > 0 && s->w[p - 1].cap &&
+            joined(s, p)) {
+            b = p - 1;
+            continue;
+        }
+        break;
+    }
+    /* a sentence's first word that is an ordinary word is no part of it */
+    while (b < e && (s->st[b] & W_SENT) && (s->lf[b] & MDT_LEX_DICT) &&
+           !(s->lf[b] & (MDT_LEX_NAMEWORD | MDT_LEX_FIRST)) && !strong_name(s, b))
+        b++;
+    while (b < e && (key_is(s, b, "and") || key_is(s, b, "of") || key_is(s, b, "the")))
+        b++;
+    return b;
+}
+
+/* True when some word of b..e (inclusive) is no ordinary word, town or
+ * service. */
+static bool run_has_proper(const struct scan *s, size_t b, size_t e)
+{
+    for (size_t k = b; k <= e; k++)
+        if (!(s->lf[k] & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW)) && !(s->st[k] & W_GEOP) &&
+            !s->w[k].digit)
+            return true;
+    return false;
+}
+
+static bool run_all_geo(const struct scan *s, size_t b, size_t e)
+{
+    for (size_t k = b; k <= e; k++)
+        if (!((s->lf[k] & (MDT_LEX_GEO | MDT_LEX_ALLOW)) || (s->st[k] & (W_GEOP | W_PROT))))
+            return false;
+    return true;
+}
+
+static void find_addresses(struct scan *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (!usable(s, i))
+            continue;
+        uint32_t f = s->lf[i];
+        /* Flat 3, Room 12, Pitch 11, Flat B */
+        if ((f & MDT_LEX_UNIT) && i + 1 < s->n && joined(s, i + 1) &&
+            (s->w[i + 1].digit || initial(s, i + 1))) {
+            mark(s, i, i + 1, W_ADDR);
+            continue;
+        }
+        /* nb Molly Brown, narrowboat 'Molly Brown' */
+        if ((f & MDT_LEX_BOAT) && i + 1 < s->n && s->w[i + 1].cap && usable(s, i + 1)) {
+            size_t e = i + 1;
+            while (e + 1 < s->n && s->w[e + 1].cap && joined(s, e + 1) && usable(s, e + 1))
+                e++;
+            if (key_is(s, i, "nb") || quoted(s, i + 1, e) || run_has_proper(s, i + 1, e))
+                mark(s, i + 1, e, W_ADDR);
+            continue;
+        }
+        if (!(f & MDT_LEX_STREET) || !s->w[i].cap || i == 0 || !joined(s, i))
+            continue;
+        /* "St Aidan's", "Dr Okafor": a saint or a title, not a suffix */
+        if ((key_is(s, i, "st") || key_is(s, i, "dr")) && i + 1 < s->n && s->w[i + 1].cap &&
+            joined(s, i + 1))
+            continue;
+        size_t b = cap_run_back(s, i - 1, 5);
+        if (!s->w[b].cap && !s->w[b].digit)
+            continue;
+        if (s->w[b].digit && b == i - 1)
+            continue;
+        if (!usable(s, b) && !(s->st[b] & W_PROT))
+            continue;
+        bool number = b > 0 && s->w[b - 1].digit && joined(s, b);
+        bool weak = key_in(s, i, weak_street);
+        if (key_is(s, i, "court") || key_is(s, i, "ct")) {
+            if (key_in(s, i - 1, law_court))
+                continue;
+        }
+        bool prot = false;
+        for (size_t k = b; k <= i; k++)
+            if (s->st[k] & W_PROT)
+                prot = true;
+        if (prot && !number)
+            continue;
+        bool proper = run_has_proper(s, b, i - 1);
+        /* "Gemma Hill", "Darren Wood": a given name and a surname */
+        if (!number && weak && b == i - 1 && (s->lf[b] & (MDT_LEX_FIRST | MDT_LEX_NICK)))
+            continue;
+        if (!number && !proper) {
+            if (weak && !key_is(s, i, "house") && !key_is(s, i, "lodge") && !key_is(s, i, "hostel"))
+                continue;
+            if (run_all_geo(s, b, i - 1) && weak)
+                continue;
+            /* "Ferry House", "Station Road" name a place all the same */
+        }
+        if (number)
+            b--;
+        mark(s, b, i, W_ADDR);
+    }
+}
+
+static bool work_context(const struct scan *s, size_t i)
+{
+    /* word i follows "at", "for" (optionally "the"); a work word shortly before */
+    size_t p = i;
+    if (p > 0 && key_is(s, p - 1, "the"))
+        p--;
+    if (p == 0 || !(key_is(s, p - 1, "at") || key_is(s, p - 1, "for")))
+        return false;
+    size_t from = p >= 7 ? p - 7 : 0;
+    for (size_t k = from; k + 1 < p; k++)
+        if (key_in(s, k, work_words))
+            return true;
+    return false;
+}
+
+static void find_places(struct scan *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (!usable(s, i) && !(s->st[i] & W_PROT))
+            continue;
+        uint32_t f = s->lf[i];
+        if (s->st[i] & W_PROT)
+            continue;
+        if ((f & MDT_LEX_PLACE) && s->w[i].cap && i > 0 && joined(s, i)) {
+            size_t b = cap_run_back(s, i - 1, 6);
+            if (b < i && (s->w[b].cap) && !run_all_geo(s, b, i - 1)) {
+                bool prot = false;
+                for (size_t k = b; k < i; k++)
+                    prot |= (s->st[k] & W_PROT) != 0;
+                bool all_prot = true;
+                for (size_t k = b; k < i; k++)
+                    all_prot &= (s->st[k] & W_PROT) != 0;
+                if (!all_prot && !(prot && !run_has_proper(s, b, i - 1)))
+                    mark(s, b, i, W_PLACE);
+            }
+            continue;
+        }
+        /* "the Fenman pub", "Riverside Bean café", "Lea Bridge community centre" */
+        if ((f & MDT_LEX_LPLACE) && !s->w[i].cap && i > 0) {
+            size_t e = i - 1;
+            if (key_is(s, e, "community") && e > 0)
+                e--;
+            if (!s->w[e].cap || !usable(s, e) || !joined(s, e + 1))
+                continue;
+            size_t b = cap_run_back(s, e, 5);
+            if (!s->w[b].cap || run_all_geo(s, b, e))
+                continue;
+            if ((s->st[b] & W_SENT) && b == e && (s->lf[b] & MDT_LEX_DICT))
+                continue;
+            mark(s, b, e, W_PLACE);
+            continue;
+        }
+        /* "works at DIRFT", "shifts at Northsea Fresh" */
+        if (s->w[i].cap && usable(s, i) && !(f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) &&
+            !(s->st[i] & W_GEOP) && work_context(s, i)) {
+            size_t e = i;
+            while (e + 1 < s->n && s->w[e + 1].cap && joined(s, e + 1) && usable(s, e + 1))
+                e++;
+            if (!run_all_geo(s, i, e))
+                mark(s, i, e, W_PLACE);
+        }
+    }
+}
+
+static void find_names(struct scan *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->st[i] & (W_ADDR | W_PLACE))
+            continue;
+        uint32_t f = s->lf[i];
+        bool sent = (s->st[i] & W_SENT) != 0;
+        if (strong_name(s, i)) {
+            s->st[i] |= W_NAME;
+            continue;
+        }
+        if (!cap_candidate(s, i)) {
+            /* lower-case name after a relation: "her partner dennis" */
+            if (!s->w[i].cap && usable(s, i) && i > 0 && (s->lf[i - 1] & MDT_LEX_RELATION) &&
+                (f & (MDT_LEX_FIRST | MDT_LEX_NICK)) && !(f & (MDT_LEX_DICT | MDT_LEX_ALLOW)))
+                s->st[i] |= W_NAME;
+            continue;
+        }
+        size_t p = i; /* the word before, skipping one opening bracket or quote */
+        bool after_title = i > 0 && (s->lf[i - 1] & MDT_LEX_TITLE) && s->w[i - 1].cap &&
+                           s->w[i].start - s->w[i - 1].end <= 2;
+        /* "Mr T PETRAUSKAS": the initial and the name */
+        if (!after_title && i > 1 && initial(s, i - 1) && (s->lf[i - 2] & MDT_LEX_TITLE) &&
+            s->w[i - 2].cap)
+            after_title = true;
+        bool after_rel = p > 0 && (s->lf[p - 1] & MDT_LEX_RELATION) && soft_gap(s, i) &&
+                         !(f & MDT_LEX_GEO && !sent);
+        bool mid_given = !sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_NICK)) && !(f & MDT_LEX_GEO);
+        bool geo_given = !sent && (f & MDT_LEX_GEO) && (f & MDT_LEX_FIRST) &&
+                         !(f & MDT_LEX_NAMEWORD) && !(i > 0 && key_in(s, i - 1, locatives));
+        bool q = quoted(s, i, i) || (i + 1 < s->n && s->w[i + 1].cap && quoted(s, i, i + 1));
+        if ((f & MDT_LEX_GEO) && (f & MDT_LEX_NAMEWORD) && !after_title && !after_rel)
+            mid_given = false; /* months: May, June, April */
+        if (after_title || after_rel || mid_given || geo_given || (q && !(f & MDT_LEX_GEO)))
+            s->st[i] |= W_NAME;
+    }
+    /* names run on: "Gemma Hill", "Ray COOK", "Summer Hayes", "Kai H" */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 1; i < s->n; i++) {
+            if ((s->st[i - 1] & W_NAME) && !(s->st[i] & (W_NAME | W_ADDR | W_PLACE)) &&
+                joined(s, i) && (cap_candidate(s, i) || initial(s, i)) &&
+                !(s->lf[i] & (MDT_LEX_STREET | MDT_LEX_PLACE)))
+                s->st[i] |= W_NAME;
+        }
+        for (size_t i = s->n; i-- > 1;) {
+            if ((s->st[i] & W_NAME) && !(s->st[i - 1] & (W_NAME | W_ADDR | W_PLACE)) &&
+                joined(s, i) &&
+                ((cap_candidate(s, i - 1) &&
+                  (s->lf[i - 1] & (MDT_LEX_FIRST | MDT_LEX_NAMEWORD | MDT_LEX_NAME | MDT_LEX_NICK))) ||
+                 initial(s, i - 1)))
+                s->st[i - 1] |= W_NAME;
+        }
+    }
+    /* "Y. Tesfamariam", "S.O'S": an initial and a full stop before a name */
+    for (size_t i = 1; i < s->n; i++) {
+        if ((s->st[i] & W_NAME) && initial(s, i - 1) && !(s->st[i - 1] & W_NAME) &&
+            s->w[i].start - s->w[i - 1].end <= 2 && s->text[s->w[i - 1].end] == '.')
+            s->st[i - 1] |= W_NAME;
+    }
+}
+
+/* A small set of folded words, built per text. */
+struct wordset {
+    const char **k;
+    size_t *l;
+    const char **v; /* value: a surname key */
+    size_t *vl;
+    size_t mask;
+};
+
+static uint32_t whash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static void ws_init(struct wordset *ws, size_t n)
+{
+    size_t cap = 16;
+    while (cap < n * 2 + 2)
+        cap *= 2;
+    ws->mask = cap - 1;
+    ws->k = mdt_xcalloc(cap, sizeof(*ws->k));
+    ws->l = mdt_xcalloc(cap, sizeof(*ws->l));
+    ws->v = mdt_xcalloc(cap, sizeof(*ws->v));
+    ws->vl = mdt_xcalloc(cap, sizeof(*ws->vl));
+}
+
+static void ws_free(struct wordset *ws)
+{
+    free(ws->k);
+    free(ws->l);
+    free(ws->v);
+    free(ws->vl);
+}
+
+static size_t ws_slot(const struct wordset *ws, const char *k, size_t l)
+{
+    size_t i = whash(k, l) & ws->mask;
+    while (ws->k[i] && !(ws->l[i] == l && memcmp(ws->k[i], k, l) == 0))
+        i = (i + 1) & ws->mask;
+    return i;
+}
+
+/* Adds k (when new) with value v; an existing value is kept. */
+static void ws_put(struct wordset *ws, const char *k, size_t l, const char *v, size_t vl)
+{
+    size_t i = ws_slot(ws, k, l);
+    if (!ws->k[i]) {
+        ws->k[i] = k;
+        ws->l[i] = l;
+        ws->v[i] = v;
+        ws->vl[i] = vl;
+    }
+}
+
+static bool ws_get(const struct wordset *ws, const char *k, size_t l, const char **v, size_t *vl)
+{
+    size_t i = ws_slot(ws, k, l);
+    if (!ws->k[i])
+        return false;
+    *v = ws->v[i];
+    *vl = ws->vl[i];
+    return true;
+}
+
+/* The surname of the name words b..e: the one ALL-CAPS word among mixed
+ * case ones (NGUYEN Thi Lan), else the last word that is no initial. */
+static size_t surname_of(const struct scan *s, size_t b, size_t e)
+{
+    size_t caps = 0, last = e, which = e;
+    for (size_t k = b; k <= e; k++)
+        if (s->w[k].allcaps) {
+            caps++;
+            which = k;
+        }
+    if (caps == 1 && e > b)
+        return which;
+    while (last > b && s->w[last].end - s->w[last].start == 1)
+        last--;
+    return last;
+}
+
+static void emit(struct scan *s)
+{
+    struct wordset fullname; /* name word -> surname key, from names of two words or more */
+    ws_init(&fullname, s->n);
+
+    /* first pass: full names, so "Karim" alone can take "haddad" */
+    for (size_t i = 0; i < s->n;) {
+        if (!(s->st[i] & W_NAME)) {
+            i++;
+            continue;
+        }
+        size_t e = i;
+        while (e + 1 < s->n && (s->st[e + 1] & W_NAME) && (joined(s, e + 1) ||
+               (initial(s, e) && s->w[e + 1].start - s->w[e].end <= 2)))
+            e++;
+        size_t words = 0;
+        for (size_t k = i; k <= e; k++)
+            words += s->w[k].end - s->w[k].start > 1;
+        if (words >= 2) {
+            size_t sn = surname_of(s, i, e);
+            for (size_t k = i; k <= e; k++)
+                if (s->w[k].end - s->w[k].start > 1)
+                    ws_put(&fullname, key(s, k), s->w[k].keylen, key(s, sn), s->w[sn].keylen);
+        }
+        i = e + 1;
+    }
+
+    /* every other use of a name seen in full: "Kerry" after "Kerry Fisher";
+     * ordinary words only when capitalised ("Hill", not "hill") */
+    for (size_t i = 0; i < s->n; i++) {
+        const char *v;
+        size_t vl;
+        if ((s->st[i] & (W_NAME | W_ADDR | W_PLACE | W_HOLDER)) || s->w[i].digit)
+            continue;
+        if (!ws_get(&fullname, key(s, i), s->w[i].keylen, &v, &vl))
+            continue;
+        if ((s->lf[i] & MDT_LEX_DICT) && !s->w[i].cap)
+            continue;
+        if ((s->st[i] & W_PROT) && (s->lf[i] & MDT_LEX_DICT))
+            continue;
+        s->st[i] |= W_NAME;
+    }
+
+    char *kbuf = mdt_xmalloc(s->len + 1);
+    for (size_t i = 0; i < s->n;) {
+        uint8_t m = s->st[i] & (W_NAME | W_ADDR | W_PLACE);
+        if (!m) {
+            i++;
+            continue;
+        }
+        if (m & W_ADDR)
+            m = W_ADDR;
+        else if (m & W_PLACE)
+            m = W_PLACE;
+        size_t e = i;
+        for (;;) {
+            if (e + 1 >= s->n || !(s->st[e + 1] & m))
+                break;
+            if (m == W_NAME && (s->st[e + 1] & (W_ADDR | W_PLACE)))
+                break;
+            bool join = joined(s, e + 1) ||
+                        (m == W_NAME && initial(s, e) && s->w[e + 1].start - s->w[e].end <= 2);
+            if (m != W_NAME && !join) {
+                /* addresses and places may hold commas and connectors */
+                size_t a = s->w[e].end, b = s->w[e + 1].start;
+                join = b - a <= 3;
+                for (size_t k = a; k < b && join; k++)
+                    join = s->text[k] == ' ' || s->text[k] == ',' || s->text[k] == '&' ||
+                           s->text[k] == '\'';
+            }
+            if (!join)
+                break;
+            e++;
+        }
+        size_t end = s->w[e].end;
+        if (m == W_ADDR) {
+            mdt__spans_add(s->out_spans, s->w[i].start, end, MDT_KIND_ADDRESS, MDT_PRIO_CONTEXT, NULL);
+        } else if (m == W_PLACE) {
+            mdt__spans_add(s->out_spans, s->w[i].start, end, MDT_KIND_PLACE, MDT_PRIO_CONTEXT, NULL);
+        } else {
+            /* a village after "in", "near": a place, unless it is a given name */
+            bool loc = i > 0 && key_in(s, i - 1, locatives) && !key_is(s, i - 1, "to") &&
+                       !key_is(s, i - 1, "of") && !key_is(s, i - 1, "from");
+            for (size_t k = i; k <= e && loc; k++)
+                if (s->lf[k] & (MDT_LEX_FIRST | MDT_LEX_NICK) || s->w[k].allcaps ||
+                    s->w[k].end - s->w[k].start == 1)
+                    loc = false;
+            if (loc) {
+                mdt__spans_add(s->out_spans, s->w[i].start, end, MDT_KIND_PLACE, MDT_PRIO_CONTEXT,
+                               NULL);
+            } else {
+                size_t sn = surname_of(s, i, e);
+                const char *v = key(s, sn);
+                size_t vl = s->w[sn].keylen;
+                const char *v2;
+                size_t vl2;
+                if (ws_get(&fullname, v, vl, &v2, &vl2)) {
+                    v = v2;
+                    vl = vl2;
+                }
+                memcpy(kbuf, v, vl);
+                kbuf[vl] = '\0';
+                mdt__spans_add(s->out_spans, s->w[i].start, end, MDT_KIND_PERSON, MDT_PRIO_CONTEXT,
+                               kbuf);
+            }
+        }
+        i = e + 1;
+    }
+    free(kbuf);
+    ws_free(&fullname);
+}
+
+void mdt__detect_names(const struct mdt_scrub_ctx *ctx, const char *text, size_t len,
+                       struct mdt_spans *out)
+{
+    struct scan s = {.text = text, .len = len, .lex = ctx ? ctx->lex : NULL, .out_spans = out};
+
+    if (!text || len == 0 || !s.lex)
+        return;
+    s.n = mdt__words(text, len, &s.w, &s.keys);
+    s.lf = mdt_xcalloc(s.n + 1, sizeof(*s.lf));
+    s.st = mdt_xcalloc(s.n + 1, sizeof(*s.st));
+    for (size_t i = 0; i < s.n; i++) {
+        s.lf[i] = mdt__lex_flags(s.lex, key(&s, i), s.w[i].keylen);
+        if (sentence_start(&s, i))
+            s.st[i] |= W_SENT;
+        /* placeholder words: "[PERSON-1]" is one word, "[AGE-90+]" too */
+        if (s.w[i].start > 0 && text[s.w[i].start - 1] == '[' && placeholder_word(&s, i))
+            s.st[i] |= W_HOLDER;
+    }
+    mark_phrases(&s);
+    find_addresses(&s);
+    find_places(&s);
+    find_names(&s);
+    emit(&s);
+    free(s.w);
+    free(s.keys);
+    free(s.lf);
+    free(s.st);
+}
