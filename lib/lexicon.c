@@ -414,7 +414,7 @@ static const struct {
 } cue_classes[] = {
     {"title ", MDT_LEX_TITLE},   {"relation ", MDT_LEX_RELATION}, {"street ", MDT_LEX_STREET},
     {"unit ", MDT_LEX_UNIT},     {"place ", MDT_LEX_PLACE},       {"lplace ", MDT_LEX_LPLACE},
-    {"locative ", MDT_LEX_LOCATIVE}, {"boat ", MDT_LEX_BOAT},
+    {"locative ", MDT_LEX_LOCATIVE}, {"boat ", MDT_LEX_BOAT},     {"pub ", MDT_LEX_PUB},
 };
 
 static void add_cue(struct mdt_lexicons *lex, const char *s, size_t n, uint32_t flags)

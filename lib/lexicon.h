@@ -31,6 +31,7 @@ enum {
     MDT_LEX_LOCATIVE = 1u << 13, /* in, near, at */
     MDT_LEX_BOAT = 1u << 14,     /* nb, narrowboat */
     MDT_LEX_PHRASE1 = 1u << 15,  /* first word of some phrase entry */
+    MDT_LEX_PUB = 1u << 16,      /* a common pub name (Red Lion) */
 };
 
 /* The flags of a folded word or phrase (words joined by one space), 0 when

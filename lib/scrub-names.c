@@ -170,6 +170,14 @@ static const char *const law_court[] = {
     "coroner", "youth", "civil", "appeal", "district", "combined", "mags", NULL,
 };
 
+/* Place words that after a town's name name an institution, not a small
+ * place: "Leicester College", "Durham Cathedral". */
+static const char *const institutions[] = {
+    "college", "university", "school", "academy", "cathedral", "minster", "centre", "center",
+    "library", "market", "hall", "fc", "afc", "rfc", "cc", "club", "hospital", "services",
+    "group", "practice", "surgery", "pharmacy", NULL,
+};
+
 static bool placeholder_word(const struct scan *s, size_t i)
 {
     size_t a = s->w[i].start;
@@ -245,6 +253,13 @@ static bool initial(const struct scan *s, size_t i)
     return usable(s, i) && s->w[i].cap && s->w[i].end - s->w[i].start == 1 && !s->w[i].digit;
 }
 
+/* Marks words i..j (inclusive) with flag m. */
+static void mark(struct scan *s, size_t i, size_t j, uint8_t m)
+{
+    for (size_t k = i; k <= j; k++)
+        s->st[k] |= m;
+}
+
 static void mark_phrases(struct scan *s)
 {
     size_t maxp = mdt__lex_max_phrase(s->lex);
@@ -285,6 +300,9 @@ static void mark_phrases(struct scan *s)
             if (bf & MDT_LEX_GEO)
                 s->st[j] |= W_GEOP;
         }
+        /* a pub's name: "Rose and Crown", "Red Lion" */
+        if ((bf & MDT_LEX_PUB) && s->w[i].cap)
+            mark(s, i, i + best - 1, W_PLACE);
         /* cue phrases ("care home", "kingdom hall") act on their last word */
         s->lf[i + best - 1] |= bf & (MDT_LEX_PLACE | MDT_LEX_LPLACE | MDT_LEX_STREET |
                                      MDT_LEX_RELATION | MDT_LEX_TITLE);
@@ -292,13 +310,6 @@ static void mark_phrases(struct scan *s)
             i += best - 1;
     }
     free(buf);
-}
-
-/* Marks words i..j (inclusive) with flag m. */
-static void mark(struct scan *s, size_t i, size_t j, uint8_t m)
-{
-    for (size_t k = i; k <= j; k++)
-        s->st[k] |= m;
 }
 
 /* The capitalised run ending at word e (inclusive), joined by blanks and
@@ -439,7 +450,7 @@ static void find_places(struct scan *s)
             continue;
         if ((f & MDT_LEX_PLACE) && s->w[i].cap && i > 0 && joined(s, i)) {
             size_t b = cap_run_back(s, i - 1, 6);
-            if (b < i && (s->w[b].cap) && !run_all_geo(s, b, i - 1)) {
+            if (b < i && (s->w[b].cap) && (!run_all_geo(s, b, i - 1) || !key_in(s, i, institutions))) {
                 bool prot = false;
                 for (size_t k = b; k < i; k++)
                     prot |= (s->st[k] & W_PROT) != 0;
@@ -504,14 +515,22 @@ static void find_names(struct scan *s)
             s->w[i - 2].cap)
             after_title = true;
         bool after_rel = p > 0 && (s->lf[p - 1] & MDT_LEX_RELATION) && soft_gap(s, i) &&
-                         !(f & MDT_LEX_GEO && !sent);
+                         (!(f & MDT_LEX_GEO) || (f & MDT_LEX_FIRST));
+        /* a given name and a surname: "Kerry Fisher", "Amir Shah" */
+        bool full = (f & MDT_LEX_FIRST) && i + 1 < s->n && joined(s, i + 1) &&
+                    cap_candidate(s, i + 1) && !(s->lf[i + 1] & (MDT_LEX_STREET | MDT_LEX_PLACE)) &&
+                    (!sent || !(f & MDT_LEX_DICT) || strong_name(s, i + 1));
+        /* a child's name and age: "Maria 6", "Tia (7)" */
+        bool aged = !sent && (f & MDT_LEX_FIRST) && i + 1 < s->n && s->w[i + 1].digit &&
+                    s->w[i + 1].end - s->w[i + 1].start <= 2 && soft_gap(s, i + 1);
         bool mid_given = !sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_NICK)) && !(f & MDT_LEX_GEO);
         bool geo_given = !sent && (f & MDT_LEX_GEO) && (f & MDT_LEX_FIRST) &&
                          !(f & MDT_LEX_NAMEWORD) && !(i > 0 && key_in(s, i - 1, locatives));
         bool q = quoted(s, i, i) || (i + 1 < s->n && s->w[i + 1].cap && quoted(s, i, i + 1));
         if ((f & MDT_LEX_GEO) && (f & MDT_LEX_NAMEWORD) && !after_title && !after_rel)
             mid_given = false; /* months: May, June, April */
-        if (after_title || after_rel || mid_given || geo_given || (q && !(f & MDT_LEX_GEO)))
+        if (after_title || after_rel || mid_given || geo_given || full || aged ||
+            (q && !(f & MDT_LEX_GEO)))
             s->st[i] |= W_NAME;
     }
     /* names run on: "Gemma Hill", "Ray COOK", "Summer Hayes", "Kai H" */
@@ -626,7 +645,9 @@ static size_t surname_of(const struct scan *s, size_t b, size_t e)
 static void emit(struct scan *s)
 {
     struct wordset fullname; /* name word -> surname key, from names of two words or more */
+    struct wordset seen;     /* every name word */
     ws_init(&fullname, s->n);
+    ws_init(&seen, s->n);
 
     /* first pass: full names, so "Karim" alone can take "haddad" */
     for (size_t i = 0; i < s->n;) {
@@ -641,6 +662,9 @@ static void emit(struct scan *s)
         size_t words = 0;
         for (size_t k = i; k <= e; k++)
             words += s->w[k].end - s->w[k].start > 1;
+        for (size_t k = i; k <= e; k++)
+            if (s->w[k].end - s->w[k].start > 1)
+                ws_put(&seen, key(s, k), s->w[k].keylen, NULL, 0);
         if (words >= 2) {
             size_t sn = surname_of(s, i, e);
             for (size_t k = i; k <= e; k++)
@@ -657,7 +681,7 @@ static void emit(struct scan *s)
         size_t vl;
         if ((s->st[i] & (W_NAME | W_ADDR | W_PLACE | W_HOLDER)) || s->w[i].digit)
             continue;
-        if (!ws_get(&fullname, key(s, i), s->w[i].keylen, &v, &vl))
+        if (!ws_get(&seen, key(s, i), s->w[i].keylen, &v, &vl))
             continue;
         if ((s->lf[i] & MDT_LEX_DICT) && !s->w[i].cap)
             continue;
@@ -733,6 +757,7 @@ static void emit(struct scan *s)
     }
     free(kbuf);
     ws_free(&fullname);
+    ws_free(&seen);
 }
 
 void mdt__detect_names(const struct mdt_scrub_ctx *ctx, const char *text, size_t len,
