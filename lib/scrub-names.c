@@ -524,12 +524,18 @@ static void find_names(struct scan *s)
         bool aged = !sent && (f & MDT_LEX_FIRST) && i + 1 < s->n && s->w[i + 1].digit &&
                     s->w[i + 1].end - s->w[i + 1].start <= 2 && soft_gap(s, i + 1);
         bool mid_given = !sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_NICK)) && !(f & MDT_LEX_GEO);
+        bool after_loc = i > 0 && key_in(s, i - 1, locatives) && !key_is(s, i - 1, "from") &&
+                         !key_is(s, i - 1, "to");
         bool geo_given = !sent && (f & MDT_LEX_GEO) && (f & MDT_LEX_FIRST) &&
-                         !(f & MDT_LEX_NAMEWORD) && !(i > 0 && key_in(s, i - 1, locatives));
+                         !(f & MDT_LEX_NAMEWORD) && !after_loc;
+        /* a given name standing alone inside a sentence: "without Florin finding" */
+        bool lone = !sent && (f & MDT_LEX_FIRST) && !(f & MDT_LEX_GEO) && !after_loc &&
+                    !(i > 0 && s->w[i - 1].cap && joined(s, i)) &&
+                    !(i + 1 < s->n && s->w[i + 1].cap && joined(s, i + 1));
         bool q = quoted(s, i, i) || (i + 1 < s->n && s->w[i + 1].cap && quoted(s, i, i + 1));
         if ((f & MDT_LEX_GEO) && (f & MDT_LEX_NAMEWORD) && !after_title && !after_rel)
             mid_given = false; /* months: May, June, April */
-        if (after_title || after_rel || mid_given || geo_given || full || aged ||
+        if (after_title || after_rel || mid_given || geo_given || full || aged || lone ||
             (q && !(f & MDT_LEX_GEO)))
             s->st[i] |= W_NAME;
     }
