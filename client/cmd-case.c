@@ -319,6 +319,40 @@ out:
     return rc;
 }
 
+static const struct mdt_col case_cols[] = {
+    {"ID", "id"}, {"PSEUDONYM", "pseudonym"}, {"AGE", "age_band"}, {"PCN", "pcn"},
+    {"MEETING", "meeting"}, {"STATUS", "status"}, {"NEEDS", "needs"}, {NULL, NULL},
+};
+static const char *const case_filters[] = {"pcn", "pseudonym", NULL};
+static const struct mdt_field no_fields[] = {{NULL, NULL, MDT_F_STRING}};
+
+static const struct mdt_resource cases = {
+    .noun = "case",
+    .path = "/v1/cases",
+    .fields = no_fields,
+    .cols = case_cols,
+    .filters = case_filters,
+};
+
+static int case_list(struct mdt_cli *cli, struct mdt_inv *inv)
+{
+    return mdt_res_list(cli, inv, &cases);
+}
+
+static int case_show(struct mdt_cli *cli, struct mdt_inv *inv)
+{
+    if (!all_digits(inv->pos[0]))
+        return mdt_usage_error(inv, "a case is shown by its id (a number), not '%s'",
+                               inv->pos[0]);
+    return mdt_res_show(cli, inv, &cases);
+}
+
+static const struct mdt_opt list_opts[] = {
+    {"pcn", "PCN", "only cases of this PCN", NULL, 0},
+    {"pseudonym", "P", "only cases of this person", NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
+};
+
 static const struct mdt_opt submit_opts[] = {
     {"meeting", "ID", "put the case on this meeting's agenda", NULL, 0},
     {"next", "PCN", "put the case on the PCN's next meeting with room", NULL, 0},
@@ -334,6 +368,9 @@ static const struct mdt_cmd cmds[] = {
     {"submit", "FILE (--meeting ID | --next PCN) [--yes]",
      "scrub, confirm and submit a case; record the person in the vault", submit_opts, 1, 1,
      case_submit},
+    {"list", "[--pcn PCN] [--pseudonym P]", "list submitted cases (from the server)", list_opts, 0,
+     0, case_list},
+    {"show", "ID", "show a submitted case (from the server)", NULL, 1, 1, case_show},
     {"find", "TEXT", "search the vault by name, NHS number or pseudonym (offline)", NULL, 1, 1,
      case_find},
     {"reveal", "PSEUDONYM", "print who a pseudonym stands for (offline)", NULL, 1, 1,

@@ -210,6 +210,16 @@ MDT_TOKEN=$CH run case submit "$CORPUS/case-01.json" --next "Lewisham North" --y
 expect "submit the same person again" 0
 CASE_ID2=$(py 'j["id"]')
 
+MDT_TOKEN=$CH run case list --pseudonym "$PSEUDO" --json
+expect "case list --pseudonym" 0
+check_eq "case list: both cases of the person" "$(py 'sorted(c["id"] for c in j)')" "$(python3 -c "print(sorted([$CASE_ID, $CASE_ID2]))")"
+MDT_TOKEN=$CH run case list
+check_match "case list: a table" "$OUT" "^ID +PSEUDONYM +AGE"
+MDT_TOKEN=$CH run case show "$CASE_ID"
+expect "case show" 0
+check_match "case show: the pseudonym, never the name" "$OUT" "pseudonym: +$PSEUDO"
+check_eq "case show: no name" "$(grep -ci asante <<<"$OUT")" 0
+
 stop_mdtd
 NAME=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client"]["name"])' "$CORPUS/case-01.json")
 NHS=$(python3 -c 'import json,sys; n=json.load(open(sys.argv[1]))["client"]["nhs_number"]; d="".join(x for x in n if x.isdigit()); print(d[:3]+" "+d[3:6]+" "+d[6:])' "$CORPUS/case-01.json")
