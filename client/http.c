@@ -94,6 +94,15 @@ int mdt_http(struct mdt_cli *cli, const char *method, const char *path, const ch
     if ((rc = mdt_config_load(cli)) != MDT_EXIT_OK)
         goto out;
     rc = MDT_EXIT_FAIL;
+    /* Only here: offline commands (scrub, find, reveal, key) never load
+     * the TLS stack at all. */
+    if (!cli->curl) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            mdt_fail("cannot initialise libcurl");
+            goto out;
+        }
+        cli->curl = 1;
+    }
     url = mdt_xasprintf("%s%s", cli->url, path);
     if ((h = curl_easy_init()) == NULL) {
         mdt_fail("cannot initialise libcurl");

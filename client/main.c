@@ -255,10 +255,6 @@ int main(int argc, char **argv)
     struct mdt_cli cli = {0};
     int rc;
 
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fputs("mdt: cannot initialise libcurl\n", stderr);
-        return MDT_EXIT_FAIL;
-    }
     rc = dispatch(&cli, argc, argv);
     /* Output that could not be written is a failure too (a full disk, a
      * closed pipe): scripts must not take a truncated answer for a whole. */
@@ -268,6 +264,7 @@ int main(int argc, char **argv)
             rc = MDT_EXIT_FAIL;
     }
     mdt_config_release(&cli);
-    curl_global_cleanup();
+    if (cli.curl)
+        curl_global_cleanup();
     return rc;
 }

@@ -26,6 +26,7 @@ struct mdt_cli {
     char *token;  /* owned */
     char *ca;     /* owned; a CA file for TLS, or NULL for the system's */
     int loaded;   /* the configuration has been read */
+    int curl;     /* libcurl is initialised (only commands that talk to the server do) */
 };
 
 /* What a command gets: its options (parsed) and positional arguments. */
