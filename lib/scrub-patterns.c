@@ -109,6 +109,15 @@ static inline unsigned char upper(unsigned char c)
 
 #define T(i) ((unsigned char)t[i])
 
+/* Is c one of the characters of set? (Never for NUL, unlike strchr.) */
+static inline bool in_set(unsigned char c, const char *set)
+{
+    for (; *set; set++)
+        if ((unsigned char)*set == c)
+            return true;
+    return false;
+}
+
 static size_t run_digits(const char *t, size_t len, size_t i, size_t max)
 {
     size_t n = 0;
@@ -158,7 +167,7 @@ static bool num_start_ok(const char *t, size_t i)
         return true;
     if (word_before_at(t, i))
         return false;
-    if (i >= 2 && isdig(T(i - 2)) && strchr(" -./,:", T(i - 1)) != NULL && T(i - 1) != '\0')
+    if (i >= 2 && isdig(T(i - 2)) && in_set(T(i - 1), " -./,:"))
         return false;
     return true;
 }
@@ -359,7 +368,7 @@ static uint32_t kw_flags(const struct mdt_patterns *p, const char *t, size_t n)
 static size_t word_before(const char *t, size_t i, const char *seps, size_t *ws)
 {
     size_t e = i, s;
-    while (e > 0 && i - e < 4 && T(e - 1) != '\0' && strchr(seps, T(e - 1)))
+    while (e > 0 && i - e < 4 && in_set(T(e - 1), seps))
         e--;
     s = e;
     while (s > 0 && e - s < 20 && isalph(T(s - 1)))
@@ -505,7 +514,7 @@ static bool ni_prefix_ok(unsigned char a, unsigned char b)
 {
     a = upper(a);
     b = upper(b);
-    if (strchr("DFIQUV", a) || strchr("DFIQUVO", b))
+    if (in_set(a, "DFIQUV") || in_set(b, "DFIQUVO"))
         return false;
     static const char *const bad[] = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"};
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
@@ -537,7 +546,7 @@ static size_t match_ni(struct scan *s, size_t i)
         size_t q = p;
         if (q < len && T(q) == ' ')
             q++;
-        if (q < len && strchr("ABCD", upper(T(q))) && (isup(T(q)) == up) && end_ok(t, len, q + 1))
+        if (q < len && in_set(upper(T(q)), "ABCD") && (isup(T(q)) == up) && end_ok(t, len, q + 1))
             return q + 1;
     }
     return end_ok(t, len, p) ? p : 0;
@@ -551,7 +560,7 @@ static size_t postcode_inward(const char *t, size_t len, size_t q)
     if (q < len && T(q) == ' ')
         q++;
     if (!(q + 3 <= len && isdig(T(q)) && isalph(T(q + 1)) && isalph(T(q + 2)) &&
-          !strchr("CIKMOV", upper(T(q + 1))) && !strchr("CIKMOV", upper(T(q + 2))) &&
+          !in_set(upper(T(q + 1)), "CIKMOV") && !in_set(upper(T(q + 2)), "CIKMOV") &&
           end_ok(t, len, q + 3)))
         return 0;
     /* "b12 2nd dose": an ordinal is no inward code in lower case. */
@@ -576,12 +585,12 @@ static size_t match_postcode(struct scan *s, size_t i)
     if (prefix_ci(t, len, i, "gir") && (e = postcode_inward(t, len, i + 3)) != 0)
         return e;
     a = upper(T(p));
-    if (strchr("QVX", a))
+    if (in_set(a, "QVX"))
         return 0;
     p++;
     two = isalph(T(p));
     if (two) {
-        if (strchr("IJZ", upper(T(p))))
+        if (in_set(upper(T(p)), "IJZ"))
             return 0;
         p++;
     }
@@ -599,7 +608,7 @@ static size_t match_postcode(struct scan *s, size_t i)
     }
     if (p < len && isalph(T(p))) {
         unsigned char c = upper(T(p));
-        if (!(two ? strchr("ABEHMNPRVWXY", c) : strchr("ABCDEFGHJKPSTUW", c)))
+        if (!(two ? in_set(c, "ABEHMNPRVWXY") : in_set(c, "ABCDEFGHJKPSTUW")))
             return 0;
         p++;
     }
@@ -734,7 +743,7 @@ static size_t url_end(const char *t, size_t len, size_t p)
     while (e < len && e - p < 2048 && T(e) > ' ' && T(e) != '"' && T(e) != '<' && T(e) != '>' &&
            T(e) != '\\')
         e++;
-    while (e > p && strchr(".,;:!?)]}'", T(e - 1)) && T(e - 1) != '\0')
+    while (e > p && in_set(T(e - 1), ".,;:!?)]}'"))
         e--;
     return e;
 }
@@ -746,8 +755,9 @@ static size_t match_url(struct scan *s, size_t i)
     const char *t = s->t;
     size_t len = s->len, p, e, dots = 0, tld = 0;
 
-    if (prefix_ci(t, len, i, "http://") || prefix_ci(t, len, i, "https://") ||
-        prefix_ci(t, len, i, "www.")) {
+    if ((lower(T(i)) == 'h' && (prefix_ci(t, len, i, "http://") ||
+                                prefix_ci(t, len, i, "https://"))) ||
+        (lower(T(i)) == 'w' && prefix_ci(t, len, i, "www."))) {
         e = url_end(t, len, i);
         return e > i + 8 ? e : 0;
     }
@@ -810,7 +820,7 @@ static size_t match_numeric_date(struct scan *s, size_t i)
 
     if (a == 4) {
         p = i + 4;
-        if (p + 1 >= len || !strchr("-/.", T(p)) || T(p) == '\0')
+        if (p + 1 >= len || !in_set(T(p), "-/."))
             return 0;
         sep = T(p);
         b = run_digits(t, len, p + 1, 3);
@@ -843,7 +853,7 @@ static size_t match_numeric_date(struct scan *s, size_t i)
     if (p + 1 < len && T(p) == sep && isdig(T(p + 1))) {
         c = run_digits(t, len, p + 1, 5);
         if ((c == 2 || c == 4) && end_ok(t, len, p + 1 + c) &&
-            !(p + 1 + c + 1 < len && strchr("/.-", T(p + 1 + c)) && T(p + 1 + c) != '\0' &&
+            !(p + 1 + c + 1 < len && in_set(T(p + 1 + c), "/.-") &&
               isdig(T(p + 2 + c))))
             return p + 1 + c;
         return 0;
@@ -1002,7 +1012,7 @@ static size_t match_age(struct scan *s, size_t i)
     v = num(t, i, r);
     if (v < 90 || v > 125)
         return 0;
-    if (i > 0 && strchr("£$€/.:#-+=<>~", T(i - 1)) && T(i - 1) != '\0')
+    if (i > 0 && in_set(T(i - 1), "£$€/.:#-+=<>~"))
         return 0;
     if (e < len && (T(e) == '%' || T(e) == '/' || T(e) == ':' ||
                     (T(e) == '.' && e + 1 < len && isdig(T(e + 1))) ||
@@ -1106,7 +1116,7 @@ static size_t match_code(struct scan *s, size_t i)
 
     if (!code_token(s, i, &c) || c.unit_tail)
         return 0;
-    if (i > 0 && strchr("£$€", s->t[i - 1]) && s->t[i - 1] != '\0')
+    if (i > 0 && in_set((unsigned char)s->t[i - 1], "£$€"))
         return 0;
     if (c.letters && c.digits >= 5)
         return c.end;
@@ -1303,11 +1313,23 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
                                            : NULL;
             uint32_t f = kw && end_ok(t, len, i + w) ? kw->flags : 0;
 
-            take(&best, &bk, match_url(&s, i), MDT_KIND_HANDLE);
-            take(&best, &bk, match_ni(&s, i), MDT_KIND_NI_NUMBER);
-            take(&best, &bk, match_postcode(&s, i), MDT_KIND_POSTCODE);
-            take(&best, &bk, match_vehicle(&s, i), MDT_KIND_VEHICLE);
-            take(&best, &bk, match_code(&s, i), MDT_KIND_ID);
+            /* Most words are only letters: try each matcher only when
+             * what follows the letters could start its pattern. */
+            unsigned char nx = i + w < len ? T(i + w) : 0;
+            bool dig_next = isdig(nx);
+            bool dig_after_space = nx == ' ' && i + w + 1 < len && isdig(T(i + w + 1));
+            bool veh_ctx = i < s.vehicle_until;
+
+            if (nx == '.' || nx == '/' || nx == ':' || nx == '-')
+                take(&best, &bk, match_url(&s, i), MDT_KIND_HANDLE);
+            if (w == 2 && (dig_next || dig_after_space))
+                take(&best, &bk, match_ni(&s, i), MDT_KIND_NI_NUMBER);
+            if ((w <= 2 && dig_next) || (w == 3 && dig_after_space))
+                take(&best, &bk, match_postcode(&s, i), MDT_KIND_POSTCODE);
+            if ((w == 2 && dig_next) || (veh_ctx && (w <= 3 && (dig_next || dig_after_space))))
+                take(&best, &bk, match_vehicle(&s, i), MDT_KIND_VEHICLE);
+            if (dig_next || nx == '-' || nx == '/')
+                take(&best, &bk, match_code(&s, i), MDT_KIND_ID);
             if (i < s.platform_until && !(f & KW_PLATFORM))
                 take(&best, &bk, match_handle_token(&s, i), MDT_KIND_HANDLE);
             /* A weekday before a date stays ("Saturday [DATE]"): the date
