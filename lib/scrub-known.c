@@ -438,6 +438,38 @@ static void find_dob(const struct mdt_known *k, const char *t, size_t len, const
                 }
             }
         }
+        /* one hyphenated word: 14-03-1987, 1987-03-14, 14-Mar-87 */
+        if (memchr(ki, '-', li) && w[i].digit) {
+            const char *p[3];
+            size_t pl[3], np = 0, a = 0;
+            for (size_t q = 0; q <= li && np < 4; q++) {
+                if (q == li || ki[q] == '-') {
+                    if (np < 3) {
+                        p[np] = ki + a;
+                        pl[np] = q - a;
+                    }
+                    np++;
+                    a = q + 1;
+                }
+            }
+            if (np == 3) {
+                int mo = month_of(p[1], pl[1]);
+                bool dig0 = pl[0] && is_digit(p[0][0]), dig2 = pl[2] && is_digit(p[2][0]);
+                bool hit = false;
+                if (dig0 && dig2 && mo)
+                    hit = pl[0] <= 2 && num(p[0], pl[0]) == k->dob_d && mo == k->dob_m &&
+                          year_is(k, p[2], pl[2]);
+                else if (dig0 && dig2 && pl[1] && is_digit(p[1][0]))
+                    hit = (pl[0] <= 2 && num(p[0], pl[0]) == k->dob_d &&
+                           num(p[1], pl[1]) == k->dob_m && year_is(k, p[2], pl[2])) ||
+                          (pl[0] == 4 && year_is(k, p[0], 4) && num(p[1], pl[1]) == k->dob_m &&
+                           pl[2] <= 2 && num(p[2], pl[2]) == k->dob_d);
+                if (hit) {
+                    mdt__spans_add(out, w[i].start, w[i].end, MDT_KIND_DATE, MDT_PRIO_KNOWN, NULL);
+                    continue;
+                }
+            }
+        }
         /* written: [day][st|nd|rd|th] [of] Month [day][,] year */
         if (w[i].digit || month_of(ki, li)) {
             size_t j = i;
@@ -451,8 +483,10 @@ static void find_dob(const struct mdt_known *k, const char *t, size_t len, const
                     size_t dl = 0;
                     while (dl < lj && is_digit(kj[dl]))
                         dl++;
-                    bool suffix = dl < lj && (strcmp(kj + dl, "st") == 0 || strcmp(kj + dl, "nd") == 0 ||
-                                              strcmp(kj + dl, "rd") == 0 || strcmp(kj + dl, "th") == 0);
+                    bool suffix = lj - dl == 2 && (memcmp(kj + dl, "st", 2) == 0 ||
+                                                   memcmp(kj + dl, "nd", 2) == 0 ||
+                                                   memcmp(kj + dl, "rd", 2) == 0 ||
+                                                   memcmp(kj + dl, "th", 2) == 0);
                     if (dl == lj && (dl == 4 || (dl == 2 && m && d)) && year_is(k, kj, dl)) {
                         yr = true;
                         break;

@@ -544,7 +544,7 @@ static void find_names(struct scan *s)
         for (size_t i = 1; i < s->n; i++) {
             if ((s->st[i - 1] & W_NAME) && !(s->st[i] & (W_NAME | W_ADDR | W_PLACE)) &&
                 joined(s, i) && (cap_candidate(s, i) || initial(s, i)) &&
-                !(s->lf[i] & (MDT_LEX_STREET | MDT_LEX_PLACE)))
+                (!(s->lf[i] & (MDT_LEX_STREET | MDT_LEX_PLACE)) || key_in(s, i, weak_street)))
                 s->st[i] |= W_NAME;
         }
         for (size_t i = s->n; i-- > 1;) {

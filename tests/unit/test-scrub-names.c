@@ -1,0 +1,192 @@
+/* Names and places by context and lexicons (lib/scrub-names.c), and the
+ * gate property: text scrubbed without a client block gives no findings. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lexicon.h"
+#include "scrub-internal.h"
+#include "scrub.h"
+#include "test.h"
+
+/* The spans found in text, as "KIND:text:key|" joined, for assertions. */
+static char *found(const struct mdt_scrub_ctx *ctx, const char *text)
+{
+    struct mdt_spans sp;
+    static char out[4096];
+    size_t o = 0;
+
+    mdt__spans_init(&sp);
+    mdt__detect_names(ctx, text, strlen(text), &sp);
+    out[0] = '\0';
+    for (size_t i = 0; i < sp.n && o < sizeof(out) - 200; i++)
+        o += (size_t)snprintf(out + o, sizeof(out) - o, "%s:%.*s:%s|", mdt_kind_name(sp.v[i].kind),
+                              (int)(sp.v[i].end - sp.v[i].start), text + sp.v[i].start,
+                              sp.v[i].person_key ? sp.v[i].person_key : "");
+    mdt__spans_release(&sp);
+    return out;
+}
+
+TEST(names_full_names_titles_and_one_key_per_person)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "Presented by Gemma Hill. LL Mr Karim Haddad served notice; Karim "
+                               "says Mr Haddad will not fix the mould.");
+    ASSERT_CONTAINS(r, "PERSON:Gemma Hill:hill|");
+    ASSERT_CONTAINS(r, "PERSON:Karim Haddad:haddad|");
+    ASSERT_CONTAINS(r, "PERSON:Karim:haddad|");
+    ASSERT_CONTAINS(r, "PERSON:Haddad:haddad|");
+    ASSERT_NOT_CONTAINS(r, ":Mr");
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(names_relations_lower_case_and_common_words)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "saw pat at home with tina, her partner dennis died in 2021. "
+                               "Money going to ex-partner Kofi. Mate 'Smudge' offered a sofa. "
+                               "His mum Comfort lives in Newton Aycliffe. Her son Jordan, 24.");
+    ASSERT_CONTAINS(r, ":tina:");
+    ASSERT_CONTAINS(r, ":dennis:");
+    ASSERT_CONTAINS(r, ":Kofi:");
+    ASSERT_CONTAINS(r, ":Smudge:");
+    ASSERT_CONTAINS(r, ":Comfort:");
+    ASSERT_CONTAINS(r, ":Jordan:");
+    ASSERT_NOT_CONTAINS(r, "Money");
+    ASSERT_NOT_CONTAINS(r, "Newton");
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(names_all_caps_family_name_first_diacritics_initials)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "Lan (NGUYEN Thi Lan on her documents) met Rasa Jankauskienė and "
+                               "R. JANKAUSKIENĖ signed. Seen with Kai H on Monday.");
+    ASSERT_CONTAINS(r, "PERSON:NGUYEN Thi Lan:nguyen|");
+    ASSERT_CONTAINS(r, "PERSON:Lan:nguyen|");
+    ASSERT_CONTAINS(r, "PERSON:Rasa Jankauskienė:jankauskiene|");
+    ASSERT_CONTAINS(r, ":R. JANKAUSKIENĖ:");
+    ASSERT_CONTAINS(r, ":Kai H:");
+    ASSERT_NOT_CONTAINS(r, "Monday");
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(names_streets_blocks_flats_and_places)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "Lives at 12 Foleshill Road, Flat 3 of Alder Court. Used to drink "
+                               "at the Leggott Arms and the Rose and Crown; works shifts at DIRFT "
+                               "and at the Riverside Bean café; lives on her narrowboat 'Molly "
+                               "Brown' near Littleport.");
+    ASSERT_CONTAINS(r, "ADDRESS:12 Foleshill Road");
+    ASSERT_CONTAINS(r, "Flat 3:|");
+    ASSERT_CONTAINS(r, "ADDRESS:Alder Court:|");
+    ASSERT_CONTAINS(r, "PLACE:Leggott Arms:|");
+    ASSERT_CONTAINS(r, "PLACE:Rose and Crown:|");
+    ASSERT_CONTAINS(r, "PLACE:DIRFT:|");
+    ASSERT_CONTAINS(r, "PLACE:Riverside Bean:|");
+    ASSERT_CONTAINS(r, "ADDRESS:Molly Brown:|");
+    ASSERT_CONTAINS(r, "PLACE:Littleport:|");
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(names_keep_services_drugs_towns_and_look_alikes)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *keep[] = {
+        "Referred to Mind, Citizens Advice and NHS Talking Therapies; claims Universal Credit.",
+        "On olanzapine and lithium; has Parkinson's disease and COPD.",
+        "Goes to Andy's Man Club; seen at George Eliot Hospital and St Michael's Hospital.",
+        "Attended the MIU at Princess of Wales, then Diana, Princess of Wales Hospital.",
+        "He is robbing Peter to pay Paul. She moved to the town of Stanley.",
+        "Her brother is in HMP Whitemoor in March. Court date at Teesside Mags in June.",
+        "There is no hope, she may need help; faith matters, she will try, summer is hard.",
+        "Owes a penny, a bill, chopped wood; grace, rose, cook, hill, green, dawn, price, white.",
+        "Her CPN and GP and care co-ordinator met on Tuesday in Leeds, Grimsby and Hackney.",
+        "Seen by Durham Constabulary, Cleveland Police and Warwickshire County Council.",
+        "Uses Facebook, WhatsApp and Klarna; banks with Barclays; drives a Skoda Octavia.",
+    };
+    for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+        const char *r = found(ctx, keep[i]);
+        if (r[0])
+            TEST_FAIL("found \"%s\" in: %s", r, keep[i]);
+    }
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(names_never_flag_placeholders)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "[CLIENT] told Dr [PERSON-2] that her sister [PERSON-3] lives at "
+                               "[ADDRESS] in [PLACE]; DOB [DATE], aged [AGE-90+], NHS [NHS-NUMBER].");
+    ASSERT_STREQ(r, "");
+    mdt_scrub_ctx_free(ctx);
+}
+
+/* The server's gate: whatever the scrubber keeps, the detector keeps. */
+TEST(names_scrubbed_text_gives_no_findings)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *texts[] = {
+        "Presented by Gemma Hill (PCN MHP). Mr T PETRAUSKAS came in. Kerry Fisher rang; Kerry "
+        "said her son Jordan, 24, and Maria 6 live with Florin at 27 Brereton Grove.",
+        "saw pat at home on 12th june with tina. S.O'S and Ray COOK met Summer H. at the "
+        "Leggott Arms in Littleport. Mate 'Smudge'. NGUYEN Thi Lan, Lan. Y. Tesfamariam's flat.",
+        "Will Brookes (Will B) asked Dawn and Comfort to help; 'Linda' on Facebook. nb Molly "
+        "Brown, Fen Reach Moorings. Works at Kestrel Logistics in Orton Southgate. Flat B.",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        char *s = mdt_scrub_text(ctx, texts[i], strlen(texts[i]));
+        struct mdt_spans sp;
+        ASSERT(s != NULL);
+        mdt__spans_init(&sp);
+        mdt__detect_names(ctx, s, strlen(s), &sp);
+        if (sp.n)
+            TEST_FAIL("names found in scrubbed text: %.*s in\n    %s",
+                      (int)(sp.v[0].end - sp.v[0].start), s + sp.v[0].start, s);
+        mdt__spans_release(&sp);
+        ASSERT_EQ(mdt_scrub_detect(ctx, s, strlen(s), NULL), 0);
+        ASSERT_NOT_CONTAINS(s, "Gemma");
+        ASSERT_NOT_CONTAINS(s, "tina");
+        ASSERT_NOT_CONTAINS(s, "Molly");
+        free(s);
+    }
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(names_any_bytes_are_safe)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    char buf[512];
+    unsigned x = 12345;
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < sizeof(buf); i++) {
+            x = x * 1103515245u + 12345u;
+            buf[i] = (char)("Aa '-.,[]\n\xc4\x97\xe2\x80\x99Mr Flat 3 Road"[(x >> 16) % 31]);
+        }
+        struct mdt_spans sp;
+        mdt__spans_init(&sp);
+        mdt__detect_names(ctx, buf, sizeof(buf), &sp);
+        for (size_t k = 0; k < sp.n; k++)
+            ASSERT(sp.v[k].start < sp.v[k].end && sp.v[k].end <= sizeof(buf));
+        mdt__spans_release(&sp);
+    }
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(lexicon_folds_case_and_diacritics)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    char out[64];
+    size_t n = mdt__fold("Yılmaz", strlen("Yılmaz"), out);
+    ASSERT_EQ(n, 6);
+    ASSERT(memcmp(out, "yilmaz", 6) == 0);
+    n = mdt__fold("Jankauskienė", strlen("Jankauskienė"), out);
+    ASSERT(n == 12 && memcmp(out, "jankauskiene", 12) == 0);
+    ASSERT(mdt__lex_flags(ctx->lex, "hope", 4) & MDT_LEX_DICT);
+    ASSERT(mdt__lex_flags(ctx->lex, "olanzapine", 10) & MDT_LEX_ALLOW);
+    ASSERT(mdt__lex_flags(ctx->lex, "grimsby", 7) & MDT_LEX_GEO);
+    ASSERT(mdt__lex_flags(ctx->lex, "kofi", 4) & MDT_LEX_NAME);
+    ASSERT(!(mdt__lex_flags(ctx->lex, "littleport", 10) & MDT_LEX_GEO));
+    ASSERT_STREQ(mdt__lex_short_forms(ctx->lex, "patricia", 8), "pat trish tricia patsy patty");
+    mdt_scrub_ctx_free(ctx);
+}
