@@ -159,15 +159,18 @@ static inline bool end_ok(const char *t, size_t len, size_t i)
     return i >= len || !word_at(t, len, i);
 }
 
-/* A number may start at i unless it continues a longer number: "954" in
- * "999 954 2557" or "06" in "02/06/2025". */
+/* A number may start at i unless it continues a date, a decimal or a time
+ * ("06" in "02/06/2025", "850" in "1,850"). After a digit and a space or
+ * hyphen it may: "x2 07841 226 093" holds a phone all the same, and a
+ * group inside a longer number is never reached, as the scan skips past
+ * whatever matched at the number's first group. */
 static bool num_start_ok(const char *t, size_t i)
 {
     if (i == 0)
         return true;
     if (word_before_at(t, i))
         return false;
-    if (i >= 2 && isdig(T(i - 2)) && in_set(T(i - 1), " -./,:"))
+    if (i >= 2 && isdig(T(i - 2)) && in_set(T(i - 1), "./,:"))
         return false;
     return true;
 }

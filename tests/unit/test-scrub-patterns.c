@@ -74,6 +74,7 @@ TEST(patterns_nhs_numbers)
         {"code 9999542558 here", "code [ID] here"},
         {"NHS\xc2\xa0" "9999542557", "NHS\xc2\xa0[NHS-NUMBER]"},
         {"nhs:4135577601,dob", "nhs:[NHS-NUMBER],dob"},
+        {"bed 2 999 954 2557", "bed 2 [NHS-NUMBER]"},
     };
     RUN(c);
 }
@@ -121,6 +122,8 @@ TEST(patterns_phones)
         {"0044 7700 900418", "[PHONE]"},
         {"0191-498-0733", "[PHONE]"},
         {"ring 0800 123 4567 free", "ring [PHONE] free"},
+        {"flat 31 2 07841 226 093 ,", "flat 31 2 [PHONE] ,"},
+        {"x2 +44 7923 418 556", "x2 [PHONE]"},
     };
     RUN(c);
 }
