@@ -276,6 +276,8 @@ static int case_find(struct mdt_cli *cli, struct mdt_inv *inv)
     char *vpath = NULL;
     int rc;
 
+    if (inv->pos[0][0] == '\0')
+        return mdt_usage_error(inv, "nothing to search for");
     if ((rc = mdt_key_require(key)) != MDT_EXIT_OK)
         return rc;
     if ((rc = vault_load(key, &vpath, &entries)) != MDT_EXIT_OK)

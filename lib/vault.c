@@ -304,9 +304,14 @@ void mdt_vault_record(json_t *entries, const char *pseudonym, const char *name,
 
     if (e == NULL) {
         /* Insert in pseudonym order, so the file's order is stable. */
+        /* Keys in the documented order; the values are set below. */
         e = json_object();
         json_object_set_new(e, "pseudonym", json_string(pseudonym));
+        json_object_set_new(e, "name", json_null());
+        json_object_set_new(e, "nhs_number", json_null());
+        json_object_set_new(e, "date_of_birth", json_null());
         json_object_set_new(e, "first_seen", json_string(now));
+        json_object_set_new(e, "last_submitted", json_null());
         json_object_set_new(e, "cases", json_array());
         at = json_array_size(entries);
         for (i = 0; i < json_array_size(entries); i++)
