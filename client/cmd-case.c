@@ -172,6 +172,15 @@ static int confirm(const json_t *payload)
     return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
 }
 
+/* The case is on the server but the vault does not know it: say which
+ * case, so the case holder can note the person by hand. */
+static int not_recorded(json_int_t id, const struct mdt_buf *err)
+{
+    return mdt_fail("case %" JSON_INTEGER_FORMAT " was submitted, but the vault was not "
+                    "updated: %s",
+                    id, mdt_buf_str(err));
+}
+
 static int case_submit(struct mdt_cli *cli, struct mdt_inv *inv)
 {
     const char *meeting = mdt_opt(inv, "meeting"), *pcn = mdt_opt(inv, "next");
@@ -183,7 +192,7 @@ static int case_submit(struct mdt_cli *cli, struct mdt_inv *inv)
     const char *pseudonym;
     char *vpath = NULL, now[32];
     json_int_t id;
-    int rc;
+    int rc, lock = -1;
 
     mdt_buf_init(&err, 1024);
     if ((meeting == NULL) == (pcn == NULL)) {
@@ -229,12 +238,19 @@ static int case_submit(struct mdt_cli *cli, struct mdt_inv *inv)
     pseudonym = json_string_value(json_object_get(s.payload, "pseudonym"));
     who = mdt_case_client(s.c);
     now_rfc3339(now);
+    /* Read the vault again under its lock: another submission may have
+     * written it while this one waited for the answer. */
+    json_decref(entries);
+    entries = NULL;
+    if ((lock = mdt_vault_lock(vpath, &err)) < 0 ||
+        mdt_vault_load(vpath, key, &entries, &err) < 0) {
+        rc = not_recorded(id, &err);
+        goto out;
+    }
     mdt_vault_record(entries, pseudonym ? pseudonym : "", who->name, who->nhs_number,
                      who->date_of_birth, id, now);
     if (mdt_vault_save(vpath, key, entries, &err) < 0) {
-        rc = mdt_fail("case %" JSON_INTEGER_FORMAT " was submitted, but the vault was not "
-                      "updated: %s",
-                      id, mdt_buf_str(&err));
+        rc = not_recorded(id, &err);
         goto out;
     }
     if (cli->json) {
@@ -253,6 +269,8 @@ static int case_submit(struct mdt_cli *cli, struct mdt_inv *inv)
         rc = MDT_EXIT_OK;
     }
 out:
+    if (lock >= 0)
+        close(lock); /* after the vault is saved: releases the lock */
     sodium_memzero(key, sizeof(key));
     scrubbed_release(&s);
     json_decref(body);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -233,6 +234,36 @@ out:
         free(plain);
     }
     mdt_buf_release(&sealed);
+    return rc;
+}
+
+int mdt_vault_lock(const char *path, struct mdt_buf *err)
+{
+    char *lock = mdt_xasprintf("%s.lock", path);
+    int fd = -1, rc;
+
+    if ((rc = mdt_key_mkparent(path)) < 0) {
+        mdt_buf_printf(err, "%s: cannot create its directory: %s", path, strerror(-rc));
+        goto out;
+    }
+    fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = -errno;
+        mdt_buf_printf(err, "%s: %s", lock, strerror(errno));
+        goto out;
+    }
+    while (flock(fd, LOCK_EX) < 0) {
+        if (errno == EINTR)
+            continue;
+        rc = -errno;
+        mdt_buf_printf(err, "%s: %s", lock, strerror(errno));
+        close(fd);
+        fd = -1;
+        goto out;
+    }
+    rc = fd;
+out:
+    free(lock);
     return rc;
 }
 

@@ -58,6 +58,12 @@ int mdt_vault_load(const char *path, const uint8_t key[32], json_t **entries,
 int mdt_vault_save(const char *path, const uint8_t key[32], const json_t *entries,
                    struct mdt_buf *err);
 
+/* Takes an exclusive lock on the vault (a lock file beside it, mode 0600),
+ * waiting for other mdt processes: hold it from load to save so two
+ * submissions at once cannot lose each other's entry. Returns the lock's
+ * file descriptor (close it to unlock) or negative errno with err written. */
+int mdt_vault_lock(const char *path, struct mdt_buf *err);
+
 /* Records that case case_id of the person (name, nhs_number, date_of_birth
  * may be NULL) was submitted as pseudonym at time now (RFC 3339): adds an
  * entry or updates the one with that pseudonym (first_seen is kept, the
