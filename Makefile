@@ -8,13 +8,13 @@
 
 CC      ?= cc
 O       ?= build
-PKGS     = libuv libsqlite3 libical jansson libsodium libcurl
+PKGS     = libuv sqlite3 libical jansson libsodium libcurl openssl zlib
 WARN     = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
            -Wundef -fno-common
 CFLAGS  ?= -O2 -g
 DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEPLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lh2o -lssl -lcrypto -lz -lm -lpthread
+DEPLIBS   := -lh2o $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 ALL_CFLAGS = $(WARN) $(CFLAGS) -Ilib -I$(O)/gen -DH2O_USE_LIBUV=1 $(DEPCFLAGS) -MMD -MP
 
 ifdef SANITIZE
@@ -99,7 +99,10 @@ fuzz: deps
 	    CFLAGS="-g -fsanitize=fuzzer-no-link" fuzz-build
 	scripts/run-fuzz build-fuzz $(FUZZ_SECONDS)
 
-run: deps all
+# Targets that install packages first build in a sub-make, so that the
+# pkg-config flags are read after the packages are there.
+run: deps
+	@$(MAKE) --no-print-directory all
 	@scripts/run-dev
 
 unit: $(O)/unit-tests
@@ -114,7 +117,8 @@ check: deps
 test: all $(O)/unit-tests fuzz-replay
 	scripts/run-tests $(O)
 
-bench: deps all
+bench: deps
+	$(MAKE) all
 	scripts/bench-http
 	scripts/bench-scrub
 
