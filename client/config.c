@@ -1,6 +1,7 @@
 /* Where the server is and who we are: the environment first, then the
  * config file ($XDG_CONFIG_HOME/mdt/config, INI `url`, `token`, `ca`). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -80,12 +81,21 @@ int mdt_config_load(struct mdt_cli *cli)
         struct stat st;
 
         if (stat(path, &st) == 0) {
+            int had_token = cli->token != NULL;
+
             if ((rc = mdt_read_file(path, CONFIG_MAX, &text)) != MDT_EXIT_OK)
                 goto out;
             if (mdt_ini_parse(text.data ? text.data : "", text.len, on_pair, cli, &err) < 0) {
                 rc = mdt_fail("%s: %s", path, mdt_buf_str(&err));
                 goto out;
             }
+            /* A token is a password: say so when others can read it. */
+            if (!had_token && cli->token && (st.st_mode & 077))
+                fprintf(stderr, "mdt: warning: %s holds a token and others can read it "
+                                "(chmod 600 it)\n",
+                        path);
+            if (text.data)
+                explicit_bzero(text.data, text.len);
         }
     }
     if (cli->url == NULL) {

@@ -77,8 +77,12 @@ start_mdtd
 # The config file is read when the environment says nothing.
 mkdir -p "$XDG_CONFIG_HOME/mdt"
 printf '# test\nurl = %s\ntoken = %s\n' "$MDT_URL" "$MDT_TOKEN" >"$XDG_CONFIG_HOME/mdt/config"
-(unset MDT_URL MDT_TOKEN; run pcn list; echo "$RC" >"$T/rc-config")
-check_eq "url and token from the config file" "$(cat "$T/rc-config")" 0
+chmod 644 "$XDG_CONFIG_HOME/mdt/config"
+(unset MDT_URL MDT_TOKEN; run pcn list; echo "$RC $ERR" >"$T/rc-config")
+check_match "url and token from the config file, with a warning that others can read it" "$(cat "$T/rc-config")" "^0 mdt: warning: .*config holds a token and others can read it"
+chmod 600 "$XDG_CONFIG_HOME/mdt/config"
+(unset MDT_URL MDT_TOKEN; run pcn list; echo "$RC $ERR" >"$T/rc-config")
+check_eq "a private config file: no warning" "$(cat "$T/rc-config")" "0 "
 printf 'url = %s\ntoken = wrong\n' "http://127.0.0.1:1" >"$XDG_CONFIG_HOME/mdt/config"
 run pcn list
 expect "the environment wins over the config file" 0

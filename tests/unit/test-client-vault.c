@@ -1,7 +1,10 @@
 /* The local vault: encryption round trip, wrong-key refusal, entries. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -180,4 +183,27 @@ TEST(client_vault_find_and_get)
     ASSERT(mdt_vault_get(entries, "MDT-QQQQ") == NULL);
     ASSERT(mdt_vault_get(entries, "") == NULL);
     json_decref(entries);
+}
+
+TEST(client_vault_lock_excludes_a_second_writer)
+{
+    char *path = mdt_xasprintf("%s/d/vault", test_tmpdir());
+    char *lockpath = mdt_xasprintf("%s.lock", path);
+    struct mdt_buf err;
+    int fd, fd2;
+
+    mdt_buf_init(&err, 256);
+    fd = mdt_vault_lock(path, &err);
+    ASSERT(fd >= 0);
+    /* flock conflicts between separate opens, even in one process. */
+    fd2 = open(lockpath, O_RDWR);
+    ASSERT(fd2 >= 0);
+    ASSERT_EQ(flock(fd2, LOCK_EX | LOCK_NB), -1);
+    ASSERT_EQ(errno, EWOULDBLOCK);
+    close(fd);
+    ASSERT_EQ(flock(fd2, LOCK_EX | LOCK_NB), 0);
+    close(fd2);
+    free(path);
+    free(lockpath);
+    mdt_buf_release(&err);
 }
