@@ -144,6 +144,15 @@ static const char *const stop_words[] = {
     "also", "both", "all", "any", "re", "via", "per", "be", "are", "were", "will", NULL,
 };
 
+static const char *const subject_verbs[] = {
+    "says", "said", "rang", "rings", "called", "calls", "visits", "visited", "lives", "lived",
+    "works", "worked", "worries", "worried", "wants", "wanted", "told", "tells", "thinks", "feels",
+    "felt", "helps", "helped", "came", "comes", "goes", "went", "stays", "stayed", "texts",
+    "texted", "phoned", "agreed", "reports", "reported", "drinks", "drank", "hits", "hit", "died",
+    "mentioned", "attends", "attended", "cares", "looks", "asked", "asks", "has", "had", "is",
+    "was", NULL,
+};
+
 static const char *const locatives[] = {
     "in", "at", "near", "from", "to", "of", "around", "outside", "towards", "nr", "off", "via",
     "into", "round", "between", "nearby", NULL,
@@ -503,7 +512,9 @@ static void find_names(struct scan *s)
         if (!cap_candidate(s, i)) {
             /* lower-case name after a relation: "her partner dennis" */
             if (!s->w[i].cap && usable(s, i) && i > 0 && (s->lf[i - 1] & MDT_LEX_RELATION) &&
-                (f & (MDT_LEX_FIRST | MDT_LEX_NICK)) && !(f & (MDT_LEX_DICT | MDT_LEX_ALLOW)))
+                joined(s, i) && (f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) &&
+                !(f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) && !key_in(s, i, stop_words) &&
+                !(i + 1 < s->n && key_in(s, i + 1, stop_words) && joined(s, i + 1)))
                 s->st[i] |= W_NAME;
             continue;
         }
@@ -523,7 +534,12 @@ static void find_names(struct scan *s)
         /* a child's name and age: "Maria 6", "Tia (7)" */
         bool aged = !sent && (f & MDT_LEX_FIRST) && i + 1 < s->n && s->w[i + 1].digit &&
                     s->w[i + 1].end - s->w[i + 1].start <= 2 && soft_gap(s, i + 1);
-        bool mid_given = !sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_NICK)) && !(f & MDT_LEX_GEO);
+        /* a sentence that starts with a given name and a verb: "Hope rang" */
+        bool subject = sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_FIRST | MDT_LEX_NICK)) &&
+                       !(f & MDT_LEX_GEO) && i + 1 < s->n && joined(s, i + 1) &&
+                       key_in(s, i + 1, subject_verbs);
+        bool mid_given = (!sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_NICK)) && !(f & MDT_LEX_GEO)) ||
+                         subject;
         bool after_loc = i > 0 && key_in(s, i - 1, locatives) && !key_is(s, i - 1, "from") &&
                          !key_is(s, i - 1, "to");
         bool geo_given = !sent && (f & MDT_LEX_GEO) && (f & MDT_LEX_FIRST) &&

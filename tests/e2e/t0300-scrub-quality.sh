@@ -1,0 +1,25 @@
+#!/bin/bash
+# Scrubber quality: recall of identifiers and retention of safe terms,
+# measured by the shared deid-score tool on the shared dev corpus and on
+# our own labelled corpus (tests/data/scrub-corpus). No daemon needed.
+. "$(dirname "$0")/lib.sh"
+
+check "mdt key init" "$MDT" key init
+
+score() { # DESC CORPUS MIN_RECALL MIN_RETENTION
+    local desc=$1 corpus=$2 rec=$3 ret=$4
+    if python3 "$SHARED/tools/deid-score" --corpus "$corpus" --min-recall "$rec" \
+        --min-retention "$ret" -- "$MDT" case scrub >"$T/score" 2>&1; then
+        ok "$desc: $(tail -1 "$T/score")"
+    else
+        not_ok "$desc (want recall >= $rec, retention >= $ret)"
+        grep -E '^(leak|recall|block|fail)' "$T/score" | head -30 | sed 's/^/#   /'
+    fi
+}
+
+if [ -n "$SHARED" ] && [ -d "$SHARED/corpus/deid-dev/cases" ] && [ -x "$SHARED/tools/deid-score" ]; then
+    score "dev corpus" "$SHARED/corpus/deid-dev" 0.995 0.95
+    score "own corpus" "$TOP/tests/data/scrub-corpus" 0.99 0.95
+else
+    ok "# SKIP shared corpus and deid-score not present"
+fi
