@@ -129,6 +129,14 @@ EOF
 done
 check_match "pseudonym format" "$P1" "^MDT-[0-9A-Z]{4}-[0-9A-Z]{4}$"
 
+# The scorer runs 'mdt case scrub' on every dev case and parses stdout as
+# the payload: every run must succeed with JSON only, and no client block
+# value may reach it. (Recall is the scrubber's own measure: shown only.)
+SCORE=$("$SHARED/tools/deid-score" --json --corpus "$SHARED/corpus/deid-dev" -- "$MDT" case scrub 2>&1 | tail -1)
+OUT=$SCORE
+check_eq "deid-score: every case scrubs to JSON, no client block leaks" "$(py '(j["cases"], j["failures"], j["block_leaks"])')" "(40, 0, 0)"
+echo "# deid-score: recall $(py 'round(j["recall"], 4)'), retention $(py 'round(j["retention"], 4)')"
+
 # A different key gives a different pseudonym.
 HOME3=$T/home3
 HOME=$HOME3 XDG_CONFIG_HOME=$HOME3/.config XDG_DATA_HOME=$HOME3/.local/share "$MDT" key init >/dev/null 2>&1
