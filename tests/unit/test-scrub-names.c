@@ -156,12 +156,13 @@ TEST(names_scrubbed_text_gives_no_findings)
 TEST(names_any_bytes_are_safe)
 {
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    static const char alphabet[] = "Aa '-.,[]\n\xc4\x97\xe2\x80\x99Mr Flat 3 Road";
     char buf[512];
     unsigned x = 12345;
     for (int round = 0; round < 200; round++) {
         for (size_t i = 0; i < sizeof(buf); i++) {
             x = x * 1103515245u + 12345u;
-            buf[i] = (char)("Aa '-.,[]\n\xc4\x97\xe2\x80\x99Mr Flat 3 Road"[(x >> 16) % 31]);
+            buf[i] = alphabet[(x >> 16) % (sizeof(alphabet) - 1)];
         }
         struct mdt_spans sp;
         mdt__spans_init(&sp);
