@@ -25,9 +25,11 @@ static const char *const client_values[7] = {
     "07841 226 093", "faithasante87@gmail.com",
 };
 
+/* Part of a word: letters of other scripts count ("14.03.87á" is no date). */
 static bool alnum(char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (unsigned char)c >= 0x80;
 }
 
 /* needle in hay as whole words, any case */
