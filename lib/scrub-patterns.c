@@ -1050,10 +1050,14 @@ static size_t match_age(struct scan *s, size_t i)
         if ((f & KW_AGE_VERB) && i > 0 && T(i - 1) == ' ')
             return e;
     }
-    /* (Mrs Jahanara Bibi, 93) and (93) */
-    if (i >= 2 && ((T(i - 2) == ',' && T(i - 1) == ' ') || T(i - 1) == '(') && i + r < len &&
-        T(i + r) == ')')
-        return e;
+    /* "(Mrs Jahanara Bibi, 93)", "her mother, 93, lives" and "(93)": after
+     * a word, not in a list of numbers ("91, 93, 95") */
+    if (i + r < len && (T(i + r) == ')' || T(i + r) == ',')) {
+        if (i >= 3 && T(i - 2) == ',' && T(i - 1) == ' ' && isalph(T(i - 3)))
+            return e;
+        if (i >= 1 && T(i - 1) == '(' && T(i + r) == ')')
+            return e;
+    }
     return 0;
 }
 

@@ -227,6 +227,8 @@ TEST(patterns_ages_over_89)
         {"a 93-year-old", "a [AGE-90+]-year-old"},
         {"Edna is 91 and has", "Edna is [AGE-90+] and has"},
         {"(Mrs Jahanara Bibi, 93)", "(Mrs Jahanara Bibi, [AGE-90+])"},
+        {"Her mother, 93, lives alone", "Her mother, [AGE-90+], lives alone"},
+        {"scores 91, 93, 95", "scores 91, 93, 95"},
         {"Age: 102", "Age: [AGE-90+]"},
         {"she is 95 y/o", "she is [AGE-90+] y/o"},
     };

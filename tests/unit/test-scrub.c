@@ -1,7 +1,9 @@
 /* The scrubber's pipeline: span merging, people numbering, rendering. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "pseudonym.h"
 #include "scrub-internal.h"
 #include "test.h"
 
@@ -124,4 +126,181 @@ TEST(scrub_spans_widen_to_whole_utf8_characters_and_skip_placeholders)
     free(r);
     mdt__spans_release(&s);
     mdt__people_release(&people);
+}
+
+/* ---- the whole pipeline ---- */
+
+static const char *const hard_texts[] = {
+    "Presented by Gemma Hill (PCN mental health practitioner)\n- 38yo F, DOB 14.03.87 / NHS no "
+    "999 954 2557\n- LL Mr Karim Haddad served s21 notice 02/06/2025, expiring 02/08/25. Rent "
+    "arrears approx \xc2\xa3" "1,850.\n- NI no. JP 58 31 20 B (on file for DHP form)",
+    "> From: Kerry Fisher <kerry.fisher@peterborough.gov.uk>\n> Sent: 09 June 2025 14:12\n> "
+    "Subject: RE: Mr T PETRAUSKAS - HRA ref PET/HOM/25/04417",
+    "saw pat at home on 12th june with tina. dn35 8pq, +44 (0)7868 120 553, (01353) 649 210, "
+    "8/7, 19/05, 2nd Feb 1931, 28-Jan-1977, Tuesday 3rd June",
+    "hosp no. PCH 7702186, MRN 1438826X, BRP (ZU7204381), crime ref DHM-2504-22871, reg EY19 "
+    "KHT, @rasa.jank_wisbech on TikTok, on Discord as ghostrider_cv22, "
+    "https://www.gofundme.com/f/help-abena-stay-in-uk, aged 93, Ivy is 94, (Mrs Bibi, 91)",
+    "Siobh\xc3\xa1n and Jankauskien\xc4\x97 met at 22 Ladywell Grove; NHS\xc2\xa0" "9999542557 "
+    "\xe2\x80\x93 \xe2\x80\x9cquoted\xe2\x80\x9d [PERSON-1] [DATE] [CLIENT]",
+    "[PERSON-1] [PERSON-2] [DATE] [ADDRESS] [POSTCODE] [PHONE] [EMAIL] [NHS-NUMBER] [NI-NUMBER] "
+    "[ID] [PLACE] [HANDLE] [VEHICLE] [AGE-90+] [AGE-90+]yo aged [AGE-90+] no. [ID] ref [ID]",
+    "",
+    "no identifiers here: paliperidone 100mg, HbA1c 71, BMI 36, \xc2\xa3" "1,850, 2023, Sundays",
+};
+
+TEST(scrub_output_passes_the_gate)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+
+    for (size_t k = 0; k < sizeof(hard_texts) / sizeof(hard_texts[0]); k++) {
+        char *r = mdt_scrub_text(ctx, hard_texts[k], strlen(hard_texts[k]));
+        struct mdt_finding *f = NULL;
+        size_t n = mdt_scrub_detect(ctx, r, strlen(r), &f);
+        if (n != 0)
+            TEST_FAIL("text %zu: %zu findings after scrubbing, first %s at %zu: %s", k, n,
+                      mdt_kind_name(f[0].kind), f[0].start, r);
+        free(f);
+        /* scrubbing scrubbed text changes nothing */
+        {
+            char *again = mdt_scrub_text(ctx, r, strlen(r));
+            ASSERT_STREQ(again, r);
+            free(again);
+        }
+        free(r);
+    }
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(scrub_detect_reports_kinds_and_offsets)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *t = "NHS 999 954 2557, DN31 1QZ, 07841 226 093, x@example.org, 2nd Feb 1931";
+    struct mdt_finding *f = NULL;
+    size_t n = mdt_scrub_detect(ctx, t, strlen(t), &f);
+    static const enum mdt_kind want[] = {MDT_KIND_NHS_NUMBER, MDT_KIND_POSTCODE, MDT_KIND_PHONE,
+                                         MDT_KIND_EMAIL, MDT_KIND_DATE};
+
+    ASSERT_EQ(n, 5);
+    for (size_t k = 0; k < n; k++)
+        ASSERT_EQ(f[k].kind, want[k]);
+    ASSERT_EQ(f[0].start, 4);
+    ASSERT_EQ(f[0].end, 16);
+    ASSERT_EQ(mdt_scrub_detect(ctx, t, strlen(t), NULL), 5);
+    free(f);
+    f = NULL;
+    ASSERT_EQ(mdt_scrub_detect(ctx, "", 0, &f), 0);
+    ASSERT(f == NULL);
+    mdt_scrub_ctx_free(ctx);
+}
+
+static const uint8_t test_key[32] = {42};
+
+TEST(scrub_case_payload_shape_and_content)
+{
+    const char *json =
+        "{\"client\": {\"name\": \"Faith Asante\", \"nhs_number\": \"9999542557\", "
+        "\"date_of_birth\": \"1987-03-14\", \"address\": \"Flat 2, 41 Cartergate Court, "
+        "Grimsby\", \"postcode\": \"DN31 1QZ\", \"phone\": \"07841 226 093\", \"email\": "
+        "\"faithasante87@gmail.com\"},"
+        " \"needs\": [\"housing\", \"physical health\", \"call 07841 226 093\"],"
+        " \"presentation\": \"Faith (DOB 14.03.87, NHS 999 954 2557) lives at 41 Cartergate "
+        "Court. Her landlord Mr Karim Haddad served notice on 02/06/2025. Rent arrears "
+        "\xc2\xa3" "1,850; HbA1c 71.\","
+        " \"question\": \"Can Karim Haddad be asked to wait until 2 August?\","
+        " \"risk\": \"Her mother, 93, lives alone.\"}";
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    struct mdt_case *c = NULL;
+    struct mdt_buf err;
+    json_t *p = NULL;
+    const char *key;
+    json_t *v;
+    static const char *const order[] = {"pseudonym", "age_band", "needs", "presentation",
+                                        "question", "risk"};
+    size_t i = 0;
+    char *dump;
+
+    mdt_buf_init(&err, 512);
+    ASSERT_EQ(mdt_case_parse(json, strlen(json), &c, &err), 0);
+    ASSERT_EQ(mdt_case_scrub(ctx, c, test_key, &p, &err), 0);
+    json_object_foreach(p, key, v) {
+        ASSERT(i < 6);
+        ASSERT_STREQ(key, order[i]);
+        i++;
+    }
+    ASSERT_EQ(i, 6);
+    {
+        const char *ps = json_string_value(json_object_get(p, "pseudonym"));
+        ASSERT_EQ(strlen(ps), 13);
+        ASSERT_EQ(memcmp(ps, "MDT-", 4), 0);
+    }
+    {
+        char band[8];
+        ASSERT_EQ(mdt_age_band("1987-03-14", time(NULL), band), 0);
+        ASSERT_STREQ(json_string_value(json_object_get(p, "age_band")), band);
+    }
+    ASSERT_STREQ(json_string_value(json_array_get(json_object_get(p, "needs"), 0)), "housing");
+    ASSERT_STREQ(json_string_value(json_array_get(json_object_get(p, "needs"), 1)),
+                 "physical health");
+    ASSERT_STREQ(json_string_value(json_array_get(json_object_get(p, "needs"), 2)),
+                 "call [PHONE]");
+    dump = json_dumps(p, 0);
+    /* nothing of the client block, no other identifier */
+    ASSERT_NOT_CONTAINS(dump, "Faith");
+    ASSERT_NOT_CONTAINS(dump, "Asante");
+    ASSERT_NOT_CONTAINS(dump, "999 954 2557");
+    ASSERT_NOT_CONTAINS(dump, "14.03.87");
+    ASSERT_NOT_CONTAINS(dump, "Cartergate");
+    ASSERT_NOT_CONTAINS(dump, "Haddad");
+    ASSERT_NOT_CONTAINS(dump, "02/06/2025");
+    ASSERT_NOT_CONTAINS(dump, "2 August");
+    ASSERT_NOT_CONTAINS(dump, "93");
+    ASSERT_NOT_CONTAINS(dump, "client");
+    /* safe terms stay */
+    ASSERT_CONTAINS(dump, "1,850");
+    ASSERT_CONTAINS(dump, "HbA1c 71");
+    ASSERT_CONTAINS(dump, "[AGE-90+]");
+    ASSERT_CONTAINS(dump, "[DATE]");
+    free(dump);
+    /* the same person numbered alike in presentation and question */
+    {
+        const char *pres = json_string_value(json_object_get(p, "presentation"));
+        const char *q = json_string_value(json_object_get(p, "question"));
+        const char *a = strstr(pres, "[PERSON-");
+        ASSERT(a != NULL);
+        ASSERT(strncmp(a, "[PERSON-1]", 10) == 0);
+        ASSERT_CONTAINS(q, "[PERSON-1]");
+        ASSERT_EQ(mdt_scrub_detect(ctx, pres, strlen(pres), NULL), 0);
+        ASSERT_EQ(mdt_scrub_detect(ctx, q, strlen(q), NULL), 0);
+    }
+    /* the same person under the same key: the same pseudonym, every time */
+    {
+        json_t *p2 = NULL;
+        ASSERT_EQ(mdt_case_scrub(ctx, c, test_key, &p2, &err), 0);
+        ASSERT(json_equal(p, p2));
+        json_decref(p2);
+    }
+    json_decref(p);
+    mdt_case_free(c);
+    mdt_scrub_ctx_free(ctx);
+    mdt_buf_release(&err);
+}
+
+TEST(scrub_case_refuses_a_birth_in_the_future)
+{
+    const char *json = "{\"client\": {\"name\": \"A B\", \"date_of_birth\": \"2999-01-01\"}, "
+                       "\"presentation\": \"p\", \"question\": \"q\", \"risk\": \"r\"}";
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    struct mdt_case *c = NULL;
+    struct mdt_buf err;
+    json_t *p = NULL;
+
+    mdt_buf_init(&err, 512);
+    ASSERT_EQ(mdt_case_parse(json, strlen(json), &c, &err), 0);
+    ASSERT(mdt_case_scrub(ctx, c, test_key, &p, &err) < 0);
+    ASSERT(p == NULL);
+    ASSERT_CONTAINS(mdt_buf_str(&err), "client.date_of_birth");
+    mdt_case_free(c);
+    mdt_scrub_ctx_free(ctx);
+    mdt_buf_release(&err);
 }
