@@ -541,6 +541,9 @@ void mdt__detect_known(const struct mdt_known *k, const char *text, size_t len,
             const struct target *tg = &k->t[t];
             if (i + tg->n > n)
                 continue;
+            /* cheap test first: most words share no first letter with a target */
+            if (li == 0 || ki[0] != tg->w[0][0])
+                continue;
             bool ok = true;
             for (size_t j = 0; j < tg->n && ok; j++) {
                 const char *kj = keys + w[i + j].key;

@@ -27,6 +27,7 @@ enum {
     W_PROT = 16,  /* inside an allowed phrase (service, hospital, look-alike) */
     W_GEOP = 32,  /* inside a geography phrase */
     W_SENT = 64,  /* starts a sentence */
+    W_STOP = 128, /* a function word (the, and, his) */
 };
 
 struct scan {
@@ -252,7 +253,7 @@ static bool cap_candidate(const struct scan *s, size_t i)
         return false;
     if ((s->st[i] & W_GEOP))
         return false;
-    if (key_in(s, i, stop_words))
+    if ((s->st[i] & W_STOP))
         return false;
     return true;
 }
@@ -513,8 +514,8 @@ static void find_names(struct scan *s)
             /* lower-case name after a relation: "her partner dennis" */
             if (!s->w[i].cap && usable(s, i) && i > 0 && (s->lf[i - 1] & MDT_LEX_RELATION) &&
                 joined(s, i) && (f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) &&
-                !(f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) && !key_in(s, i, stop_words) &&
-                !(i + 1 < s->n && key_in(s, i + 1, stop_words) && joined(s, i + 1)))
+                !(f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) && !(s->st[i] & W_STOP) &&
+                !(i + 1 < s->n && (s->st[i + 1] & W_STOP) && joined(s, i + 1)))
                 s->st[i] |= W_NAME;
             continue;
         }
@@ -796,6 +797,8 @@ void mdt__detect_names(const struct mdt_scrub_ctx *ctx, const char *text, size_t
         s.lf[i] = mdt__lex_flags(s.lex, key(&s, i), s.w[i].keylen);
         if (sentence_start(&s, i))
             s.st[i] |= W_SENT;
+        if (s.w[i].keylen <= 5 && key_in(&s, i, stop_words))
+            s.st[i] |= W_STOP;
         /* placeholder words: "[PERSON-1]" is one word, "[AGE-90+]" too */
         if (s.w[i].start > 0 && text[s.w[i].start - 1] == '[' && placeholder_word(&s, i))
             s.st[i] |= W_HOLDER;
