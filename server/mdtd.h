@@ -235,5 +235,7 @@ void mdt_h_import_orgs(struct mdt_req *r);
 void mdt_h_cases_create(struct mdt_req *r);
 void mdt_h_cases_list(struct mdt_req *r);
 void mdt_h_cases_get(struct mdt_req *r);
+/* Whether p is MDT-XXXX-XXXX in Crockford base32 (capitals). */
+int mdt__pseudonym_valid(const char *p);
 
 #endif
