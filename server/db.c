@@ -28,8 +28,10 @@ struct mdt_db {
 static void sqlite_log(void *arg, int code, const char *msg)
 {
     (void)arg;
-    /* Notices about recovered WAL and auto-indexes are routine. */
-    if ((code & 0xff) == SQLITE_NOTICE || (code & 0xff) == SQLITE_WARNING)
+    /* Notices about recovered WAL and auto-indexes are routine, and so
+     * are constraint failures: they become 409 answers. */
+    if ((code & 0xff) == SQLITE_NOTICE || (code & 0xff) == SQLITE_WARNING ||
+        (code & 0xff) == SQLITE_CONSTRAINT)
         log_debug("sqlite: (%d) %s", code, msg);
     else
         log_warnx("sqlite: (%d) %s", code, msg);
