@@ -855,9 +855,9 @@ static size_t match_numeric_date(struct scan *s, size_t i)
     p += 1 + b;
     if (p + 1 < len && T(p) == sep && isdig(T(p + 1))) {
         c = run_digits(t, len, p + 1, 5);
-        if ((c == 2 || c == 4) && end_ok(t, len, p + 1 + c) &&
-            !(p + 1 + c + 1 < len && in_set(T(p + 1 + c), "/.-") &&
-              isdig(T(p + 2 + c))))
+        /* a date even when more numbers follow ("14.03.87.87"): over-
+         * redacting a version number costs less than leaking a birth date */
+        if ((c == 2 || c == 4) && end_ok(t, len, p + 1 + c))
             return p + 1 + c;
         return 0;
     }
