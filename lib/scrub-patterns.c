@@ -194,6 +194,7 @@ enum {
     KW_FILLER = 1 << 13,   /* between a context word and its code: is, was, no */
     KW_AGE_POST = 1 << 14, /* yo, yrs, years */
     KW_STOP = 1 << 15,     /* cannot start a street name: the, of, county ... */
+    KW_DURATION = 1 << 16, /* for, over, within: "for 5/7" is five days */
 };
 
 struct kw {
@@ -242,6 +243,9 @@ static const struct kw keywords[] = {
     {"aged", KW_AGE_PRE, 0}, {"age", KW_AGE_PRE, 0}, {"ages", KW_AGE_PRE, 0},
     {"yo", KW_AGE_POST, 0}, {"yrs", KW_AGE_POST, 0}, {"yr", KW_AGE_POST, 0}, {"years", KW_AGE_POST, 0},
     {"year", KW_AGE_POST, 0}, {"yoa", KW_AGE_POST, 0},
+    {"for", KW_DURATION | KW_STOP, 0}, {"over", KW_DURATION, 0}, {"within", KW_DURATION, 0},
+    {"past", KW_DURATION, 0}, {"last", KW_DURATION, 0}, {"next", KW_DURATION, 0},
+    {"after", KW_DURATION, 0}, {"x", KW_DURATION | KW_UNIT, 0},
     /* social media */
     {"instagram", KW_PLATFORM, 0}, {"insta", KW_PLATFORM, 0}, {"ig", KW_PLATFORM, 0},
     {"tiktok", KW_PLATFORM, 0}, {"facebook", KW_PLATFORM, 0}, {"fb", KW_PLATFORM, 0},
@@ -868,6 +872,17 @@ static size_t match_numeric_date(struct scan *s, size_t i)
         return 0;
     if (prefix_ci(t, len, p, " ago"))
         return 0;
+    /* scores out of ten: "pain 7/10", "10/10" (a date would be "07/10") */
+    if (b == 2 && num(t, p - 2, 2) == 10 && (a == 1 || num(t, i, a) == 10))
+        return 0;
+    /* clinical durations: "for 5/7" (days), "over 3/12" (months) */
+    if (b == 1 || (b == 2 && T(p - 2) == '1')) {
+        unsigned m = num(t, p - b, b);
+        size_t ws, wl = word_before(t, i, " ", &ws);
+        if ((m == 7 || m == 12) && wl &&
+            (kw_flags(s->p, t + ws, wl) & KW_DURATION))
+            return 0;
+    }
     return p;
 }
 

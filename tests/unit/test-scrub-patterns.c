@@ -247,6 +247,38 @@ TEST(patterns_addresses)
     RUN(c);
 }
 
+/* Formats not in the examples above, as other notes write them. */
+TEST(patterns_other_common_layouts)
+{
+    static const struct pcase c[] = {
+        {"NHS No. 943-476-5919 and NHS: 943 476 5919", "NHS No. [NHS-NUMBER] and NHS: [NHS-NUMBER]"},
+        {"tel: 01472 690318, +44(0)7700 900123, +44-7700-900-123, 077 0090 0123",
+         "tel: [PHONE], [PHONE], [PHONE], [PHONE]"},
+        {"1st January 2025, January 1st, Jan 1st 2025, 01-Jan-25, 3rd of June 2025",
+         "[DATE], [DATE], [DATE], [DATE], [DATE]"},
+        {"June 2nd, 2/6/2025, 02.06.2025, 2025-06-02", "[DATE], [DATE], [DATE], [DATE]"},
+        {"DOB: 1/1/70, aged 92, 92 years old, 92yrs, age 91, (92), 92 y.o.",
+         "DOB: [DATE], aged [AGE-90+], [AGE-90+] years old, [AGE-90+]yrs, age [AGE-90+], "
+         "([AGE-90+]), [AGE-90+] y.o."},
+        {"Ref: ABC/123/456, Case ref 123456, claim number 1234567, CRN: 1234567",
+         "Ref: [ID], Case ref [ID], claim number [ID], CRN: [ID]"},
+        {"Crime reference number 12/34567/25", "Crime reference number [ID]"},
+        {"Prison number A1234BC, NINo: AB 12 34 56 C, registration AB12 CDE",
+         "Prison number [ID], NINo: [NI-NUMBER], registration [VEHICLE]"},
+        {"Unit number: 1234567, RXX1234567", "Unit number: [ID], [ID]"},
+        {"email JOHN.SMITH@NHS.NET twitter @jsmith99 www.facebook.com/john.smith.7",
+         "email [EMAIL] twitter [HANDLE] [HANDLE]"},
+        {"seen Wed 4th June at 10:30, next appt Thursday 12 June 2025 @ 2pm",
+         "seen Wed [DATE] at 10:30, next appt Thursday [DATE] @ 2pm"},
+        {"She was born on 3 March 1931 and is now 94.",
+         "She was born on [DATE] and is now [AGE-90+]."},
+        {"passport no. 123456789, driving licence SMITH801234JS9AB, account 12345678",
+         "passport no. [ID], driving licence [ID], account [ID]"},
+        {"inspect on 8/7 and seen 2/7", "inspect on [DATE] and seen [DATE]"},
+    };
+    RUN(c);
+}
+
 /* Safe terms: none of these may change. */
 TEST(patterns_keep_safe_text)
 {
@@ -273,6 +305,8 @@ TEST(patterns_keep_safe_text)
         "energy debt ~£1,600 on the prepayment meter",
         "Weight 95kg, pulse 96 bpm, temp 37.5",
         "ward 12, bed 4, room 3",
+        "antibiotics for 5/7, low mood over 3/12, review in 2/52, x 2/7",
+        "sort code 12-34-56, 2 x 500mg, pain 7/10",
     };
     struct mdt_scrub_ctx ctx = {NULL, mdt__patterns_new()};
     int bad = 0;
