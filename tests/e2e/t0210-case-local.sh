@@ -218,6 +218,22 @@ MDT_TOKEN=$CH run case submit "$CORPUS/case-01.json" --next "Lewisham North" --y
 expect "submit the same person again" 0
 CASE_ID2=$(py 'j["id"]')
 
+# On a terminal, submit shows the payload and asks; only "y" sends.
+if command -v script >/dev/null; then
+    BEFORE=$(MDT_TOKEN=$CH "$MDT" case list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+    RC=0
+    MDT_TOKEN=$CH script -qec "'$MDT' case submit '$CORPUS/case-10.json' --next 'Lewisham North'" /dev/null <<<"n" >"$T/tty" 2>&1 || RC=$?
+    check_eq "answering no on the terminal: exit 1" "$RC" 1
+    check_match "the terminal shows the payload and the question" "$(tr -d '\r' <"$T/tty")" "Submit this case\? \[y/N\]"
+    check_match "answering no: not submitted" "$(cat "$T/tty")" "not submitted"
+    AFTER=$(MDT_TOKEN=$CH "$MDT" case list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+    check_eq "answering no sends nothing" "$AFTER" "$BEFORE"
+    RC=0
+    MDT_TOKEN=$CH script -qec "'$MDT' case submit '$CORPUS/case-10.json' --next 'Lewisham North'" /dev/null <<<"y" >"$T/tty" 2>&1 || RC=$?
+    check_eq "answering yes on the terminal submits" "$RC" 0
+    check_match "answering yes: the case is created" "$(cat "$T/tty")" "Submitted case [0-9]+"
+fi
+
 MDT_TOKEN=$CH run case list --pseudonym "$PSEUDO" --json
 expect "case list --pseudonym" 0
 check_eq "case list: both cases of the person" "$(py 'sorted(c["id"] for c in j)')" "$(python3 -c "print(sorted([$CASE_ID, $CASE_ID2]))")"
