@@ -210,6 +210,25 @@ out:
     return rc;
 }
 
+/* write(2) until done: a short write is not an error. */
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
 static int fsync_dir(const char *path)
 {
     char *dir = mdt_xstrdup(path);
@@ -236,7 +255,6 @@ static int fsync_dir(const char *path)
 int mdt__write_atomic(const char *path, const void *data, size_t len, struct mdt_buf *err)
 {
     char *tmp = mdt_xasprintf("%s.tmp.XXXXXX", path);
-    const char *p = data;
     int fd = -1, rc = 0;
 
     fd = mkostemp(tmp, O_CLOEXEC);
@@ -250,18 +268,9 @@ int mdt__write_atomic(const char *path, const void *data, size_t len, struct mdt
         mdt_buf_printf(err, "%s: %s", tmp, strerror(errno));
         goto out;
     }
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = -errno;
-            mdt_buf_printf(err, "%s: %s", tmp, strerror(errno));
-            goto out;
-        }
-        p += n;
-        len -= (size_t)n;
+    if ((rc = write_all(fd, data, len)) < 0) {
+        mdt_buf_printf(err, "%s: %s", tmp, strerror(-rc));
+        goto out;
     }
     if (fsync(fd) < 0 || close(fd) < 0) {
         rc = -errno;
@@ -316,8 +325,10 @@ int mdt_key_save(const char *path, const uint8_t key[MDT_KEY_BYTES], int replace
             mdt_buf_printf(err, "%s: a key already exists", path);
         goto out;
     }
-    if (write(fd, line, len) != (ssize_t)len || fsync(fd) < 0) {
-        rc = errno ? -errno : -EIO;
+    rc = write_all(fd, line, len);
+    if (rc == 0 && fsync(fd) < 0)
+        rc = -errno;
+    if (rc < 0) {
         mdt_buf_printf(err, "%s: %s", path, strerror(-rc));
         close(fd);
         fd = -1;

@@ -292,6 +292,9 @@ run import orgs "$T/orgs.csv"
 expect "import orgs" 0
 run org show "Citizens Advice Lewisham" --json
 check_eq "imported org has its needs" "$(py 'j["needs"]')" "['debt', 'benefits', 'legal']"
+printf 'name,kind,needs,email,webhook_url\nShelter Lewisham,vcse,housing,shelter@example.org,\n' |
+    "$MDT" import orgs - >"$T/out" 2>"$T/err"
+check_eq "import from stdin ('-')" "$?:$(cat "$T/out")" "0:-: 1 created, 0 updated, 0 unchanged"
 run import orgs "$T/missing.csv"
 expect "import of a missing file: exit 1" 1
 one_line "missing file named" "missing\.csv: No such file"
