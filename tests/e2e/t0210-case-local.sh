@@ -80,7 +80,11 @@ check_eq "importing the same key again is fine" "$RC" 0
 run case new
 expect "case new" 0
 check_eq "case new: the case file's shape" "$(py 'sorted(j) == ["client","needs","presentation","question","risk"] and sorted(j["client"]) == sorted(["name","nhs_number","date_of_birth","address","postcode","phone","email"]) and all(v == "" for v in j["client"].values()) and isinstance(j["needs"], list)')" True
-python3 - "$T/out" "$T/filled.json" <<'EOF'
+cp "$T/out" "$T/template.json"
+run case scrub "$T/template.json"
+expect "the template as printed is refused until filled in" 1
+check_match "the empty template: the field is named" "$ERR" "^mdt: $T/template.json: client\."
+python3 - "$T/template.json" "$T/filled.json" <<'EOF'
 import json, sys
 t = json.load(open(sys.argv[1]))
 t["client"].update(name="Tess Okafor", nhs_number="943 476 5919", date_of_birth="1961-05-02",
