@@ -73,8 +73,9 @@ static void usage(FILE *f)
         fprintf(f, "  %-8s %s\n", groups[i]->name, groups[i]->summary);
     fputs("\nThe server is MDT_URL and the token MDT_TOKEN, or 'url' and 'token' in\n"
           "$XDG_CONFIG_HOME/mdt/config (~/.config/mdt/config); MDT_CA or 'ca' names a CA\n"
-          "file for TLS. Exit status: 0 done, 1 refused by the server, the network or a\n"
-          "local file, 2 bad arguments.\n",
+          "file for TLS. MDT_CONFIG, MDT_KEY_FILE and MDT_VAULT_FILE override where the\n"
+          "config file, the pseudonym key and the vault are. Exit status: 0 done, 1 refused\n"
+          "by the server, the network or a local file, 2 bad arguments.\n",
           f);
 }
 
