@@ -10,6 +10,7 @@
  * read differently), the scrub runs again on its own output, so what
  * leaves passes the gate. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,7 +73,8 @@ size_t mdt_scrub_detect(const struct mdt_scrub_ctx *ctx, const char *text, size_
     return n;
 }
 
-/* One pass over text: every detector, then render into out. */
+/* One pass over text: every detector, then render into out. Returns the
+ * number of spans replaced, or -ENOBUFS. */
 static int scrub_once(const struct mdt_scrub_ctx *ctx, const struct mdt_known *known,
                       const char *text, size_t len, struct mdt_people *people,
                       struct mdt_buf *out)
@@ -87,6 +89,8 @@ static int scrub_once(const struct mdt_scrub_ctx *ctx, const struct mdt_known *k
         mdt__detect_known(known, text, len, &s);
     mdt__spans_resolve(&s, text, len);
     rc = mdt__render(text, len, &s, people, out);
+    if (rc == 0)
+        rc = s.n > INT_MAX ? INT_MAX : (int)s.n;
     mdt__spans_release(&s);
     return rc;
 }
@@ -101,8 +105,9 @@ static char *scrub_field(const struct mdt_scrub_ctx *ctx, const struct mdt_known
     size_t cur_len = len;
 
     for (int round = 0; round < SCRUB_ROUNDS; round++) {
+        int n;
         mdt_buf_init(&out, OUT_CAP(cur_len));
-        if (scrub_once(ctx, known, cur ? cur : text, cur_len, people, &out) < 0) {
+        if ((n = scrub_once(ctx, known, cur ? cur : text, cur_len, people, &out)) < 0) {
             mdt_buf_release(&out);
             free(cur);
             return NULL;
@@ -112,7 +117,9 @@ static char *scrub_field(const struct mdt_scrub_ctx *ctx, const struct mdt_known
         cur = mdt_buf_detach(&out);
         if (cur == NULL)
             cur = mdt_xstrdup("");
-        if (mdt_scrub_detect(ctx, cur, cur_len, NULL) == 0)
+        /* Nothing found: the text is unchanged and the gate, a subset of
+         * the detectors just run, has already seen it clean. */
+        if (n == 0 || mdt_scrub_detect(ctx, cur, cur_len, NULL) == 0)
             break;
     }
     return cur;
