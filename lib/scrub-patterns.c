@@ -1309,9 +1309,11 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
             continue;
         }
         if (isdig(c)) {
+            /* NHS numbers and phones are long and validated: tried even
+             * right after a date or a decimal ("03.999 954 2557") */
+            take(&best, &bk, match_nhs(&s, i), MDT_KIND_NHS_NUMBER);
+            take(&best, &bk, match_phone(&s, i), MDT_KIND_PHONE);
             if (num_start_ok(t, i)) {
-                take(&best, &bk, match_nhs(&s, i), MDT_KIND_NHS_NUMBER);
-                take(&best, &bk, match_phone(&s, i), MDT_KIND_PHONE);
                 take(&best, &bk, match_numeric_date(&s, i), MDT_KIND_DATE);
                 take(&best, &bk, written_day_first(&s, i), MDT_KIND_DATE);
                 take(&best, &bk, match_age(&s, i), MDT_KIND_AGE_90);

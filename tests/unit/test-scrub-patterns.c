@@ -75,6 +75,8 @@ TEST(patterns_nhs_numbers)
         {"NHS\xc2\xa0" "9999542557", "NHS\xc2\xa0[NHS-NUMBER]"},
         {"nhs:4135577601,dob", "nhs:[NHS-NUMBER],dob"},
         {"bed 2 999 954 2557", "bed 2 [NHS-NUMBER]"},
+        {"03.999 954 2557;03", "03.[NHS-NUMBER];03"},
+        {"1,07841 226 093", "1,[PHONE]"},
     };
     RUN(c);
 }
