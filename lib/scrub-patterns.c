@@ -1310,11 +1310,14 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
         }
         if (isdig(c)) {
             /* NHS numbers and phones are long and validated: tried even
-             * right after a date or a decimal ("03.999 954 2557") */
+             * right after a number and a dot or comma ("03.999 954 2557") */
             take(&best, &bk, match_nhs(&s, i), MDT_KIND_NHS_NUMBER);
             take(&best, &bk, match_phone(&s, i), MDT_KIND_PHONE);
+            /* and so are numeric dates: a date that matched would have been
+             * skipped whole, so here the digits before were no date
+             * ("03.14.03.87") */
+            take(&best, &bk, match_numeric_date(&s, i), MDT_KIND_DATE);
             if (num_start_ok(t, i)) {
-                take(&best, &bk, match_numeric_date(&s, i), MDT_KIND_DATE);
                 take(&best, &bk, written_day_first(&s, i), MDT_KIND_DATE);
                 take(&best, &bk, match_age(&s, i), MDT_KIND_AGE_90);
                 take(&best, &bk, match_code(&s, i), MDT_KIND_ID);

@@ -216,6 +216,7 @@ TEST(patterns_dates)
         {"27.2.58", "[DATE]"},
         {"3rd of March", "[DATE]"},
         {"30th Nov 2001", "[DATE]"},
+        {"z03.14.03.87-year-old", "z03.[DATE]-year-old"},
     };
     RUN(c);
 }
