@@ -47,7 +47,7 @@ static int check_text(struct mdt_req *r, const char *field, const char **out)
 /* Runs the detector over one text, adding findings; the first field with
  * findings gets the message. */
 static void gate(struct mdt_req *r, const char *field, const char *text, json_t *findings,
-                 struct mdt_buf *msg, const char **first)
+                 struct mdt_buf *msg, char first[32])
 {
     struct mdt_finding *f = NULL;
     size_t n = mdt_scrub_detect(r->scrub, text, strlen(text), &f);
@@ -57,8 +57,8 @@ static void gate(struct mdt_req *r, const char *field, const char *text, json_t 
                                                   mdt_kind_name(f[i].kind), "start",
                                                   (json_int_t)f[i].start, "end",
                                                   (json_int_t)f[i].end));
-    if (n > 0 && *first == NULL) {
-        *first = field;
+    if (n > 0 && first[0] == '\0') {
+        snprintf(first, 32, "%s", field);
         mdt_buf_printf(msg, "%s: %zu identifier%s found (", field, n, n == 1 ? "" : "s");
         for (size_t i = 0; i < n && i < 10; i++)
             mdt_buf_printf(msg, "%s%s at %zu", i ? ", " : "", mdt_kind_name(f[i].kind), f[i].start);
@@ -123,7 +123,8 @@ void mdt_h_cases_create(struct mdt_req *r)
 {
     static const char *const fields[] = {"pseudonym", "age_band", "needs", "presentation",
                                          "question", "risk", "pcn", "meeting", NULL};
-    const char *pseudonym, *age_band, *presentation, *question, *risk, *first = NULL;
+    const char *pseudonym, *age_band, *presentation, *question, *risk;
+    char first[32] = "";
     json_t *needs = NULL, *findings = json_array(), *e, *pcn;
     struct mdt_buf msg;
     sqlite3_stmt *st;
@@ -149,15 +150,15 @@ void mdt_h_cases_create(struct mdt_req *r)
         goto out;
     }
     /* The gate, before anything else touches the texts. */
-    gate(r, "presentation", presentation, findings, &msg, &first);
-    gate(r, "question", question, findings, &msg, &first);
-    gate(r, "risk", risk, findings, &msg, &first);
+    gate(r, "presentation", presentation, findings, &msg, first);
+    gate(r, "question", question, findings, &msg, first);
+    gate(r, "risk", risk, findings, &msg, first);
     json_array_foreach(needs, i, e) {
         char path[32];
         snprintf(path, sizeof(path), "needs.%zu", i);
-        gate(r, path, json_string_value(e), findings, &msg, &first);
+        gate(r, path, json_string_value(e), findings, &msg, first);
     }
-    if (first) {
+    if (first[0]) {
         mdt_reply_error_extra(r, 422, "identifier_found", first,
                               json_pack("{s:O}", "findings", findings), "%s", mdt_buf_str(&msg));
         log_info("cases: refused a case: %zu identifiers found", json_array_size(findings));
