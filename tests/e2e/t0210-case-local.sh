@@ -126,6 +126,7 @@ EOF
     check_eq "case-$n: no client block value in the payload" "$LEAKS" ""
     P1=$(py 'j["pseudonym"]')
     run case scrub "$f"
+    expect "case-$n scrubs again" 0
     check_eq "case-$n: the same pseudonym at every run" "$(py 'j["pseudonym"]')" "$P1"
     in_home2 "$MDT" case scrub "$f" >"$T/out2" 2>/dev/null
     OUT=$(cat "$T/out2")
