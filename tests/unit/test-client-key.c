@@ -152,3 +152,53 @@ TEST(client_key_load_refuses_damaged_file)
     free(path);
     mdt_buf_release(&err);
 }
+
+/* Pasted key lines are untrusted: random damage to a real line is either
+ * refused or (when it only touched white space) gives back the same key,
+ * never a different one. */
+TEST(client_key_decode_survives_random_damage)
+{
+    uint8_t key[MDT_KEY_BYTES], back[MDT_KEY_BYTES];
+    struct mdt_buf err;
+    uint32_t seed = 12345;
+    char *text;
+    size_t n;
+
+    mdt_buf_init(&err, 512);
+    fill(key, 9);
+    text = mdt_key_encode(key);
+    n = strlen(text);
+    for (int round = 0; round < 20000; round++) {
+        char damaged[128];
+        size_t len = n;
+
+        memcpy(damaged, text, n + 1);
+        for (int k = 0; k < 1 + round % 3; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % len;
+            seed = seed * 1103515245u + 12345u;
+            switch ((seed >> 16) % 3) {
+            case 0: /* change a byte (any value but NUL) */
+                damaged[at] = (char)(1 + (seed >> 4) % 255);
+                break;
+            case 1: /* drop a byte */
+                memmove(damaged + at, damaged + at + 1, len - at);
+                len--;
+                break;
+            default: /* cut the line */
+                damaged[at] = '\0';
+                len = at;
+                break;
+            }
+            if (len == 0)
+                break;
+        }
+        mdt_buf_reset(&err);
+        if (mdt_key_decode(damaged, back, &err) == 0)
+            ASSERT(memcmp(back, key, sizeof(key)) == 0);
+        else
+            ASSERT(err.len > 0);
+    }
+    free(text);
+    mdt_buf_release(&err);
+}

@@ -207,3 +207,48 @@ TEST(client_vault_lock_excludes_a_second_writer)
     free(lockpath);
     mdt_buf_release(&err);
 }
+
+/* A vault file is read from disk: any bytes are refused cleanly, and any
+ * single damaged byte of a real vault makes it unreadable, never altered. */
+TEST(client_vault_open_refuses_any_damage)
+{
+    uint8_t key[32];
+    struct mdt_buf sealed, plain, err;
+    const char *msg = "[{\"pseudonym\":\"MDT-AAAA-BBBB\"}]";
+    uint32_t seed = 777;
+
+    fill(key, 3);
+    mdt_buf_init(&sealed, MDT_BUF_NOCAP);
+    mdt_buf_init(&plain, MDT_BUF_NOCAP);
+    mdt_buf_init(&err, 256);
+    ASSERT_EQ(mdt_vault_seal(key, msg, strlen(msg), &sealed), 0);
+    for (size_t at = 0; at < sealed.len; at++) {
+        for (int bit = 0; bit < 8; bit += 3) {
+            sealed.data[at] ^= (char)(1 << bit);
+            mdt_buf_reset(&plain);
+            mdt_buf_reset(&err);
+            ASSERT(mdt_vault_open(key, sealed.data, sealed.len, &plain, &err) < 0);
+            ASSERT_EQ(plain.len, 0);
+            sealed.data[at] ^= (char)(1 << bit);
+        }
+    }
+    for (int round = 0; round < 2000; round++) {
+        unsigned char junk[200];
+        size_t len;
+
+        seed = seed * 1103515245u + 12345u;
+        len = (seed >> 8) % sizeof(junk);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            junk[i] = (unsigned char)(seed >> 16);
+        }
+        if (len >= MDT_VAULT_MAGIC_LEN && round % 2)
+            memcpy(junk, MDT_VAULT_MAGIC, MDT_VAULT_MAGIC_LEN);
+        mdt_buf_reset(&err);
+        ASSERT(mdt_vault_open(key, junk, len, &plain, &err) < 0);
+        ASSERT(err.len > 0);
+    }
+    mdt_buf_release(&sealed);
+    mdt_buf_release(&plain);
+    mdt_buf_release(&err);
+}
