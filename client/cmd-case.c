@@ -188,7 +188,7 @@ static int case_submit(struct mdt_cli *cli, struct mdt_inv *inv)
     uint8_t key[32];
     struct scrubbed s = {NULL, NULL};
     struct mdt_buf err;
-    json_t *body = NULL, *out = NULL, *entries = NULL;
+    json_t *body = NULL, *out = NULL, *entries = NULL, *tmp = NULL;
     const char *pseudonym;
     char *vpath = NULL, now[32];
     json_int_t id;
@@ -203,10 +203,11 @@ static int case_submit(struct mdt_cli *cli, struct mdt_inv *inv)
         rc = mdt_usage_error(inv, "--meeting: not a meeting id: '%s'", meeting);
         goto out;
     }
-    if (pcn && *pcn == '\0') {
-        rc = mdt_usage_error(inv, "--next: empty PCN");
+    if (pcn && (*pcn == '\0' || (tmp = json_string(pcn)) == NULL)) {
+        rc = mdt_usage_error(inv, "--next: not a PCN name or id");
         goto out;
     }
+    json_decref(tmp);
     if (!mdt_opt(inv, "yes") && !isatty(STDIN_FILENO)) {
         rc = mdt_usage_error(inv, "stdin is not a terminal, so the case cannot be confirmed: "
                                   "check it with 'mdt case scrub' and give --yes");
@@ -256,15 +257,18 @@ static int case_submit(struct mdt_cli *cli, struct mdt_inv *inv)
     if (cli->json) {
         rc = mdt_out_json(out);
     } else {
-        char *where = mdt_out_value(json_object_get(out, json_is_null(json_object_get(
-                                                               out, "meeting"))
-                                                               ? "pcn"
-                                                               : "meeting"));
+        /* Every value from the server prints through mdt_out_value, which
+         * copes with anything missing or of the wrong type. */
+        const json_t *m = json_object_get(out, "meeting");
+        int at_meeting = m && !json_is_null(m);
+        char *p = mdt_out_value(json_object_get(out, "pseudonym"));
+        char *st = mdt_out_value(json_object_get(out, "status"));
+        char *where = mdt_out_value(at_meeting ? m : json_object_get(out, "pcn"));
 
-        printf("Submitted case %" JSON_INTEGER_FORMAT " as %s (status %s, %s %s).\n", id,
-               json_string_value(json_object_get(out, "pseudonym")),
-               json_string_value(json_object_get(out, "status")),
-               json_is_null(json_object_get(out, "meeting")) ? "PCN" : "meeting", where);
+        printf("Submitted case %" JSON_INTEGER_FORMAT " as %s (status %s, %s %s).\n", id, p, st,
+               at_meeting ? "meeting" : "PCN", where);
+        free(p);
+        free(st);
         free(where);
         rc = MDT_EXIT_OK;
     }

@@ -31,7 +31,7 @@ static int token_create(struct mdt_cli *cli, struct mdt_inv *inv)
 {
     json_t *body = json_object(), *out = NULL;
     const char *secret;
-    char *org = NULL;
+    char *org = NULL, *id = NULL, *name = NULL, *role = NULL;
     int rc;
 
     for (const char *const *req = tokens.required; *req; req++)
@@ -55,15 +55,18 @@ static int token_create(struct mdt_cli *cli, struct mdt_inv *inv)
         goto out;
     }
     org = mdt_out_value(json_object_get(out, "org"));
-    printf("Created token %" JSON_INTEGER_FORMAT " (%s, role %s%s%s).\n\n"
+    id = mdt_out_value(json_object_get(out, "id"));
+    name = mdt_out_value(json_object_get(out, "name"));
+    role = mdt_out_value(json_object_get(out, "role"));
+    printf("Created token %s (%s, role %s%s%s).\n\n"
            "    %s\n\n"
            "This is the only time the token is shown: store it now.\n",
-           json_integer_value(json_object_get(out, "id")),
-           json_string_value(json_object_get(out, "name")),
-           json_string_value(json_object_get(out, "role")), *org ? ", organisation " : "", org,
-           secret);
+           id, name, role, *org ? ", organisation " : "", org, secret);
 out:
     free(org);
+    free(id);
+    free(name);
+    free(role);
     json_decref(body);
     json_decref(out);
     return rc;
