@@ -24,7 +24,8 @@ int log_enabled(int level)
     return level <= log_level;
 }
 
-static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
+__attribute__((format(printf, 2, 0))) static void vlog(int pri, const char *fmt, va_list ap,
+                                                      const char *suffix)
 {
     char msg[2048];
     int saved = errno;
