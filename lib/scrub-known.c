@@ -394,6 +394,9 @@ static int month_of(const char *w, size_t l)
 static bool year_is(const struct mdt_known *k, const char *s, size_t l)
 {
     int y = 0;
+    /* only two or four digits can be a year: a longer run would overflow */
+    if (l != 2 && l != 4)
+        return false;
     for (size_t i = 0; i < l; i++)
         y = y * 10 + (s[i] - '0');
     return (l == 4 && y == k->dob_y) || (l == 2 && y == k->dob_y % 100);

@@ -115,3 +115,15 @@ TEST(known_empty_client_finds_nothing)
     struct mdt_client c = {0};
     ASSERT_STREQ(known(&c, "Faith Asante 9999542557 14.03.87"), "");
 }
+
+TEST(known_date_of_birth_beside_long_digit_runs)
+{
+    /* a run of digits longer than any year is no year, and reading it must
+     * not overflow (it did, under UBSan) */
+    struct mdt_client c = {.name = "Faith Asante", .date_of_birth = "1987-03-14"};
+    const char *r = known(&c, "ref 14.03.98765432109876543210 and 03.14.03.87-year-old "
+                              "and 14-03-12345678901234567890 then 14.03.1987.");
+    ASSERT_NOT_CONTAINS(r, "DATE:14.03.9876");
+    ASSERT_NOT_CONTAINS(r, "DATE:14-03-1234");
+    ASSERT_CONTAINS(r, "DATE:14.03.1987|");
+}
