@@ -135,6 +135,20 @@ size_t mdt__fold(const char *text, size_t len, char *out)
     return o;
 }
 
+/* Folds the word character of length l at s (word_char said so) into out;
+ * returns the bytes written. The same mapping as mdt__fold. */
+static size_t fold_char(const unsigned char *s, size_t n, size_t l, char *out)
+{
+    size_t ll;
+    char c = latin_letter(s, n, &ll);
+    if (c && ll == l) {
+        out[0] = (char)(c | 0x20);
+        return 1;
+    }
+    memcpy(out, s, l);
+    return l;
+}
+
 size_t mdt__words(const char *text, size_t len, struct mdt_word **wordsp, char **keysp)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -143,24 +157,49 @@ size_t mdt__words(const char *text, size_t len, struct mdt_word **wordsp, char *
     char *keys = mdt_xmalloc(len + 1);
     char base;
 
+    /* One pass: words are split, classified and folded together; ASCII
+     * letters and digits, nearly all of the text, take the short path. */
     while (i < len) {
-        if (!word_char(s + i, len - i, &base)) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+                i++;
+                continue;
+            }
+            base = (char)c;
+        } else if (!word_char(s + i, len - i, &base)) {
             i++;
             continue;
         }
-        size_t start = i;
-        size_t letters = 0, upper = 0, lower = 0;
+        size_t start = i, kstart = kl;
+        size_t upper = 0, lower = 0;
         bool digit = false, first_upper = base >= 'A' && base <= 'Z';
         for (;;) {
-            while (i < len && (l = word_char(s + i, len - i, &base)) != 0) {
+            while (i < len) {
+                c = s[i];
+                if (c < 0x80) {
+                    if (c >= 'a' && c <= 'z') {
+                        lower++;
+                        keys[kl++] = (char)c;
+                    } else if (c >= 'A' && c <= 'Z') {
+                        upper++;
+                        keys[kl++] = (char)(c | 0x20);
+                    } else if (c >= '0' && c <= '9') {
+                        digit = true;
+                        keys[kl++] = (char)c;
+                    } else {
+                        break;
+                    }
+                    i++;
+                    continue;
+                }
+                if ((l = word_char(s + i, len - i, &base)) == 0)
+                    break;
                 if (base >= 'A' && base <= 'Z')
-                    upper++, letters++;
+                    upper++;
                 else if (base >= 'a' && base <= 'z')
-                    lower++, letters++;
-                else if (base >= '0' && base <= '9')
-                    digit = true;
-                else
-                    letters++;
+                    lower++;
+                kl += fold_char(s + i, len - i, l, keys + kl);
                 i += l;
             }
             /* joiners inside a word: O'Sullivan, Ellie-Mae, co-codamol */
@@ -169,6 +208,7 @@ size_t mdt__words(const char *text, size_t len, struct mdt_word **wordsp, char *
                 if (!jl)
                     jl = 1;
                 if (i + jl < len && word_char(s + i + jl, len - i - jl, &base)) {
+                    keys[kl++] = s[i] == '-' ? '-' : '\'';
                     i += jl;
                     continue;
                 }
@@ -179,14 +219,16 @@ size_t mdt__words(const char *text, size_t len, struct mdt_word **wordsp, char *
         bool poss = false;
         /* a possessive 's ends the word: Will's, Tesfamariam’s */
         if (end - start >= 3 && s[end - 1] == 's') {
-            if (s[end - 2] == '\'' ) {
+            if (s[end - 2] == '\'') {
                 end -= 2, poss = true;
             } else if (end - start >= 5 && s[end - 2] == 0x99 && s[end - 3] == 0x80 &&
                        s[end - 4] == 0xE2) {
                 end -= 4, poss = true;
             }
-            if (poss)
-                lower--, letters--;
+            if (poss) {
+                lower--;
+                kl -= 2; /* the folded "'s" */
+            }
         }
         if (n == alloc) {
             alloc *= 2;
@@ -194,9 +236,8 @@ size_t mdt__words(const char *text, size_t len, struct mdt_word **wordsp, char *
         }
         w[n].start = start;
         w[n].end = end;
-        w[n].key = kl;
-        w[n].keylen = mdt__fold(text + start, end - start, keys + kl);
-        kl += w[n].keylen;
+        w[n].key = kstart;
+        w[n].keylen = kl - kstart;
         w[n].cap = first_upper;
         w[n].allcaps = upper >= 2 && lower == 0;
         w[n].digit = digit;
@@ -284,6 +325,11 @@ static struct lex_entry *put(struct mdt_lexicons *lex, const char *key, size_t n
     return e;
 }
 
+void mdt__lex_add(struct mdt_lexicons *lex, const char *key, size_t n, uint32_t flags)
+{
+    put(lex, key, n, flags);
+}
+
 uint32_t mdt__lex_flags(const struct mdt_lexicons *lex, const char *key, size_t n)
 {
     if (!lex || n == 0)
@@ -333,6 +379,15 @@ static void add_phrase(struct mdt_lexicons *lex, const char *s, size_t n, uint32
         }
         put(lex, joined, jl, flags);
         put(lex, keys + w[0].key, w[0].keylen, MDT_LEX_PHRASE1);
+        /* every shorter prefix of two words or more, so a lookup of a
+         * growing phrase can stop as soon as no entry continues it */
+        {
+            size_t pl = w[0].keylen;
+            for (size_t i = 1; i + 1 < nw; i++) {
+                pl += 1 + w[i].keylen;
+                put(lex, joined, pl, MDT_LEX_PREFIX);
+            }
+        }
         if (nw > lex->max_phrase)
             lex->max_phrase = nw;
         free(joined);

@@ -32,7 +32,24 @@ enum {
     MDT_LEX_BOAT = 1u << 14,     /* nb, narrowboat */
     MDT_LEX_PHRASE1 = 1u << 15,  /* first word of some phrase entry */
     MDT_LEX_PUB = 1u << 16,      /* a common pub name (Red Lion) */
+    /* word classes of the names detector (scrub-names.c), added by
+     * mdt__names_add_classes */
+    MDT_LEX_C_STOP = 1u << 17,     /* function words: the, and, his */
+    MDT_LEX_C_SUBJVERB = 1u << 18, /* verbs after a subject: rang, says */
+    MDT_LEX_C_LOC = 1u << 19,      /* locatives: in, near, outside */
+    MDT_LEX_C_WORK = 1u << 20,     /* work words: shifts, employer */
+    MDT_LEX_C_WEAKST = 1u << 21,   /* street suffixes that are common words */
+    MDT_LEX_C_LAWCOURT = 1u << 22, /* county, crown: "... Court" is a law court */
+    MDT_LEX_C_INSTIT = 1u << 23,   /* college, hospital: an institution */
+    MDT_LEX_PREFIX = 1u << 24,     /* words that begin a longer phrase entry */
 };
+
+/* Adds flags to the folded word (or phrase) key, creating the entry. Only
+ * while the scrub context is being built. */
+void mdt__lex_add(struct mdt_lexicons *lex, const char *folded, size_t len, uint32_t flags);
+
+/* scrub-names.c: adds the names detector's word classes to lex. */
+void mdt__names_add_classes(struct mdt_lexicons *lex);
 
 /* The flags of a folded word or phrase (words joined by one space), 0 when
  * unknown. */

@@ -47,19 +47,18 @@ static const char *key(const struct scan *s, size_t i)
     return s->keys + s->w[i].key;
 }
 
-static bool key_is(const struct scan *s, size_t i, const char *k)
+static bool key_is_n(const struct scan *s, size_t i, const char *k, size_t l)
 {
-    size_t l = strlen(k);
     return s->w[i].keylen == l && memcmp(key(s, i), k, l) == 0;
 }
 
-static bool key_in(const struct scan *s, size_t i, const char *const *set)
-{
-    for (; *set; set++)
-        if (key_is(s, i, *set))
-            return true;
-    return false;
-}
+/* k is a string literal: its length is known at compile time, so the test
+ * is a length compare and, rarely, a short memcmp. */
+#define key_is(s, i, k) key_is_n((s), (i), "" k, sizeof(k) - 1)
+
+/* Membership of the word lists below: one lexicon flag each, set when the
+ * scrub context is built (mdt__names_add_classes), so a test is one AND. */
+#define key_in(s, i, cls) (((s)->lf[i] & (cls)) != 0)
 
 /* The text between word i-1 and word i (or the text's start). */
 static void gap(const struct scan *s, size_t i, size_t *a, size_t *b)
@@ -281,26 +280,29 @@ static void mark_phrases(struct scan *s)
             continue;
         size_t best = 0;
         uint32_t bf = 0;
+        size_t bl = s->w[i].keylen;
+        if (bl + 1 > cap) {
+            cap = (bl + 1) * 2 + 64;
+            buf = mdt_xrealloc(buf, cap);
+        }
+        memcpy(buf, key(s, i), bl);
+        /* grow the phrase a word at a time while some entry continues it */
         for (size_t k = 2; k <= maxp && i + k <= s->n; k++) {
-            size_t need = 0;
-            for (size_t j = i; j < i + k; j++)
-                need += s->w[j].keylen + 1;
-            if (need > cap) {
-                cap = need * 2;
+            size_t j = i + k - 1;
+            if (bl + 1 + s->w[j].keylen > cap) {
+                cap = (bl + 1 + s->w[j].keylen) * 2;
                 buf = mdt_xrealloc(buf, cap);
             }
-            size_t bl = 0;
-            for (size_t j = i; j < i + k; j++) {
-                if (j > i)
-                    buf[bl++] = ' ';
-                memcpy(buf + bl, key(s, j), s->w[j].keylen);
-                bl += s->w[j].keylen;
-            }
+            buf[bl++] = ' ';
+            memcpy(buf + bl, key(s, j), s->w[j].keylen);
+            bl += s->w[j].keylen;
             uint32_t f = mdt__lex_flags(s->lex, buf, bl);
-            if (f & ~(uint32_t)MDT_LEX_PHRASE1) {
+            if (f & ~(uint32_t)(MDT_LEX_PHRASE1 | MDT_LEX_PREFIX)) {
                 best = k;
-                bf = f;
+                bf = f & ~(uint32_t)(MDT_LEX_PHRASE1 | MDT_LEX_PREFIX);
             }
+            if (!(f & MDT_LEX_PREFIX))
+                break;
         }
         if (!best)
             continue;
@@ -407,9 +409,9 @@ static void find_addresses(struct scan *s)
         if (!usable(s, b) && !(s->st[b] & W_PROT))
             continue;
         bool number = b > 0 && s->w[b - 1].digit && joined(s, b);
-        bool weak = key_in(s, i, weak_street);
+        bool weak = key_in(s, i, MDT_LEX_C_WEAKST);
         if (key_is(s, i, "court") || key_is(s, i, "ct")) {
-            if (key_in(s, i - 1, law_court))
+            if (key_in(s, i - 1, MDT_LEX_C_LAWCOURT))
                 continue;
         }
         bool prot = false;
@@ -445,7 +447,7 @@ static bool work_context(const struct scan *s, size_t i)
         return false;
     size_t from = p >= 7 ? p - 7 : 0;
     for (size_t k = from; k + 1 < p; k++)
-        if (key_in(s, k, work_words))
+        if (key_in(s, k, MDT_LEX_C_WORK))
             return true;
     return false;
 }
@@ -460,7 +462,7 @@ static void find_places(struct scan *s)
             continue;
         if ((f & MDT_LEX_PLACE) && s->w[i].cap && i > 0 && joined(s, i)) {
             size_t b = cap_run_back(s, i - 1, 6);
-            if (b < i && (s->w[b].cap) && (!run_all_geo(s, b, i - 1) || !key_in(s, i, institutions))) {
+            if (b < i && (s->w[b].cap) && (!run_all_geo(s, b, i - 1) || !key_in(s, i, MDT_LEX_C_INSTIT))) {
                 bool prot = false;
                 for (size_t k = b; k < i; k++)
                     prot |= (s->st[k] & W_PROT) != 0;
@@ -538,10 +540,10 @@ static void find_names(struct scan *s)
         /* a sentence that starts with a given name and a verb: "Hope rang" */
         bool subject = sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_FIRST | MDT_LEX_NICK)) &&
                        !(f & MDT_LEX_GEO) && i + 1 < s->n && joined(s, i + 1) &&
-                       key_in(s, i + 1, subject_verbs);
+                       key_in(s, i + 1, MDT_LEX_C_SUBJVERB);
         bool mid_given = (!sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_NICK)) && !(f & MDT_LEX_GEO)) ||
                          subject;
-        bool after_loc = i > 0 && key_in(s, i - 1, locatives) && !key_is(s, i - 1, "from") &&
+        bool after_loc = i > 0 && key_in(s, i - 1, MDT_LEX_C_LOC) && !key_is(s, i - 1, "from") &&
                          !key_is(s, i - 1, "to");
         bool geo_given = !sent && (f & MDT_LEX_GEO) && (f & MDT_LEX_FIRST) &&
                          !(f & MDT_LEX_NAMEWORD) && !after_loc;
@@ -561,7 +563,7 @@ static void find_names(struct scan *s)
         for (size_t i = 1; i < s->n; i++) {
             if ((s->st[i - 1] & W_NAME) && !(s->st[i] & (W_NAME | W_ADDR | W_PLACE)) &&
                 joined(s, i) && (cap_candidate(s, i) || initial(s, i)) &&
-                (!(s->lf[i] & (MDT_LEX_STREET | MDT_LEX_PLACE)) || key_in(s, i, weak_street)))
+                (!(s->lf[i] & (MDT_LEX_STREET | MDT_LEX_PLACE)) || key_in(s, i, MDT_LEX_C_WEAKST)))
                 s->st[i] |= W_NAME;
         }
         for (size_t i = s->n; i-- > 1;) {
@@ -669,8 +671,12 @@ static void emit(struct scan *s)
 {
     struct wordset fullname; /* name word -> surname key, from names of two words or more */
     struct wordset seen;     /* every name word */
-    ws_init(&fullname, s->n);
-    ws_init(&seen, s->n);
+    size_t nn = 0;
+    for (size_t i = 0; i < s->n; i++)
+        nn += (s->st[i] & W_NAME) != 0;
+    /* sized by the name words, not all words: clearing it is per text */
+    ws_init(&fullname, nn);
+    ws_init(&seen, nn);
 
     /* first pass: full names, so "Karim" alone can take "haddad" */
     for (size_t i = 0; i < s->n;) {
@@ -751,7 +757,7 @@ static void emit(struct scan *s)
             mdt__spans_add(s->out_spans, s->w[i].start, end, MDT_KIND_PLACE, MDT_PRIO_CONTEXT, NULL);
         } else {
             /* a village after "in", "near": a place, unless it is a given name */
-            bool loc = i > 0 && key_in(s, i - 1, locatives) && !key_is(s, i - 1, "to") &&
+            bool loc = i > 0 && key_in(s, i - 1, MDT_LEX_C_LOC) && !key_is(s, i - 1, "to") &&
                        !key_is(s, i - 1, "of") && !key_is(s, i - 1, "from");
             for (size_t k = i; k <= e && loc; k++)
                 if (s->lf[k] & (MDT_LEX_FIRST | MDT_LEX_NICK) || s->w[k].allcaps ||
@@ -783,6 +789,22 @@ static void emit(struct scan *s)
     ws_free(&seen);
 }
 
+void mdt__names_add_classes(struct mdt_lexicons *lex)
+{
+    static const struct {
+        const char *const *words;
+        uint32_t flag;
+    } classes[] = {
+        {stop_words, MDT_LEX_C_STOP},       {subject_verbs, MDT_LEX_C_SUBJVERB},
+        {locatives, MDT_LEX_C_LOC},         {work_words, MDT_LEX_C_WORK},
+        {weak_street, MDT_LEX_C_WEAKST},    {law_court, MDT_LEX_C_LAWCOURT},
+        {institutions, MDT_LEX_C_INSTIT},
+    };
+    for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++)
+        for (const char *const *w = classes[c].words; *w; w++)
+            mdt__lex_add(lex, *w, strlen(*w), classes[c].flag);
+}
+
 void mdt__detect_names(const struct mdt_scrub_ctx *ctx, const char *text, size_t len,
                        struct mdt_spans *out)
 {
@@ -797,7 +819,7 @@ void mdt__detect_names(const struct mdt_scrub_ctx *ctx, const char *text, size_t
         s.lf[i] = mdt__lex_flags(s.lex, key(&s, i), s.w[i].keylen);
         if (sentence_start(&s, i))
             s.st[i] |= W_SENT;
-        if (s.w[i].keylen <= 5 && key_in(&s, i, stop_words))
+        if (s.lf[i] & MDT_LEX_C_STOP)
             s.st[i] |= W_STOP;
         /* placeholder words: "[PERSON-1]" is one word, "[AGE-90+]" too */
         if (s.w[i].start > 0 && text[s.w[i].start - 1] == '[' && placeholder_word(&s, i))

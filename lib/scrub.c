@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lexicon.h"
 #include "pseudonym.h"
 #include "scrub-internal.h"
 #include "xmalloc.h"
@@ -27,6 +28,7 @@ struct mdt_scrub_ctx *mdt_scrub_ctx_new(void)
 {
     struct mdt_scrub_ctx *ctx = mdt_xcalloc(1, sizeof(*ctx));
     ctx->lex = mdt__lexicons_new();
+    mdt__names_add_classes(ctx->lex);
     ctx->pat = mdt__patterns_new();
     return ctx;
 }
