@@ -8,19 +8,32 @@
 #include "lexicon.h"
 #include "xmalloc.h"
 
+/* The table: a dense array of entries and an open-addressing index of
+ * (hash << 32 | entry number + 1), so probing compares hashes without
+ * touching the entries. Keys point into the embedded data (which lives as
+ * long as the program) or, for phrases and words that needed folding, into
+ * blocks that never move. */
 struct lex_entry {
-    uint32_t hash;
-    uint32_t key;   /* offset in arena; 0 marks an empty slot */
+    const char *key;
     uint32_t keylen;
     uint32_t flags;
-    uint32_t val;   /* offset in arena of a NUL-terminated value, 0 for none */
+    uint32_t val; /* offset in vals of a NUL-terminated value, 0 for none */
+};
+
+struct key_block {
+    struct key_block *next;
+    size_t used, cap;
+    char data[];
 };
 
 struct mdt_lexicons {
-    struct lex_entry *slots;
-    size_t mask, used;
-    char *arena;
-    size_t arena_len, arena_cap;
+    uint64_t *index;
+    size_t mask;
+    struct lex_entry *e;
+    size_t n, alloc;
+    struct key_block *blocks;
+    char *vals; /* nickname values */
+    size_t vals_len, vals_cap;
     size_t max_phrase;
 };
 
@@ -262,67 +275,110 @@ static uint32_t hash_bytes(const char *s, size_t n)
     return h | 1; /* never 0 */
 }
 
-static size_t arena_put(struct mdt_lexicons *lex, const char *s, size_t n)
+static size_t vals_put(struct mdt_lexicons *lex, const char *s, size_t n)
 {
-    if (lex->arena_len + n + 1 > lex->arena_cap) {
-        while (lex->arena_len + n + 1 > lex->arena_cap)
-            lex->arena_cap *= 2;
-        lex->arena = mdt_xrealloc(lex->arena, lex->arena_cap);
+    if (lex->vals_len + n + 1 > lex->vals_cap) {
+        while (lex->vals_len + n + 1 > lex->vals_cap)
+            lex->vals_cap *= 2;
+        lex->vals = mdt_xrealloc(lex->vals, lex->vals_cap);
     }
-    size_t off = lex->arena_len;
-    memcpy(lex->arena + off, s, n);
-    lex->arena[off + n] = '\0';
-    lex->arena_len += n + 1;
+    size_t off = lex->vals_len;
+    memcpy(lex->vals + off, s, n);
+    lex->vals[off + n] = '\0';
+    lex->vals_len += n + 1;
     return off;
 }
 
-static struct lex_entry *find_slot(const struct mdt_lexicons *lex, const char *key, size_t n,
-                                   uint32_t h)
+/* A stable copy of s[0..n). */
+static const char *key_copy(struct mdt_lexicons *lex, const char *s, size_t n)
+{
+    struct key_block *b = lex->blocks;
+    if (!b || b->used + n > b->cap) {
+        size_t cap = n > 65536 ? n : 65536;
+        b = mdt_xmalloc(sizeof(*b) + cap);
+        b->next = lex->blocks;
+        b->used = 0;
+        b->cap = cap;
+        lex->blocks = b;
+    }
+    char *k = b->data + b->used;
+    memcpy(k, s, n);
+    b->used += n;
+    return k;
+}
+
+/* The index slot holding key, or the empty slot where it would go. */
+static size_t find_slot(const struct mdt_lexicons *lex, const char *key, size_t n, uint32_t h)
 {
     size_t i = h & lex->mask;
     for (;;) {
-        struct lex_entry *e = &lex->slots[i];
-        if (!e->key)
-            return e;
-        if (e->hash == h && e->keylen == n && memcmp(lex->arena + e->key, key, n) == 0)
-            return e;
+        uint64_t v = lex->index[i];
+        if (!v)
+            return i;
+        if ((uint32_t)(v >> 32) == h) {
+            const struct lex_entry *e = &lex->e[(uint32_t)v - 1];
+            if (e->keylen == n && memcmp(e->key, key, n) == 0)
+                return i;
+        }
         i = (i + 1) & lex->mask;
     }
 }
 
 static void grow(struct mdt_lexicons *lex)
 {
-    struct lex_entry *old = lex->slots;
+    uint64_t *old = lex->index;
     size_t oldn = lex->mask + 1;
     lex->mask = oldn * 2 - 1;
-    lex->slots = mdt_xcalloc(oldn * 2, sizeof(*lex->slots));
+    lex->index = mdt_xcalloc(oldn * 2, sizeof(*lex->index));
     for (size_t i = 0; i < oldn; i++) {
-        if (!old[i].key)
+        if (!old[i])
             continue;
-        size_t j = old[i].hash & lex->mask;
-        while (lex->slots[j].key)
+        size_t j = (uint32_t)(old[i] >> 32) & lex->mask;
+        while (lex->index[j])
             j = (j + 1) & lex->mask;
-        lex->slots[j] = old[i];
+        lex->index[j] = old[i];
     }
     free(old);
 }
 
-static struct lex_entry *put(struct mdt_lexicons *lex, const char *key, size_t n, uint32_t flags)
+/* Adds flags to key (new when absent). stable: key outlives the table
+ * (embedded data), so it is not copied. */
+static struct lex_entry *put_key(struct mdt_lexicons *lex, const char *key, size_t n, uint32_t h,
+                                 uint32_t flags, bool stable)
 {
     if (n == 0 || n > 0xFFFF)
         return NULL;
-    if ((lex->used + 1) * 2 > lex->mask + 1)
+    if ((lex->n + 1) * 4 > (lex->mask + 1) * 3)
         grow(lex);
-    uint32_t h = hash_bytes(key, n);
-    struct lex_entry *e = find_slot(lex, key, n, h);
-    if (!e->key) {
-        e->hash = h;
-        e->key = (uint32_t)arena_put(lex, key, n);
+    size_t i = find_slot(lex, key, n, h);
+    struct lex_entry *e;
+    if (lex->index[i]) {
+        e = &lex->e[(uint32_t)lex->index[i] - 1];
+    } else {
+        if (lex->n == lex->alloc) {
+            lex->alloc *= 2;
+            lex->e = mdt_xreallocarray(lex->e, lex->alloc, sizeof(*lex->e));
+        }
+        e = &lex->e[lex->n++];
+        e->key = stable ? key : key_copy(lex, key, n);
         e->keylen = (uint32_t)n;
-        lex->used++;
+        e->flags = 0;
+        e->val = 0;
+        lex->index[i] = (uint64_t)h << 32 | lex->n;
     }
     e->flags |= flags;
     return e;
+}
+
+static struct lex_entry *put(struct mdt_lexicons *lex, const char *key, size_t n, uint32_t flags)
+{
+    return put_key(lex, key, n, hash_bytes(key, n), flags, false);
+}
+
+static const struct lex_entry *lookup(const struct mdt_lexicons *lex, const char *key, size_t n)
+{
+    uint64_t v = lex->index[find_slot(lex, key, n, hash_bytes(key, n))];
+    return v ? &lex->e[(uint32_t)v - 1] : NULL;
 }
 
 void mdt__lex_add(struct mdt_lexicons *lex, const char *key, size_t n, uint32_t flags)
@@ -334,8 +390,8 @@ uint32_t mdt__lex_flags(const struct mdt_lexicons *lex, const char *key, size_t 
 {
     if (!lex || n == 0)
         return 0;
-    const struct lex_entry *e = find_slot(lex, key, n, hash_bytes(key, n));
-    return e->key ? e->flags : 0;
+    const struct lex_entry *e = lookup(lex, key, n);
+    return e ? e->flags : 0;
 }
 
 size_t mdt__lex_max_phrase(const struct mdt_lexicons *lex)
@@ -347,20 +403,24 @@ const char *mdt__lex_short_forms(const struct mdt_lexicons *lex, const char *key
 {
     if (!lex || n == 0)
         return NULL;
-    const struct lex_entry *e = find_slot(lex, key, n, hash_bytes(key, n));
-    return e->key && e->val ? lex->arena + e->val : NULL;
+    const struct lex_entry *e = lookup(lex, key, n);
+    return e && e->val ? lex->vals + e->val : NULL;
 }
 
 /* Adds one entry (a word or a phrase) under flags, tokenised like text so
  * that lookups of text words match: "Andy's Man Club" -> "andy man club". */
 static void add_phrase(struct mdt_lexicons *lex, const char *s, size_t n, uint32_t flags)
 {
-    /* most lines are one folded word already: no need to split them */
+    /* most lines are one folded word already: hash them as they are
+     * checked, and keep the embedded bytes as the key */
     size_t k = 0;
-    while (k < n && ((s[k] >= 'a' && s[k] <= 'z') || (k > 0 && s[k] == '-' && k + 1 < n)))
+    uint32_t h = 2166136261u;
+    while (k < n && ((s[k] >= 'a' && s[k] <= 'z') || (k > 0 && s[k] == '-' && k + 1 < n))) {
+        h = (h ^ (unsigned char)s[k]) * 16777619u;
         k++;
+    }
     if (k == n) {
-        put(lex, s, n, flags);
+        put_key(lex, s, n, h | 1, flags, true);
         return;
     }
     struct mdt_word *w;
@@ -454,7 +514,7 @@ static void add_nicknames(struct mdt_lexicons *lex, const char *s, size_t n, uin
                     memcpy(v + vl, keys + w[i].key, w[i].keylen);
                     vl += w[i].keylen;
                 }
-                e->val = (uint32_t)arena_put(lex, v, vl);
+                e->val = (uint32_t)vals_put(lex, v, vl);
                 free(v);
             }
         }
@@ -487,12 +547,23 @@ static void add_cue(struct mdt_lexicons *lex, const char *s, size_t n, uint32_t 
 struct mdt_lexicons *mdt__lexicons_new(void)
 {
     struct mdt_lexicons *lex = mdt_xcalloc(1, sizeof(*lex));
-    lex->mask = (1u << 16) - 1;
-    lex->slots = mdt_xcalloc(lex->mask + 1, sizeof(*lex->slots));
-    lex->arena_cap = 1u << 20;
-    lex->arena = mdt_xmalloc(lex->arena_cap);
-    lex->arena_len = 1; /* offset 0 means "none" */
-    lex->arena[0] = '\0';
+    size_t lines = 0;
+    /* size the table once for every line of the lists: no rehashing */
+    for (const struct mdt_embed *e = mdt_lexicon; e->name; e++)
+        for (const unsigned char *p = e->start; p && p < e->end;
+             p = memchr(p, '\n', (size_t)(e->end - p)), p = p ? p + 1 : NULL)
+            lines++;
+    size_t cap = 1024;
+    while (cap * 3 < (lines + 4096) * 4)
+        cap *= 2;
+    lex->mask = cap - 1;
+    lex->index = mdt_xcalloc(cap, sizeof(*lex->index));
+    lex->alloc = lines + 4096;
+    lex->e = mdt_xreallocarray(NULL, lex->alloc, sizeof(*lex->e));
+    lex->vals_cap = 4096;
+    lex->vals = mdt_xmalloc(lex->vals_cap);
+    lex->vals_len = 1; /* offset 0 means "none" */
+    lex->vals[0] = '\0';
     lex->max_phrase = 1;
 
     static const struct {
@@ -522,7 +593,13 @@ void mdt__lexicons_free(struct mdt_lexicons *lex)
 {
     if (!lex)
         return;
-    free(lex->slots);
-    free(lex->arena);
+    free(lex->index);
+    free(lex->e);
+    free(lex->vals);
+    while (lex->blocks) {
+        struct key_block *b = lex->blocks;
+        lex->blocks = b->next;
+        free(b);
+    }
     free(lex);
 }
