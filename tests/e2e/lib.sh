@@ -16,6 +16,11 @@ T=$(mktemp -d /tmp/mdt-e2e.XXXXXX)
 # The client's config, key and vault live in the test's own home.
 export HOME=$T/home XDG_CONFIG_HOME=$T/home/.config XDG_DATA_HOME=$T/home/.local/share
 mkdir -p "$HOME"
+# Debian's python3 (standard library only here) starts faster than a
+# version-manager shim that may come first on PATH.
+if [ -x /usr/bin/python3 ]; then
+    mkdir -p "$T/bin" && ln -s /usr/bin/python3 "$T/bin/python3" && PATH=$T/bin:$PATH
+fi
 unset MDT_URL MDT_TOKEN
 TESTS_PASSED=0
 TESTS_FAILED=0
