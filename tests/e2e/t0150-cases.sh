@@ -105,3 +105,46 @@ bad "unknown field refused" client 'p["client"]={"name":"x"}'
 MDT_TOKEN=$holder check_status "age band 90+ accepted" 201 POST /v1/cases -H 'Content-Type: application/json' \
     --data-binary "$(python3 -c 'import json,sys; p=json.loads(sys.argv[1]); p["age_band"]="90+"; print(json.dumps(p))' "$scrubbed")"
 if grep -q '07700' "$T/mdtd.log"; then not_ok "refused values not logged"; else ok "refused values not logged"; fi
+
+# After every raw case was refused and every scrubbed one stored: no gold
+# identifier of the corpus occurs in the database, its WAL or the log,
+# matched as the corpus scorer does (names and dates as whole words,
+# case-insensitively; numbers and codes by their letters and digits).
+# An identifier that is also plain text in another case ("Section 21 may
+# be" against the date "21 May") is looked for in its own case only.
+MDT_TOKEN=$chair http GET /v1/cases
+printf '%s' "$HTTP_BODY" >"$T/cases.json"
+leaks=$(python3 - "$SHARED/corpus/deid-dev" "$T/cases.json" "$T/var" "$T/mdtd.log" <<'PY'
+import glob, json, os, re, sys
+corpus, cases_json, var, log = sys.argv[1:5]
+CODES = {"NHS_NUMBER", "PHONE", "NI_NUMBER", "MRN", "POSTCODE", "VEHICLE", "OTHER_ID"}
+def fold(s): return re.sub(r"\s+", " ", s).strip().lower()
+def alnum(s): return re.sub(r"[^0-9a-z]", "", s.lower())
+def words_in(n, hay): return re.search(r"(?<![0-9a-z])" + re.escape(fold(n)) + r"(?![0-9a-z])", hay) is not None
+runs = []
+for f in [os.path.join(var, f) for f in os.listdir(var)] + [log]:
+    runs += re.findall(r"[^\x00-\x08\x0e-\x1f\ufffd]{3,}", open(f, "rb").read().decode("utf-8", "replace"))
+everything = fold("\n".join(runs))
+everything_alnum = alnum(everything)
+names = sorted(os.path.basename(p) for p in glob.glob(os.path.join(corpus, "cases", "*.json")))
+raw = {n: fold(json.dumps({k: v for k, v in json.load(open(os.path.join(corpus, "cases", n))).items() if k != "client"}, ensure_ascii=False)) for n in names}
+stored = sorted(json.load(open(cases_json)), key=lambda c: c["id"])[:len(names)]
+found = []
+for i, n in enumerate(names):
+    gold = json.load(open(os.path.join(corpus, "gold", n)))["identifiers"]
+    own = fold(" ".join(str(stored[i].get(k, "")) for k in ("presentation", "question", "risk", "needs")))
+    for ident in gold:
+        t, text = ident["type"], ident["text"]
+        if t in CODES and len(alnum(text)) >= 5:
+            hit = alnum(text) in everything_alnum
+        elif any(words_in(text, raw[m]) for m in names if m != n):
+            hit = words_in(text, own)
+        else:
+            hit = words_in(text, everything)
+        if hit:
+            found.append("%s %s %s" % (n, t, text))
+print("\n".join(found))
+PY
+)
+ls "$T/var" | grep -q wal && ok "the WAL is there to be searched" || not_ok "the WAL is there to be searched"
+check_eq "no gold identifier in the database, WAL or log" "$leaks" ""
