@@ -28,6 +28,7 @@ enum {
     W_GEOP = 32,  /* inside a geography phrase */
     W_SENT = 64,  /* starts a sentence */
     W_STOP = 128, /* a function word (the, and, his) */
+    W_CUED = 256, /* a name by a title or relation before it ("son Jordan") */
 };
 
 struct scan {
@@ -38,7 +39,7 @@ struct scan {
     char *keys;
     size_t n;
     uint32_t *lf;   /* lexicon flags of each word */
-    uint8_t *st;    /* W_* state of each word */
+    uint16_t *st;   /* W_* state of each word */
     struct mdt_spans *out_spans;
 };
 
@@ -263,7 +264,7 @@ static bool initial(const struct scan *s, size_t i)
 }
 
 /* Marks words i..j (inclusive) with flag m. */
-static void mark(struct scan *s, size_t i, size_t j, uint8_t m)
+static void mark(struct scan *s, size_t i, size_t j, uint16_t m)
 {
     for (size_t k = i; k <= j; k++)
         s->st[k] |= m;
@@ -554,6 +555,8 @@ static void find_names(struct scan *s)
         bool q = quoted(s, i, i) || (i + 1 < s->n && s->w[i + 1].cap && quoted(s, i, i + 1));
         if ((f & MDT_LEX_GEO) && (f & MDT_LEX_NAMEWORD) && !after_title && !after_rel)
             mid_given = false; /* months: May, June, April */
+        if (after_title || after_rel)
+            s->st[i] |= W_CUED;
         if (after_title || after_rel || mid_given || geo_given || full || aged || lone ||
             (q && !(f & MDT_LEX_GEO)))
             s->st[i] |= W_NAME;
@@ -691,9 +694,23 @@ static void emit(struct scan *s)
         size_t words = 0;
         for (size_t k = i; k <= e; k++)
             words += s->w[k].end - s->w[k].start > 1;
-        for (size_t k = i; k <= e; k++)
-            if (s->w[k].end - s->w[k].start > 1)
-                ws_put(&seen, key(s, k), s->w[k].keylen, NULL, 0);
+        /* what is seen here is looked for everywhere else (across the whole
+         * case): only words that name a person wherever they stand. A word
+         * read as a name alone must be no ordinary word, town, service or
+         * acronym ("Derby" after "from" stays a town elsewhere) unless a
+         * title or relation names it ("son Jordan"); any word
+         * of a full name counts ("Hill" of "Gemma Hill", "June" of "June
+         * Reed"). */
+        for (size_t k = i; k <= e; k++) {
+            uint32_t f = s->lf[k];
+            if (s->w[k].end - s->w[k].start <= 1)
+                continue;
+            if (words < 2 && !(s->st[k] & W_CUED) &&
+                ((f & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW)) ||
+                              s->w[k].allcaps || (s->st[k] & (W_GEOP | W_PROT))))
+                continue;
+            ws_put(&seen, key(s, k), s->w[k].keylen, NULL, 0);
+        }
         if (words >= 2) {
             size_t sn = surname_of(s, i, e);
             for (size_t k = i; k <= e; k++)
@@ -721,7 +738,7 @@ static void emit(struct scan *s)
 
     char *kbuf = mdt_xmalloc(s->len + 1);
     for (size_t i = 0; i < s->n;) {
-        uint8_t m = s->st[i] & (W_NAME | W_ADDR | W_PLACE);
+        uint16_t m = s->st[i] & (W_NAME | W_ADDR | W_PLACE);
         if (!m) {
             i++;
             continue;

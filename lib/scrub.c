@@ -75,18 +75,26 @@ size_t mdt_scrub_detect(const struct mdt_scrub_ctx *ctx, const char *text, size_
     return n;
 }
 
-/* One pass over text: every detector, then render into out. Returns the
- * number of spans replaced, or -ENOBUFS. */
+/* One pass over text: every detector, then render into out. names, when
+ * not NULL, holds the names detector's spans for this text, found over
+ * the whole case (so it is not run again here). Returns the number of
+ * spans replaced, or -ENOBUFS. */
 static int scrub_once(const struct mdt_scrub_ctx *ctx, const struct mdt_known *known,
-                      const char *text, size_t len, struct mdt_people *people,
-                      struct mdt_buf *out)
+                      const char *text, size_t len, const struct mdt_spans *names,
+                      struct mdt_people *people, struct mdt_buf *out)
 {
     struct mdt_spans s;
     int rc;
 
     mdt__spans_init(&s);
     mdt__detect_patterns(ctx, text, len, &s);
-    mdt__detect_names(ctx, text, len, &s);
+    if (names) {
+        for (size_t k = 0; k < names->n; k++)
+            mdt__spans_add(&s, names->v[k].start, names->v[k].end, names->v[k].kind,
+                           names->v[k].prio, names->v[k].person_key);
+    } else {
+        mdt__detect_names(ctx, text, len, &s);
+    }
     if (known)
         mdt__detect_known(known, text, len, &s);
     mdt__spans_resolve(&s, text, len);
@@ -97,10 +105,12 @@ static int scrub_once(const struct mdt_scrub_ctx *ctx, const struct mdt_known *k
     return rc;
 }
 
-/* Scrubs text until the gate finds nothing. new: caller frees; NULL only
- * when the output would pass its cap (not reachable with bounded input). */
+/* Scrubs text until the gate finds nothing. names: as for scrub_once, used
+ * in the first round only. new: caller frees; NULL only when the output
+ * would pass its cap (not reachable with bounded input). */
 static char *scrub_field(const struct mdt_scrub_ctx *ctx, const struct mdt_known *known,
-                         const char *text, size_t len, struct mdt_people *people)
+                         const char *text, size_t len, const struct mdt_spans *names,
+                         struct mdt_people *people)
 {
     struct mdt_buf out;
     char *cur = NULL;
@@ -109,7 +119,9 @@ static char *scrub_field(const struct mdt_scrub_ctx *ctx, const struct mdt_known
     for (int round = 0; round < SCRUB_ROUNDS; round++) {
         int n;
         mdt_buf_init(&out, OUT_CAP(cur_len));
-        if ((n = scrub_once(ctx, known, cur ? cur : text, cur_len, people, &out)) < 0) {
+        n = scrub_once(ctx, known, cur ? cur : text, cur_len, round == 0 ? names : NULL, people,
+                       &out);
+        if (n < 0) {
             mdt_buf_release(&out);
             free(cur);
             return NULL;
@@ -120,11 +132,56 @@ static char *scrub_field(const struct mdt_scrub_ctx *ctx, const struct mdt_known
         if (cur == NULL)
             cur = mdt_xstrdup("");
         /* Nothing found: the text is unchanged and the gate, a subset of
-         * the detectors just run, has already seen it clean. */
-        if (n == 0 || mdt_scrub_detect(ctx, cur, cur_len, NULL) == 0)
+         * the detectors just run, has already seen it clean (in the first
+         * round with case-wide names, the gate's own names detector has
+         * not: it runs). */
+        if ((n == 0 && !(round == 0 && names)) || mdt_scrub_detect(ctx, cur, cur_len, NULL) == 0)
             break;
     }
     return cur;
+}
+
+/* The names detector over all free texts of a case as one document, so a
+ * name seen in full in one field ("Karim Haddad" in the presentation) is
+ * found alone in another ("help Karim" in the question), under the same
+ * key. Texts are joined by a blank line (a sentence break for the
+ * detector); per[k] receives text k's spans with offsets into text k. */
+static void detect_names_case(const struct mdt_scrub_ctx *ctx, const char *const *texts,
+                              size_t n, struct mdt_spans *per)
+{
+    struct mdt_buf all;
+    struct mdt_spans s;
+    size_t *off = mdt_xreallocarray(NULL, n + 1, sizeof(*off));
+
+    mdt_buf_init(&all, MDT_BUF_NOCAP);
+    for (size_t k = 0; k < n; k++) {
+        off[k] = all.len;
+        mdt_buf_adds(&all, texts[k]);
+        mdt_buf_adds(&all, "\n\n");
+    }
+    off[n] = all.len;
+    mdt__spans_init(&s);
+    mdt__detect_names(ctx, all.data, all.len, &s);
+    for (size_t i = 0; i < s.n; i++) {
+        const struct mdt_span *sp = &s.v[i];
+        /* the text holding the span's start (offsets are sorted) */
+        size_t lo = 0, hi = n;
+        while (hi - lo > 1) {
+            size_t mid = (lo + hi) / 2;
+            if (off[mid] <= sp->start)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        size_t tl = strlen(texts[lo]);
+        size_t a = sp->start - off[lo], b = sp->end - off[lo];
+        if (b > tl)
+            b = tl; /* never across the separator: names do not span lines */
+        mdt__spans_add(&per[lo], a, b, sp->kind, sp->prio, sp->person_key);
+    }
+    mdt__spans_release(&s);
+    mdt_buf_release(&all);
+    free(off);
 }
 
 char *mdt_scrub_text(const struct mdt_scrub_ctx *ctx, const char *text, size_t len)
@@ -133,7 +190,7 @@ char *mdt_scrub_text(const struct mdt_scrub_ctx *ctx, const char *text, size_t l
     char *r;
 
     mdt__people_init(&people);
-    r = scrub_field(ctx, NULL, text, len, &people);
+    r = scrub_field(ctx, NULL, text, len, NULL, &people);
     mdt__people_release(&people);
     return r ? r : mdt_xstrdup("");
 }
@@ -146,8 +203,11 @@ int mdt_case_scrub(const struct mdt_scrub_ctx *ctx, const struct mdt_case *c,
     json_t *p = NULL, *needs = NULL;
     char pseudonym[14], band[8];
     const char *fields[3] = {c->presentation, c->question, c->risk};
-    static const char *const names[3] = {"presentation", "question", "risk"};
+    static const char *const field_names[3] = {"presentation", "question", "risk"};
     char *scrubbed[3] = {NULL, NULL, NULL};
+    const char **texts = NULL;
+    struct mdt_spans *names = NULL;
+    size_t nt = 0;
     int rc;
 
     *payload = NULL;
@@ -159,17 +219,27 @@ int mdt_case_scrub(const struct mdt_scrub_ctx *ctx, const struct mdt_case *c,
         goto out;
     }
     known = mdt__known_new(ctx, &c->client);
+    nt = 3 + c->n_needs;
+    texts = mdt_xreallocarray(NULL, nt, sizeof(*texts));
+    names = mdt_xreallocarray(NULL, nt, sizeof(*names));
+    for (size_t k = 0; k < nt; k++) {
+        texts[k] = k < 3 ? fields[k] : c->needs[k - 3];
+        mdt__spans_init(&names[k]);
+    }
+    detect_names_case(ctx, texts, nt, names);
     for (int k = 0; k < 3; k++) {
-        scrubbed[k] = scrub_field(ctx, known, fields[k], strlen(fields[k]), &people);
+        scrubbed[k] =
+            scrub_field(ctx, known, fields[k], strlen(fields[k]), &names[k], &people);
         if (scrubbed[k] == NULL) {
-            mdt_buf_printf(err, "%s: too long to scrub", names[k]);
+            mdt_buf_printf(err, "%s: too long to scrub", field_names[k]);
             rc = -ENOBUFS;
             goto out;
         }
     }
     needs = json_array();
     for (size_t k = 0; k < c->n_needs; k++) {
-        char *s = scrub_field(ctx, known, c->needs[k], strlen(c->needs[k]), &people);
+        char *s = scrub_field(ctx, known, c->needs[k], strlen(c->needs[k]), &names[3 + k],
+                              &people);
         if (s == NULL) {
             mdt_buf_printf(err, "needs[%zu]: too long to scrub", k);
             rc = -ENOBUFS;
@@ -192,11 +262,11 @@ int mdt_case_scrub(const struct mdt_scrub_ctx *ctx, const struct mdt_case *c,
     for (int k = 0; k < 3; k++) {
         json_t *v = json_string(scrubbed[k]);
         if (v == NULL) { /* cannot happen with UTF-8 in: spans keep whole characters */
-            mdt_buf_printf(err, "%s: not valid UTF-8 after scrubbing", names[k]);
+            mdt_buf_printf(err, "%s: not valid UTF-8 after scrubbing", field_names[k]);
             rc = -EINVAL;
             goto out;
         }
-        json_object_set_new(p, names[k], v);
+        json_object_set_new(p, field_names[k], v);
     }
     *payload = p;
     p = NULL;
@@ -206,6 +276,10 @@ out:
         free(scrubbed[k]);
     json_decref(needs);
     json_decref(p);
+    for (size_t k = 0; k < nt; k++)
+        mdt__spans_release(&names[k]);
+    free(names);
+    free(texts);
     mdt__known_free(known);
     mdt__people_release(&people);
     return rc;

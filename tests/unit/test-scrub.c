@@ -304,3 +304,60 @@ TEST(scrub_case_refuses_a_birth_in_the_future)
     mdt_scrub_ctx_free(ctx);
     mdt_buf_release(&err);
 }
+
+/* Scrubs a case given as JSON; returns the payload dumped (caller frees). */
+static char *scrub_json(struct mdt_scrub_ctx *ctx, const char *json)
+{
+    struct mdt_case *c = NULL;
+    struct mdt_buf err;
+    json_t *p = NULL;
+    char *dump;
+
+    mdt_buf_init(&err, 512);
+    ASSERT_EQ(mdt_case_parse(json, strlen(json), &c, &err), 0);
+    ASSERT_EQ(mdt_case_scrub(ctx, c, test_key, &p, &err), 0);
+    dump = json_dumps(p, JSON_PRESERVE_ORDER);
+    /* every field passes the gate on its own */
+    static const char *const fields[] = {"presentation", "question", "risk"};
+    for (int k = 0; k < 3; k++) {
+        const char *t = json_string_value(json_object_get(p, fields[k]));
+        ASSERT_EQ(mdt_scrub_detect(ctx, t, strlen(t), NULL), 0);
+    }
+    json_decref(p);
+    mdt_case_free(c);
+    mdt_buf_release(&err);
+    return dump;
+}
+
+TEST(scrub_names_are_case_wide)
+{
+    /* a name seen in full in one field is found alone in the others, under
+     * one number; the fields are told apart again exactly */
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    char *d = scrub_json(ctx, "{\"client\": {\"name\": \"Faith Asante\", \"date_of_birth\": "
+                              "\"1987-03-14\"}, \"needs\": [\"ask Bartosz about rent\"],"
+                              " \"presentation\": \"Her landlord Karim Haddad and her friend "
+                              "Bartosz Wieczorek help.\","
+                              " \"question\": \"Can we help Karim see sense?\","
+                              " \"risk\": \"Karim may evict; Wieczorek lends money.\"}");
+    ASSERT_NOT_CONTAINS(d, "Karim");
+    ASSERT_NOT_CONTAINS(d, "Bartosz");
+    ASSERT_NOT_CONTAINS(d, "Wieczorek");
+    ASSERT_CONTAINS(d, "\"presentation\": \"Her landlord [PERSON-1] and her friend [PERSON-2] help.\"");
+    ASSERT_CONTAINS(d, "\"question\": \"Can we help [PERSON-1] see sense?\"");
+    ASSERT_CONTAINS(d, "\"risk\": \"[PERSON-1] may evict; [PERSON-2] lends money.\"");
+    ASSERT_CONTAINS(d, "\"ask [PERSON-2] about rent\"");
+    free(d);
+    /* a town read as a name in one field ("from Derby") is not spread to
+     * the others */
+    d = scrub_json(ctx, "{\"client\": {\"name\": \"Faith Asante\", \"date_of_birth\": "
+                        "\"1987-03-14\"},"
+                        " \"presentation\": \"Uncle Darius visits from Derby.\","
+                        " \"question\": \"Is there support near Derby?\","
+                        " \"risk\": \"Carer strain.\"}");
+    ASSERT_CONTAINS(d, "support near Derby");
+    ASSERT_CONTAINS(d, "Carer strain");
+    ASSERT_NOT_CONTAINS(d, "Darius");
+    free(d);
+    mdt_scrub_ctx_free(ctx);
+}
