@@ -42,6 +42,7 @@ enum {
     MDT_LEX_C_LAWCOURT = 1u << 22, /* county, crown: "... Court" is a law court */
     MDT_LEX_C_INSTIT = 1u << 23,   /* college, hospital: an institution */
     MDT_LEX_PREFIX = 1u << 24,     /* words that begin a longer phrase entry */
+    MDT_LEX_C_AUX = 1u << 25,      /* verbs that start a question: can, did */
 };
 
 /* Adds flags to the folded word (or phrase) key, creating the entry. Only

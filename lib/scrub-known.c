@@ -16,14 +16,23 @@ struct target {
     size_t n;
     enum mdt_kind kind;
     bool fuzzy; /* one word: allow a small edit distance */
+    int role;   /* ROLE_*: which part of the client's name a word is */
+};
+
+enum {
+    ROLE_NONE = 0,
+    ROLE_GIVEN,  /* the given name, its halves and short forms */
+    ROLE_FAMILY, /* the family name */
 };
 
 struct mdt_known {
     const struct mdt_lexicons *lex;
+    int role_next; /* role of the targets being added */
     struct target *t;
     size_t nt, at;
     char initials[3][16]; /* upper-case initials of the name: "VA", "AMM" */
     char first_initial, last_initial;
+    char given[64]; /* the folded given name, for misspellings of it */
     char nhs[16], phone[16], postcode[16], dob_iso[16];
     int dob_d, dob_m, dob_y;
     char *email, *email_local;
@@ -57,6 +66,7 @@ static void add_target(struct mdt_known *k, char **w, size_t n, enum mdt_kind ki
     k->t[k->nt].n = n;
     k->t[k->nt].kind = kind;
     k->t[k->nt].fuzzy = fuzzy;
+    k->t[k->nt].role = k->role_next;
     k->nt++;
 }
 
@@ -101,10 +111,36 @@ static void add_name(struct mdt_known *k, const char *name)
         parts[np++] = mdt_xstrndup(keys + w[i].key, w[i].keylen);
     if (np >= 2)
         add_target(k, parts, np, MDT_KIND_CLIENT, false);
+    /* which part is the given name and which the family name: the family
+     * name is the one in capitals among mixed case ones (NGUYEN Thi Lan),
+     * else the last; the given name the first other part */
+    size_t fam = np ? np - 1 : 0, given = 0;
+    {
+        size_t caps = 0, which = 0;
+        for (size_t i = 0; i < n && i < np; i++)
+            if (w[i].allcaps) {
+                caps++;
+                which = i;
+            }
+        if (caps == 1 && np >= 2)
+            fam = which;
+        given = fam == 0 ? 1 : 0;
+        while (given < np && given != fam && in_set(parts[given], particles))
+            given++;
+        if (np >= 2 && given < np && given != fam) {
+            size_t gl = strlen(parts[given]);
+            if (gl < sizeof(k->given)) {
+                memcpy(k->given, parts[given], gl);
+                k->given[gl] = '\0';
+            }
+        }
+    }
     for (size_t i = 0; i < np; i++) {
         size_t l = strlen(parts[i]);
         if (l < 2 || in_set(parts[i], particles))
             continue;
+        k->role_next = np < 2 ? ROLE_NONE : i == fam ? ROLE_FAMILY : i == given ? ROLE_GIVEN
+                                                                                : ROLE_NONE;
         add_word(k, parts[i], l, MDT_KIND_CLIENT, l >= 6);
         /* O'Sullivan written O'S */
         char *ap = strchr(parts[i], '\'');
@@ -124,6 +160,7 @@ static void add_name(struct mdt_known *k, const char *name)
             sf = e ? e + 1 : sf + sl;
         }
     }
+    k->role_next = ROLE_NONE;
     /* initials: all parts, and first and last */
     size_t a = 0, b = 0;
     for (size_t i = 0; i < np && a < 15; i++)
@@ -528,6 +565,58 @@ static void find_email(const struct mdt_known *k, const char *t, size_t len, str
     }
 }
 
+/* Is the folded word w one of the client's names: a part, a short form,
+ * or (for the given name) a misspelling of it? */
+static bool client_word(const struct mdt_known *k, const char *w, size_t l)
+{
+    for (size_t t = 0; t < k->nt; t++) {
+        const struct target *tg = &k->t[t];
+        if (tg->kind != MDT_KIND_CLIENT || tg->n != 1)
+            continue;
+        size_t tl = strlen(tg->w[0]);
+        if (tl == l && memcmp(tg->w[0], w, l) == 0)
+            return true;
+        if (tg->fuzzy && l >= 5 && w[0] == tg->w[0][0] &&
+            edit_distance(w, l, tg->w[0], tl, tl >= 8 ? 2 : 1) <= (tl >= 8 ? 2u : 1u))
+            return true;
+    }
+    size_t gl = strlen(k->given);
+    /* Fayth for Faith, Mohammed for Muhammad: one edit (two when long) */
+    if (gl >= 4 && l >= 4 && w[0] == k->given[0] &&
+        edit_distance(w, l, k->given, gl, gl >= 7 ? 2 : 1) <= (gl >= 7 ? 2u : 1u))
+        return true;
+    return false;
+}
+
+/* Word j, next to a match of the client's family name (or given name) at
+ * word i, makes the pair another person's full name: "Sister Abena Asante"
+ * is not the client Faith Asante, nor is "Faith Mensah". j must be joined
+ * to i by one blank, capitalised, a name, and none of the client's. */
+static bool other_person_part(const struct mdt_known *k, const char *text,
+                              const struct mdt_word *w, const char *keys, size_t i, size_t j,
+                              bool given_side)
+{
+    size_t a = j < i ? j : i, b = j < i ? i : j;
+    if (w[b].start - w[a].end != 1 || text[w[a].end] != ' ' || w[a].possessive)
+        return false;
+    if (!w[j].cap || w[j].digit || w[j].end - w[j].start < 2)
+        return false;
+    const char *kj = keys + w[j].key;
+    size_t lj = w[j].keylen;
+    uint32_t f = mdt__lex_flags(k->lex, kj, lj);
+    if (f & (MDT_LEX_TITLE | MDT_LEX_RELATION | MDT_LEX_STREET | MDT_LEX_PLACE | MDT_LEX_UNIT |
+             MDT_LEX_ALLOW | MDT_LEX_GEO | MDT_LEX_C_STOP))
+        return false;
+    if (client_word(k, kj, lj))
+        return false;
+    if (given_side) /* a given name before the family name */
+        return (f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) ||
+               ((f & MDT_LEX_NAME) && !(f & MDT_LEX_DICT));
+    /* a family name after the given name: no ordinary word ("Faith Hope" is
+     * read as the client) */
+    return (f & MDT_LEX_NAME) && !(f & (MDT_LEX_DICT | MDT_LEX_FIRST));
+}
+
 void mdt__detect_known(const struct mdt_known *k, const char *text, size_t len,
                        struct mdt_spans *out)
 {
@@ -560,6 +649,12 @@ void mdt__detect_known(const struct mdt_known *k, const char *text, size_t len,
                      !(mdt__lex_flags(k->lex, kj, lj) & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW));
             }
             if (!ok)
+                continue;
+            if (tg->n == 1 && tg->role == ROLE_FAMILY && i > 0 &&
+                other_person_part(k, text, w, keys, i, i - 1, true))
+                continue;
+            if (tg->n == 1 && tg->role == ROLE_GIVEN && i + 1 < n &&
+                other_person_part(k, text, w, keys, i, i + 1, false))
                 continue;
             size_t b = i, e = i + tg->n - 1;
             if (tg->kind == MDT_KIND_CLIENT) {

@@ -154,6 +154,13 @@ static const char *const subject_verbs[] = {
     "was", NULL,
 };
 
+/* Verbs that start a question: a given name after them is no surname of
+ * theirs ("Can Abena help?": Can is a Turkish given name too). */
+static const char *const aux_verbs[] = {
+    "can", "could", "would", "should", "shall", "does", "did", "do", "is", "are", "was", "were",
+    "has", "have", "had", "must", "might", NULL,
+};
+
 static const char *const locatives[] = {
     "in", "at", "near", "from", "to", "of", "around", "outside", "towards", "nr", "off", "via",
     "into", "round", "between", "nearby", NULL,
@@ -534,7 +541,8 @@ static void find_names(struct scan *s)
         /* a given name and a surname: "Kerry Fisher", "Amir Shah" */
         bool full = (f & MDT_LEX_FIRST) && i + 1 < s->n && joined(s, i + 1) &&
                     cap_candidate(s, i + 1) && !(s->lf[i + 1] & (MDT_LEX_STREET | MDT_LEX_PLACE)) &&
-                    (!sent || !(f & MDT_LEX_DICT) || strong_name(s, i + 1));
+                    (!sent || !(f & MDT_LEX_DICT) || strong_name(s, i + 1)) &&
+                    !(sent && (f & MDT_LEX_C_AUX));
         /* a child's name and age: "Maria 6", "Tia (7)" */
         bool aged = !sent && (f & MDT_LEX_FIRST) && i + 1 < s->n && s->w[i + 1].digit &&
                     s->w[i + 1].end - s->w[i + 1].start <= 2 && soft_gap(s, i + 1);
@@ -570,6 +578,9 @@ static void find_names(struct scan *s)
                 s->st[i] |= W_NAME;
         }
         for (size_t i = s->n; i-- > 1;) {
+            /* a question's first word is no given name ("Can Abena help") */
+            if ((s->st[i - 1] & W_SENT) && (s->lf[i - 1] & MDT_LEX_C_AUX))
+                continue;
             if ((s->st[i] & W_NAME) && !(s->st[i - 1] & (W_NAME | W_ADDR | W_PLACE)) &&
                 joined(s, i) &&
                 ((cap_candidate(s, i - 1) &&
@@ -815,7 +826,7 @@ void mdt__names_add_classes(struct mdt_lexicons *lex)
         {stop_words, MDT_LEX_C_STOP},       {subject_verbs, MDT_LEX_C_SUBJVERB},
         {locatives, MDT_LEX_C_LOC},         {work_words, MDT_LEX_C_WORK},
         {weak_street, MDT_LEX_C_WEAKST},    {law_court, MDT_LEX_C_LAWCOURT},
-        {institutions, MDT_LEX_C_INSTIT},
+        {institutions, MDT_LEX_C_INSTIT},   {aux_verbs, MDT_LEX_C_AUX},
     };
     for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++)
         for (const char *const *w = classes[c].words; *w; w++)

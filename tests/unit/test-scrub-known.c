@@ -44,7 +44,9 @@ TEST(known_short_forms_misspellings_diacritics_initials)
     struct mdt_client p = {.name = "Patricia McGowan"};
     ASSERT_CONTAINS(known(&p, "client: pat mcgowan (Patricia)"), "CLIENT:pat|");
     struct mdt_client y = {.name = "Yonas Tesfamariam"};
-    ASSERT_CONTAINS(known(&y, "brother Yohannes Tesfamarian"), "CLIENT:Tesfamarian|");
+    ASSERT_CONTAINS(known(&y, "seen Mr Tesfamarian"), "CLIENT:Tesfamarian|");
+    /* a brother of another given name is another person */
+    ASSERT_NOT_CONTAINS(known(&y, "brother Yohannes Tesfamarian"), "CLIENT");
     ASSERT_NOT_CONTAINS(known(&y, "a testament"), "CLIENT");
     struct mdt_client m = {.name = "Mehmet Yilmaz"};
     ASSERT_CONTAINS(known(&m, "Mehmet Yılmaz and Mr YILMAZ"), "CLIENT:Mehmet Yılmaz|");
@@ -126,4 +128,29 @@ TEST(known_date_of_birth_beside_long_digit_runs)
     ASSERT_NOT_CONTAINS(r, "DATE:14.03.9876");
     ASSERT_NOT_CONTAINS(r, "DATE:14-03-1234");
     ASSERT_CONTAINS(r, "DATE:14.03.1987|");
+}
+
+TEST(known_relative_with_the_clients_surname_is_another_person)
+{
+    struct mdt_client c = {.name = "Faith Asante"};
+    const char *r = known(&c, "Sister Abena Asante in Leeds; her cousin Kwame Asante too.");
+    ASSERT_NOT_CONTAINS(r, "CLIENT");
+    /* the surname after a title, alone, or with the client's given name
+     * misspelt or shortened is still the client */
+    r = known(&c, "Ms Asante rang. Asante's flat. FAITH ASANTE.");
+    ASSERT_CONTAINS(r, "CLIENT:Asante|CLIENT:Asante|");
+    ASSERT_CONTAINS(r, "CLIENT:FAITH ASANTE|");
+    ASSERT_CONTAINS(known(&c, "Fayth Asante signed."), "CLIENT:Asante|");
+    struct mdt_client p = {.name = "Patricia McGowan"};
+    r = known(&p, "Trish McGowan came with her brother Declan McGowan.");
+    ASSERT_CONTAINS(r, "CLIENT:McGowan|");
+    ASSERT_CONTAINS(r, "CLIENT:Trish|");
+    ASSERT_NOT_CONTAINS(r, "CLIENT:Declan");
+    /* the client's given name with another family name is someone else;
+     * with an ordinary word after it, still the client */
+    ASSERT_NOT_CONTAINS(known(&c, "Faith Mensah from church."), "CLIENT");
+    ASSERT_CONTAINS(known(&c, "Faith Hope said so."), "CLIENT:Faith|");
+    struct mdt_client h = {.name = "Faith Asante"};
+    r = known(&h, "Faith said she was fine.");
+    ASSERT_CONTAINS(r, "CLIENT:Faith|");
 }

@@ -361,3 +361,19 @@ TEST(scrub_names_are_case_wide)
     free(d);
     mdt_scrub_ctx_free(ctx);
 }
+
+TEST(scrub_relative_with_the_clients_surname_is_a_person)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    char *d = scrub_json(ctx, "{\"client\": {\"name\": \"Faith Asante\", \"date_of_birth\": "
+                              "\"1987-03-14\"},"
+                              " \"presentation\": \"Ms Asante lives alone. Sister Abena Asante in "
+                              "Leeds visits.\","
+                              " \"question\": \"Can Abena help Faith?\", \"risk\": \"\"}");
+    ASSERT_CONTAINS(d, "[CLIENT] lives alone. Sister [PERSON-1] in Leeds visits.");
+    ASSERT_CONTAINS(d, "Can [PERSON-1] help [CLIENT]?");
+    ASSERT_NOT_CONTAINS(d, "Asante");
+    ASSERT_NOT_CONTAINS(d, "Abena");
+    free(d);
+    mdt_scrub_ctx_free(ctx);
+}
