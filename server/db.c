@@ -227,13 +227,14 @@ int mdt_db_latest_version(void)
 
 int mdt_db_schema_version(struct mdt_db *db)
 {
-    sqlite3_stmt *st = NULL;
+    /* Cached: GET /v1/health asks on every call. */
+    sqlite3_stmt *st = mdt_db_stmt(db, "PRAGMA user_version");
     int v = -1;
 
-    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
+    if (st && sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    if (st)
+        sqlite3_reset(st);
     return v;
 }
 
@@ -277,20 +278,14 @@ int64_t mdt_now(void)
 
 json_t *mdt_json_time(int64_t t)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
+    int64_t lo = 0, hi = 0;
+    long off = 0;
     char s[40];
-    size_t n;
+    size_t n = mdt_jsonw_fmt_time(s, t, &lo, &hi, &off);
 
-    if (localtime_r(&tt, &tm) == NULL)
+    if (n == 0)
         return json_null();
-    n = strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S%z", &tm);
-    /* %z gives +0100; RFC 3339 wants +01:00. */
-    if (n < 5 || n + 2 > sizeof(s))
-        return json_null();
-    memmove(s + n - 1, s + n - 2, 3);
-    s[n - 2] = ':';
-    return json_string(s);
+    return json_stringn(s, n);
 }
 
 json_t *mdt_json_time_col(sqlite3_stmt *st, int i)
@@ -305,4 +300,37 @@ json_t *mdt_json_text_col(sqlite3_stmt *st, int i)
     if (sqlite3_column_type(st, i) == SQLITE_NULL)
         return json_null();
     return json_string((const char *)sqlite3_column_text(st, i));
+}
+
+void mdt_db_w_time(struct mdt_jsonw *w, sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        mdt_jsonw_null(w);
+    else
+        mdt_jsonw_time(w, sqlite3_column_int64(st, i));
+}
+
+void mdt_db_w_text(struct mdt_jsonw *w, sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+
+    if (s == NULL)
+        mdt_jsonw_null(w);
+    else
+        mdt_jsonw_strn(w, s, (size_t)sqlite3_column_bytes(st, i));
+}
+
+void mdt_db_w_ref(struct mdt_jsonw *w, sqlite3_stmt *st, int id_col, int name_col)
+{
+    int64_t id = sqlite3_column_int64(st, id_col);
+
+    if (id == 0 || sqlite3_column_type(st, name_col) == SQLITE_NULL) {
+        mdt_jsonw_null(w);
+        return;
+    }
+    mdt_jsonw_obj_begin(w);
+    mdt_jsonw_kint(w, "id", id);
+    mdt_jsonw_key(w, "name");
+    mdt_db_w_text(w, st, name_col);
+    mdt_jsonw_obj_end(w);
 }

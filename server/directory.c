@@ -120,46 +120,50 @@ static void bind_opt_text(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
+/* Writes the object of st's current row. Every answer is written
+ * straight from the rows into one buffer (jsonw.h): no tree per row. */
+typedef void row_fn(struct mdt_db *db, struct mdt_jsonw *w, sqlite3_stmt *st);
+
 /* A list answer: one object per row of st, made by fn. */
-static void reply_rows(struct mdt_req *r, sqlite3_stmt *st, json_t *(*fn)(struct mdt_db *, sqlite3_stmt *))
+static void reply_rows(struct mdt_req *r, sqlite3_stmt *st, row_fn *fn)
 {
-    json_t *arr = json_array();
+    struct mdt_jsonw w;
     int rc;
 
+    mdt_jsonw_init(&w);
+    mdt_jsonw_arr_begin(&w);
     while ((rc = mdt_db_step(r->db, st)) == 1)
-        json_array_append_new(arr, fn(r->db, st));
+        fn(r->db, &w, st);
     if (rc < 0) {
-        json_decref(arr);
+        mdt_jsonw_release(&w);
         mdt_reply_errno(r, rc, NULL, "object");
         return;
     }
-    mdt_reply_json(r, 200, arr);
+    mdt_jsonw_arr_end(&w);
+    mdt_reply_jsonw(r, 200, &w);
 }
 
-/* One object by id, made by fn from sql's row; NULL when gone. */
-static json_t *load_one(struct mdt_db *db, const char *sql, int64_t id,
-                        json_t *(*fn)(struct mdt_db *, sqlite3_stmt *))
+/* One object by id, made by fn from sql's row; 404 when gone. */
+static void reply_one(struct mdt_req *r, int status, const char *sql, int64_t id, row_fn *fn,
+                      const char *what)
 {
-    sqlite3_stmt *st = mdt_db_stmt(db, sql);
-    json_t *j = NULL;
+    sqlite3_stmt *st = mdt_db_stmt(r->db, sql);
+    struct mdt_jsonw w;
+    int rc;
 
-    if (st == NULL)
-        return NULL;
+    if (st == NULL) {
+        mdt_reply_errno(r, -EPROTO, NULL, what);
+        return;
+    }
     sqlite3_bind_int64(st, 1, id);
-    if (mdt_db_step(db, st) == 1)
-        j = fn(db, st);
+    if ((rc = mdt_db_step(r->db, st)) != 1) {
+        mdt_reply_errno(r, rc < 0 ? rc : -ENOENT, NULL, what);
+        return;
+    }
+    mdt_jsonw_init(&w);
+    fn(r->db, &w, st);
     sqlite3_reset(st);
-    return j;
-}
-
-static void reply_one(struct mdt_req *r, int status, const char *sql, int64_t id,
-                      json_t *(*fn)(struct mdt_db *, sqlite3_stmt *), const char *what)
-{
-    json_t *j = load_one(r->db, sql, id, fn);
-    if (j == NULL)
-        mdt_reply_errno(r, -ENOENT, NULL, what);
-    else
-        mdt_reply_json(r, status, j);
+    mdt_reply_jsonw(r, status, &w);
 }
 
 static void delete_row(struct mdt_req *r, const char *sql, int64_t id, const char *what)
@@ -179,20 +183,77 @@ static void delete_row(struct mdt_req *r, const char *sql, int64_t id, const cha
 #define ORG_COLS "id, name, kind, needs, email, webhook_url, capacity, version, created_at, updated_at"
 #define ORG_ONE "SELECT " ORG_COLS " FROM orgs WHERE id = ?1"
 
-static json_t *org_row(struct mdt_db *db, sqlite3_stmt *st)
+/* Whether s is a compact JSON array of plain lower-case names, as
+ * needs are stored (["debt","housing"]): then it is copied as it is. */
+static int plain_name_array(const char *s, size_t n)
 {
-    json_t *needs = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
+    size_t i = 1;
 
+    if (n < 2 || s[0] != '[' || s[n - 1] != ']')
+        return 0;
+    if (n == 2)
+        return 1;
+    for (;;) {
+        if (i >= n || s[i++] != '"')
+            return 0;
+        size_t start = i;
+        while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
+            i++;
+        if (i == start || i >= n || s[i++] != '"' || i >= n)
+            return 0;
+        if (s[i] == ']')
+            return i == n - 1;
+        if (s[i++] != ',')
+            return 0;
+    }
+}
+
+/* A stored JSON column: copied when plain, else parsed and dumped as
+ * the answers always gave it; [] when unreadable. */
+static void w_stored_array(struct mdt_jsonw *w, sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    json_t *j;
+    char *d;
+
+    if (s && plain_name_array(s, n)) {
+        mdt_jsonw_raw(w, s, n);
+        return;
+    }
+    j = s ? json_loadb(s, n, 0, NULL) : NULL;
+    d = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    if (d)
+        mdt_jsonw_raw(w, d, strlen(d));
+    else
+        mdt_jsonw_raw(w, "[]", 2);
+    free(d);
+    json_decref(j);
+}
+
+static void org_row(struct mdt_db *db, struct mdt_jsonw *w, sqlite3_stmt *st)
+{
     (void)db;
-    return json_pack("{s:I, s:s, s:s, s:o, s:s, s:o, s:s, s:I, s:o, s:o}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "name",
-                     (const char *)sqlite3_column_text(st, 1), "kind",
-                     (const char *)sqlite3_column_text(st, 2), "needs",
-                     needs ? needs : json_array(), "email",
-                     (const char *)sqlite3_column_text(st, 4), "webhook_url",
-                     mdt_json_text_col(st, 5), "capacity", (const char *)sqlite3_column_text(st, 6),
-                     "version", (json_int_t)sqlite3_column_int64(st, 7), "created_at",
-                     mdt_json_time_col(st, 8), "updated_at", mdt_json_time_col(st, 9));
+    mdt_jsonw_obj_begin(w);
+    mdt_jsonw_kint(w, "id", sqlite3_column_int64(st, 0));
+    mdt_jsonw_key(w, "name");
+    mdt_db_w_text(w, st, 1);
+    mdt_jsonw_key(w, "kind");
+    mdt_db_w_text(w, st, 2);
+    mdt_jsonw_key(w, "needs");
+    w_stored_array(w, st, 3);
+    mdt_jsonw_key(w, "email");
+    mdt_db_w_text(w, st, 4);
+    mdt_jsonw_key(w, "webhook_url");
+    mdt_db_w_text(w, st, 5);
+    mdt_jsonw_key(w, "capacity");
+    mdt_db_w_text(w, st, 6);
+    mdt_jsonw_kint(w, "version", sqlite3_column_int64(st, 7));
+    mdt_jsonw_key(w, "created_at");
+    mdt_db_w_time(w, st, 8);
+    mdt_jsonw_key(w, "updated_at");
+    mdt_db_w_time(w, st, 9);
+    mdt_jsonw_obj_end(w);
 }
 
 struct org_in {
@@ -334,18 +395,32 @@ void mdt_h_orgs_delete(struct mdt_req *r)
 
 /* ---- professionals ---- */
 
-#define PERSON_COLS "p.id, p.name, p.email, p.org_id, p.title, p.version, p.created_at, p.updated_at"
-#define PERSON_ONE "SELECT " PERSON_COLS " FROM people p WHERE p.id = ?1"
+/* The organisation's name comes in the same row (a join), not from a
+ * query per person. */
+#define PERSON_COLS "p.id, p.name, p.email, p.org_id, p.title, p.version, p.created_at, " \
+                    "p.updated_at, po.name"
+#define PERSON_JOIN " LEFT JOIN orgs po ON po.id = p.org_id"
+#define PERSON_ONE "SELECT " PERSON_COLS " FROM people p" PERSON_JOIN " WHERE p.id = ?1"
 
-static json_t *person_row(struct mdt_db *db, sqlite3_stmt *st)
+static void person_row(struct mdt_db *db, struct mdt_jsonw *w, sqlite3_stmt *st)
 {
-    return json_pack("{s:I, s:s, s:s, s:o, s:o, s:I, s:o, s:o}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "name",
-                     (const char *)sqlite3_column_text(st, 1), "email",
-                     (const char *)sqlite3_column_text(st, 2), "org",
-                     mdt_org_ref_json(db, sqlite3_column_int64(st, 3)), "title",
-                     mdt_json_text_col(st, 4), "version", (json_int_t)sqlite3_column_int64(st, 5),
-                     "created_at", mdt_json_time_col(st, 6), "updated_at", mdt_json_time_col(st, 7));
+    (void)db;
+    mdt_jsonw_obj_begin(w);
+    mdt_jsonw_kint(w, "id", sqlite3_column_int64(st, 0));
+    mdt_jsonw_key(w, "name");
+    mdt_db_w_text(w, st, 1);
+    mdt_jsonw_key(w, "email");
+    mdt_db_w_text(w, st, 2);
+    mdt_jsonw_key(w, "org");
+    mdt_db_w_ref(w, st, 3, 8);
+    mdt_jsonw_key(w, "title");
+    mdt_db_w_text(w, st, 4);
+    mdt_jsonw_kint(w, "version", sqlite3_column_int64(st, 5));
+    mdt_jsonw_key(w, "created_at");
+    mdt_db_w_time(w, st, 6);
+    mdt_jsonw_key(w, "updated_at");
+    mdt_db_w_time(w, st, 7);
+    mdt_jsonw_obj_end(w);
 }
 
 static const char *check_title(const char *v)
@@ -426,7 +501,7 @@ void mdt_h_people_list(struct mdt_req *r)
             return;
         }
     }
-    st = mdt_db_stmt(r->db, "SELECT " PERSON_COLS " FROM people p WHERE "
+    st = mdt_db_stmt(r->db, "SELECT " PERSON_COLS " FROM people p" PERSON_JOIN " WHERE "
                             "(?1 = 0 OR p.org_id = ?1) AND (?2 IS NULL OR "
                             "instr(lower(p.name), lower(?2)) > 0 OR instr(lower(p.email), lower(?2)) > 0) "
                             "ORDER BY p.name, p.id");
@@ -485,13 +560,19 @@ void mdt_h_people_delete(struct mdt_req *r)
 
 #define PCN_ONE "SELECT id, name, version, created_at, updated_at FROM pcns WHERE id = ?1"
 
-static json_t *pcn_row(struct mdt_db *db, sqlite3_stmt *st)
+static void pcn_row(struct mdt_db *db, struct mdt_jsonw *w, sqlite3_stmt *st)
 {
     (void)db;
-    return json_pack("{s:I, s:s, s:I, s:o, s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                     "name", (const char *)sqlite3_column_text(st, 1), "version",
-                     (json_int_t)sqlite3_column_int64(st, 2), "created_at",
-                     mdt_json_time_col(st, 3), "updated_at", mdt_json_time_col(st, 4));
+    mdt_jsonw_obj_begin(w);
+    mdt_jsonw_kint(w, "id", sqlite3_column_int64(st, 0));
+    mdt_jsonw_key(w, "name");
+    mdt_db_w_text(w, st, 1);
+    mdt_jsonw_kint(w, "version", sqlite3_column_int64(st, 2));
+    mdt_jsonw_key(w, "created_at");
+    mdt_db_w_time(w, st, 3);
+    mdt_jsonw_key(w, "updated_at");
+    mdt_db_w_time(w, st, 4);
+    mdt_jsonw_obj_end(w);
 }
 
 static int pcn_fields(struct mdt_req *r, const char **name, int create)
@@ -568,37 +649,54 @@ void mdt_h_pcns_delete(struct mdt_req *r)
 /* ---- distribution lists ---- */
 
 #define LIST_COLS "l.id, l.name, l.pcn_id, l.version, l.created_at, l.updated_at, " \
-                  "(SELECT count(*) FROM list_members m WHERE m.list_id = l.id)"
-#define LIST_ONE "SELECT " LIST_COLS " FROM lists l WHERE l.id = ?1"
+                  "(SELECT count(*) FROM list_members m WHERE m.list_id = l.id), lp.name"
+#define LIST_JOIN " LEFT JOIN pcns lp ON lp.id = l.pcn_id"
+#define LIST_ONE "SELECT " LIST_COLS " FROM lists l" LIST_JOIN " WHERE l.id = ?1"
 
-static json_t *list_row(struct mdt_db *db, sqlite3_stmt *st)
+/* The list's members without the closing brace: list_full adds them. */
+static void list_fields_w(struct mdt_jsonw *w, sqlite3_stmt *st)
 {
-    return json_pack("{s:I, s:s, s:o, s:I, s:I, s:o, s:o}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "name",
-                     (const char *)sqlite3_column_text(st, 1), "pcn",
-                     mdt_pcn_ref_json(db, sqlite3_column_int64(st, 2)), "member_count",
-                     (json_int_t)sqlite3_column_int64(st, 6), "version",
-                     (json_int_t)sqlite3_column_int64(st, 3), "created_at",
-                     mdt_json_time_col(st, 4), "updated_at", mdt_json_time_col(st, 5));
+    mdt_jsonw_obj_begin(w);
+    mdt_jsonw_kint(w, "id", sqlite3_column_int64(st, 0));
+    mdt_jsonw_key(w, "name");
+    mdt_db_w_text(w, st, 1);
+    mdt_jsonw_key(w, "pcn");
+    mdt_db_w_ref(w, st, 2, 7);
+    mdt_jsonw_kint(w, "member_count", sqlite3_column_int64(st, 6));
+    mdt_jsonw_kint(w, "version", sqlite3_column_int64(st, 3));
+    mdt_jsonw_key(w, "created_at");
+    mdt_db_w_time(w, st, 4);
+    mdt_jsonw_key(w, "updated_at");
+    mdt_db_w_time(w, st, 5);
+}
+
+static void list_row(struct mdt_db *db, struct mdt_jsonw *w, sqlite3_stmt *st)
+{
+    (void)db;
+    list_fields_w(w, st);
+    mdt_jsonw_obj_end(w);
 }
 
 /* The list with its members, as GET /v1/lists/{ref} and changes answer. */
-static json_t *list_full(struct mdt_db *db, sqlite3_stmt *st)
+static void list_full(struct mdt_db *db, struct mdt_jsonw *w, sqlite3_stmt *st)
 {
-    json_t *j = list_row(db, st), *members = json_array();
     int64_t id = sqlite3_column_int64(st, 0);
     /* A second statement: st stays on its row meanwhile. */
     sqlite3_stmt *ms = mdt_db_stmt(db, "SELECT " PERSON_COLS " FROM list_members m "
-                                       "JOIN people p ON p.id = m.person_id WHERE m.list_id = ?1 "
-                                       "ORDER BY p.name, p.id");
+                                       "JOIN people p ON p.id = m.person_id" PERSON_JOIN
+                                       " WHERE m.list_id = ?1 ORDER BY p.name, p.id");
+
+    list_fields_w(w, st);
+    mdt_jsonw_key(w, "members");
+    mdt_jsonw_arr_begin(w);
     if (ms) {
         sqlite3_bind_int64(ms, 1, id);
         while (mdt_db_step(db, ms) == 1)
-            json_array_append_new(members, person_row(db, ms));
+            person_row(db, w, ms);
         sqlite3_reset(ms);
     }
-    json_object_set_new(j, "members", members);
-    return j;
+    mdt_jsonw_arr_end(w);
+    mdt_jsonw_obj_end(w);
 }
 
 static int list_fields(struct mdt_req *r, const char **name, int64_t *pcn_id, int *has_pcn,
@@ -651,7 +749,8 @@ void mdt_h_lists_list(struct mdt_req *r)
             return;
         }
     }
-    st = mdt_db_stmt(r->db, "SELECT " LIST_COLS " FROM lists l WHERE (?1 = 0 OR l.pcn_id = ?1) "
+    st = mdt_db_stmt(r->db, "SELECT " LIST_COLS " FROM lists l" LIST_JOIN
+                            " WHERE (?1 = 0 OR l.pcn_id = ?1) "
                             "ORDER BY l.name, l.id");
     if (st == NULL) {
         mdt_reply_errno(r, -EPROTO, NULL, "list");

@@ -136,37 +136,50 @@ static const char *reason(int status)
     return "Internal Server Error";
 }
 
-static void finish(struct mdt_req *r, int status, const char *body, size_t len)
+/* The pool's hold on a body: freed when h2o clears the request. */
+static void free_body(void *slot)
+{
+    free(*(char **)slot);
+}
+
+/* Sends the answer and writes the request's log line. body (malloc'd,
+ * or NULL for none) is stolen: h2o writes it from where it is and the
+ * request's pool frees it, so the document is never copied. */
+static void finish(struct mdt_req *r, int status, char *body, size_t len)
 {
     static h2o_generator_t generator = {NULL, NULL};
     struct req_state *s = r->priv;
     h2o_req_t *req = s->req;
-    h2o_iovec_t buf;
-    double ms = (double)(uv_hrtime() - s->t0) / 1e6;
-    char actor[24];
+    h2o_iovec_t buf = {NULL, 0};
+    uint64_t us = (uv_hrtime() - s->t0 + 5000) / 10000; /* hundredths of a millisecond */
 
     MDT_REQUIRE(!s->replied);
     s->replied = 1;
     req->res.status = status;
     req->res.reason = reason(status);
     if (body) {
+        char **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), free_body);
+        *slot = body;
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                        H2O_STRLIT("application/json"));
-        buf = h2o_strdup(&req->pool, body, len);
-    } else {
-        buf = h2o_iovec_init(NULL, 0);
+        buf = h2o_iovec_init(body, len);
+        /* The whole answer is known: a Content-Length spares the client
+         * chunked framing and lets the connection stay open. */
+        req->res.content_length = len;
     }
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                    H2O_STRLIT("no-store"));
     h2o_start_response(req, &generator);
     h2o_send(req, &buf, body ? 1 : 0, H2O_SEND_STATE_FINAL);
-    if (r->token_id)
-        snprintf(actor, sizeof(actor), "%lld", (long long)r->token_id);
-    else
-        snprintf(actor, sizeof(actor), "-");
     /* The route template, never the raw path: paths carry names and emails. */
-    log_info("http: %.*s %s %d %.2fms actor=%s", (int)req->method.len, req->method.base, s->tmpl,
-             status, ms, actor);
+    if (r->token_id)
+        log_info("http: %.*s %s %d %llu.%02llums actor=%lld", (int)req->method.len,
+                 req->method.base, s->tmpl, status, (unsigned long long)(us / 100),
+                 (unsigned long long)(us % 100), (long long)r->token_id);
+    else
+        log_info("http: %.*s %s %d %llu.%02llums actor=-", (int)req->method.len,
+                 req->method.base, s->tmpl, status, (unsigned long long)(us / 100),
+                 (unsigned long long)(us % 100));
 }
 
 void mdt_reply_json(struct mdt_req *r, int status, json_t *body)
@@ -179,7 +192,21 @@ void mdt_reply_json(struct mdt_req *r, int status, json_t *body)
         return;
     }
     finish(r, status, s, strlen(s));
-    free(s);
+}
+
+void mdt_reply_jsonw(struct mdt_req *r, int status, struct mdt_jsonw *w)
+{
+    size_t len;
+    char *s;
+
+    if (mdt_jsonw_failed(w)) {
+        mdt_jsonw_release(w);
+        log_warnx("http: %s: an answer could not be encoded", ((struct req_state *)r->priv)->tmpl);
+        mdt_reply_error(r, 500, "internal", NULL, "cannot encode the answer");
+        return;
+    }
+    s = mdt_jsonw_detach(w, &len);
+    finish(r, status, s, len);
 }
 
 void mdt_reply_empty(struct mdt_req *r, int status)
@@ -187,8 +214,9 @@ void mdt_reply_empty(struct mdt_req *r, int status)
     finish(r, status, NULL, 0);
 }
 
-static void reply_error_v(struct mdt_req *r, int status, const char *code, const char *field,
-                          json_t *extra, const char *fmt, va_list ap)
+__attribute__((format(printf, 6, 0))) static void
+reply_error_v(struct mdt_req *r, int status, const char *code, const char *field, json_t *extra,
+              const char *fmt, va_list ap)
 {
     struct mdt_buf msg;
     json_t *err;
@@ -521,8 +549,15 @@ out:
 
 void mdt_h_health(struct mdt_req *r)
 {
-    mdt_reply_json(r, 200, json_pack("{s:s, s:s, s:i}", "status", "ok", "version", MDTD_VERSION,
-                                     "schema", mdt_db_schema_version(r->db)));
+    struct mdt_jsonw w;
+
+    mdt_jsonw_init(&w);
+    mdt_jsonw_obj_begin(&w);
+    mdt_jsonw_kstr(&w, "status", "ok");
+    mdt_jsonw_kstr(&w, "version", MDTD_VERSION);
+    mdt_jsonw_kint(&w, "schema", mdt_db_schema_version(r->db));
+    mdt_jsonw_obj_end(&w);
+    mdt_reply_jsonw(r, 200, &w);
 }
 
 static void on_conn_close(uv_handle_t *h)

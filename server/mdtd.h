@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "jsonw.h"
 
 #define MDTD_VERSION "0.1.0"
 
@@ -91,6 +92,12 @@ json_t *mdt_json_time(int64_t t);
 json_t *mdt_json_time_col(sqlite3_stmt *st, int i);
 /* column i as a JSON string, or null when NULL */
 json_t *mdt_json_text_col(sqlite3_stmt *st, int i);
+/* The same, written: column i as a time / string, null when NULL. */
+void mdt_db_w_time(struct mdt_jsonw *w, sqlite3_stmt *st, int i);
+void mdt_db_w_text(struct mdt_jsonw *w, sqlite3_stmt *st, int i);
+/* {"id", "name"} from columns id_col and name_col (a LEFT JOIN's name),
+ * or null when the id is 0 or NULL or the name NULL. */
+void mdt_db_w_ref(struct mdt_jsonw *w, sqlite3_stmt *st, int id_col, int name_col);
 
 /* http.c */
 
@@ -125,6 +132,9 @@ struct mdt_req {
 
 /* Each handler answers exactly once through one of these. */
 void mdt_reply_json(struct mdt_req *r, int status, json_t *body); /* steals body */
+/* Sends w's document and empties w (its memory is taken); 500 when the
+ * writer failed. */
+void mdt_reply_jsonw(struct mdt_req *r, int status, struct mdt_jsonw *w);
 void mdt_reply_empty(struct mdt_req *r, int status);
 void mdt_reply_error(struct mdt_req *r, int status, const char *code, const char *field,
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
