@@ -156,6 +156,8 @@ def check(corpus):
             seen.add(text)
             if text not in body:
                 err(f"{t} {text!r} does not occur verbatim")
+            elif t not in CODE_TYPES and not words_in(text, body):
+                err(f"{t} {text!r} never occurs as whole words, so it is never scored")
             if t == "NHS_NUMBER" and not nhs_ok(text):
                 err(f"NHS number {text!r} fails Modulus 11")
             if t == "POSTCODE" and not POSTCODE.match(text):
