@@ -43,6 +43,7 @@ enum {
     MDT_LEX_C_INSTIT = 1u << 23,   /* college, hospital: an institution */
     MDT_LEX_PREFIX = 1u << 24,     /* words that begin a longer phrase entry */
     MDT_LEX_C_AUX = 1u << 25,      /* verbs that start a question: can, did */
+    MDT_LEX_C_HOSP = 1u << 26,     /* hospital, infirmary: ends an institution's name */
 };
 
 /* Adds flags to the folded word (or phrase) key, creating the entry. Only

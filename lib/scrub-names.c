@@ -154,6 +154,12 @@ static const char *const subject_verbs[] = {
     "was", NULL,
 };
 
+/* Words that end the name of a hospital: "Northgate Hospital", "Bradford
+ * Royal Infirmary" name an institution, never a person or a home. */
+static const char *const hospitals[] = {
+    "hospital", "infirmary", "hospice", "clinic", NULL,
+};
+
 /* Verbs that start a question: a given name after them is no surname of
  * theirs ("Can Abena help?": Can is a Turkish given name too). */
 static const char *const aux_verbs[] = {
@@ -330,6 +336,55 @@ static void mark_phrases(struct scan *s)
             i += best - 1;
     }
     free(buf);
+}
+
+/* The gap between words i-1 and i is " & " or a possessive or plural
+ * apostrophe and a blank ("Magistrates' Court", "Coroner's Court"). */
+static bool institution_gap(const struct scan *s, size_t i)
+{
+    size_t a, b;
+    gap(s, i, &a, &b);
+    if (b - a == 3 && memcmp(s->text + a, " & ", 3) == 0)
+        return true;
+    if (s->w[i - 1].possessive) /* the word ends before its 's */
+        return (b - a == 3 && memcmp(s->text + a, "'s ", 3) == 0) ||
+               (b - a == 5 && memcmp(s->text + a, "\xe2\x80\x99s ", 5) == 0);
+    if (b - a == 2 && s->text[a] == '\'' && s->text[a + 1] == ' ')
+        return true;
+    return b - a == 4 && memcmp(s->text + a, "\xe2\x80\x99 ", 4) == 0;
+}
+
+/* Hospitals and law courts with their names ("Sunderland Royal Hospital",
+ * "Luton & Dunstable Hospital", "Thames Magistrates' Court", "Florence
+ * Nightingale Hospital") are services: the whole capitalised run is kept,
+ * so none of it is read as a name or an address. */
+static void protect_institutions(struct scan *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (!s->w[i].cap || (s->st[i] & W_HOLDER))
+            continue;
+        size_t e = i;
+        if (s->lf[i] & MDT_LEX_C_HOSP) {
+            e = i;
+        } else if (key_is(s, i, "court") && i > 0 && (s->lf[i - 1] & MDT_LEX_C_LAWCOURT) &&
+                   s->w[i - 1].cap && (joined(s, i) || institution_gap(s, i))) {
+            e = i - 1;
+        } else {
+            continue;
+        }
+        size_t b = e;
+        while (b > 0 && e - b < 4) {
+            size_t p = b - 1;
+            bool near = joined(s, b) || institution_gap(s, b);
+            if (near && s->w[p].cap && !s->w[p].digit && !(s->st[p] & W_HOLDER) &&
+                !(s->lf[p] & (MDT_LEX_TITLE | MDT_LEX_RELATION | MDT_LEX_C_STOP))) {
+                b = p;
+                continue;
+            }
+            break;
+        }
+        mark(s, b, i, W_PROT);
+    }
 }
 
 /* The capitalised run ending at word e (inclusive), joined by blanks and
@@ -827,6 +882,7 @@ void mdt__names_add_classes(struct mdt_lexicons *lex)
         {locatives, MDT_LEX_C_LOC},         {work_words, MDT_LEX_C_WORK},
         {weak_street, MDT_LEX_C_WEAKST},    {law_court, MDT_LEX_C_LAWCOURT},
         {institutions, MDT_LEX_C_INSTIT},   {aux_verbs, MDT_LEX_C_AUX},
+        {hospitals, MDT_LEX_C_HOSP},
     };
     for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++)
         for (const char *const *w = classes[c].words; *w; w++)
@@ -854,6 +910,7 @@ void mdt__detect_names(const struct mdt_scrub_ctx *ctx, const char *text, size_t
             s.st[i] |= W_HOLDER;
     }
     mark_phrases(&s);
+    protect_institutions(&s);
     find_addresses(&s);
     find_places(&s);
     find_names(&s);

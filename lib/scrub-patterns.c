@@ -220,6 +220,7 @@ static const struct kw keywords[] = {
     {"tues", KW_WEEKDAY | KW_AMBIG, 0}, {"wed", KW_WEEKDAY | KW_AMBIG, 0},
     {"thu", KW_WEEKDAY | KW_AMBIG, 0}, {"thur", KW_WEEKDAY | KW_AMBIG, 0},
     {"thurs", KW_WEEKDAY | KW_AMBIG, 0}, {"fri", KW_WEEKDAY | KW_AMBIG, 0},
+    {"weds", KW_WEEKDAY | KW_AMBIG, 0},
     {"sat", KW_WEEKDAY | KW_AMBIG, 0}, {"sun", KW_WEEKDAY | KW_AMBIG, 0},
     /* references */
     {"ref", KW_CTX | KW_QUAL, 0}, {"refs", KW_CTX, 0}, {"reference", KW_CTX | KW_QUAL, 0},
@@ -476,6 +477,31 @@ static bool national_lead_ok(unsigned char c)
     return c == '1' || c == '2' || c == '3' || c == '5' || c == '7' || c == '8' || c == '9';
 }
 
+/* "+234 803 555 0147", "+48 512-004-771": another country's number, from
+ * just after the '+': a country code and groups split by one space,
+ * hyphen or dot, eight to fifteen digits in all (E.164). */
+static size_t intl_phone(const char *t, size_t len, size_t p)
+{
+    size_t digits = 0, end = 0;
+    if (p >= len || !isdig(T(p)) || T(p) == '0')
+        return 0;
+    while (p < len && digits <= 15) {
+        size_t r = run_digits(t, len, p, 16);
+        if (r == 0)
+            break;
+        digits += r;
+        p += r;
+        end = p;
+        if (p + 1 < len && (T(p) == ' ' || T(p) == '-' || T(p) == '.') && isdig(T(p + 1)))
+            p++;
+        else
+            break;
+    }
+    if (digits < 8 || digits > 15 || !end_ok(t, len, end))
+        return 0;
+    return end;
+}
+
 static size_t match_phone(struct scan *s, size_t i)
 {
     const char *t = s->t;
@@ -486,7 +512,7 @@ static size_t match_phone(struct scan *s, size_t i)
         /* +44 7911 123456, +44 (0)7868 120 553, 0044 ... */
         p = T(i) == '+' ? i + 1 : i + 2;
         if (!(p + 2 < len && T(p) == '4' && T(p + 1) == '4'))
-            return 0;
+            return T(i) == '+' ? intl_phone(t, len, i + 1) : 0;
         p += 2;
         if (p < len && (T(p) == ' ' || T(p) == '-'))
             p++;
@@ -646,6 +672,13 @@ static size_t match_vehicle(struct scan *s, size_t i)
             up = up && isup(T(p)) && isup(T(p + 1)) && isup(T(p + 2));
             if (up && spaced && plate_letter(T(i)) && T(i) != 'Z' && plate_letter(T(i + 1)) &&
                 plate_letter(T(p)) && plate_letter(T(p + 1)) && plate_letter(T(p + 2)))
+                return p + 3;
+            /* unspaced, in capitals: the age identifier must be one issued
+             * (02-29 in March, 51-79 in September, since 2001) */
+            unsigned age = num(t, i + 2, 2);
+            if (up && !spaced && plate_letter(T(i)) && T(i) != 'Z' && plate_letter(T(i + 1)) &&
+                plate_letter(T(p)) && plate_letter(T(p + 1)) && plate_letter(T(p + 2)) &&
+                ((age >= 2 && age <= 29) || (age >= 51 && age <= 79)))
                 return p + 3;
             if (ctx)
                 return p + 3;
@@ -955,6 +988,23 @@ static size_t written_day_first(struct scan *s, size_t p)
     q = day_number(t, len, p, &day, &ord);
     if (q == 0)
         return 0;
+    /* "Weds 14th", "Friday the 18th": an ordinal after a weekday is a day
+     * of the month even without the month */
+    if (ord && day >= 1 && day <= 31) {
+        size_t ws, wl = word_before(t, p, " ", &ws);
+        if (wl == 3 && prefix_ci(t, len, ws, "the") && ws > 0)
+            wl = word_before(t, ws, " ", &ws);
+        if (wl && (kw_flags(s->p, t + ws, wl) & KW_WEEKDAY)) {
+            /* with a month after it, the written date below takes it all */
+            size_t r = skip_spaces(t, len, q, 2);
+            if (prefix_ci(t, len, r, "of "))
+                r = skip_spaces(t, len, r + 3, 2);
+            size_t mw = run_letters(t, len, r, 12);
+            const struct kw_slot *mm = mw ? kw_find(s->p, t + r, mw) : NULL;
+            if (!(mm && (mm->flags & KW_MONTH)))
+                return q;
+        }
+    }
     if (q < len && T(q) == '-')
         q++;
     else

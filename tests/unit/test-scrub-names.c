@@ -191,3 +191,21 @@ TEST(lexicon_folds_case_and_diacritics)
     ASSERT_STREQ(mdt__lex_short_forms(ctx->lex, "patricia", 8), "pat trish tricia patsy patty");
     mdt_scrub_ctx_free(ctx);
 }
+
+TEST(names_hospitals_and_courts_are_no_people)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "Taken to Northgate Hospital, then Sunderland Royal Hospital and "
+                               "Luton & Dunstable Hospital; Florence Nightingale Hospital later. "
+                               "Hearing at Thames Magistrates' Court.");
+    ASSERT_STREQ(r, "");
+    /* a person near one is still a person */
+    r = found(ctx, "Her sister Amy Jones drove her to Northgate Hospital.");
+    ASSERT_CONTAINS(r, "PERSON:Amy Jones:");
+    ASSERT_NOT_CONTAINS(r, "Hospital");
+    /* "Can" starts a question and is no given name before one */
+    r = found(ctx, "Can Abena help?");
+    ASSERT_CONTAINS(r, "PERSON:Abena:");
+    ASSERT_NOT_CONTAINS(r, "Can");
+    mdt_scrub_ctx_free(ctx);
+}

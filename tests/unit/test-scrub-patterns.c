@@ -358,3 +358,25 @@ TEST(patterns_any_bytes_and_long_input)
     free(big);
     mdt__patterns_free(ctx.pat);
 }
+
+TEST(patterns_weekday_ordinals_foreign_phones_unspaced_plates)
+{
+    static const struct pcase cases[] = {
+        /* an ordinal after a weekday is a date without its month */
+        {"Appt Weds 14th at 2pm", "Appt Weds [DATE] at 2pm"},
+        {"then Mon 19th, Friday the 18th.", "then Mon [DATE], Friday the [DATE]."},
+        {"Thurs 3rd July", "Thurs [DATE]"},
+        {"came 2nd in the race, the 3rd time", "came 2nd in the race, the 3rd time"},
+        /* another country's number after '+' */
+        {"mob +234 803 555 0147.", "mob [PHONE]."},
+        {"+48 512-004-771 or +380 67 441 2208", "[PHONE] or [PHONE]"},
+        {"score +12 points, +3.5 kg", "score +12 points, +3.5 kg"},
+        {"+123456", "+123456"},
+        /* the current plate unspaced, in capitals, with an issued age */
+        {"Ford Focus WA67BRX seen", "Ford Focus [VEHICLE] seen"},
+        {"in YX19KLM today", "in [VEHICLE] today"},
+        {"code AB45CDE", "code AB45CDE"},
+        {"lower wa67brx", "lower wa67brx"},
+    };
+    run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+}
