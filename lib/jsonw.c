@@ -164,7 +164,23 @@ static void quoted(struct mdt_jsonw *w, const char *str, size_t n)
     o = room(w, 2 + 6 * n);
     *o++ = '"';
     while (s < end) {
-        unsigned k = kind[*s];
+        unsigned k;
+        /* Eight plain bytes at a time: none below 0x20, none '"' or '\\',
+         * none with the top bit set (the usual SWAR byte tests). */
+        while (end - s >= 8) {
+            uint64_t v, q, b;
+            memcpy(&v, s, 8);
+            q = v ^ UINT64_C(0x2222222222222222);
+            b = v ^ UINT64_C(0x5c5c5c5c5c5c5c5c);
+            if (((v - UINT64_C(0x2020202020202020)) | (q - UINT64_C(0x0101010101010101)) |
+                 (b - UINT64_C(0x0101010101010101)) | v) &
+                UINT64_C(0x8080808080808080))
+                break;
+            s += 8;
+        }
+        if (s == end)
+            break;
+        k = kind[*s];
         if (k == 0) {
             s++;
             continue;
@@ -207,6 +223,13 @@ void mdt_jsonw_key(struct mdt_jsonw *w, const char *k)
     sep(w);
     quoted(w, k, strlen(k));
     putc1(w, ':');
+    w->after_key = 1;
+}
+
+void mdt_jsonw_key_raw(struct mdt_jsonw *w, const char *quoted_colon, size_t n)
+{
+    sep(w);
+    put(w, quoted_colon, n);
     w->after_key = 1;
 }
 
@@ -360,17 +383,22 @@ size_t mdt_jsonw_fmt_time(char *s, int64_t t, int64_t *lo, int64_t *hi, long *of
 
 void mdt_jsonw_time(struct mdt_jsonw *w, int64_t t)
 {
-    char s[40];
-    size_t n = mdt_jsonw_fmt_time(s + 1, t, &w->tz_lo, &w->tz_hi, &w->tz_off);
+    char *s = w->last_s;
+    size_t n;
 
-    if (n == 0) {
-        mdt_jsonw_null(w);
-        return;
+    if (w->last_n == 0 || w->last_t != t) {
+        n = mdt_jsonw_fmt_time(s + 1, t, &w->tz_lo, &w->tz_hi, &w->tz_off);
+        if (n == 0) {
+            mdt_jsonw_null(w);
+            return;
+        }
+        s[0] = '"';
+        s[n + 1] = '"';
+        w->last_t = t;
+        w->last_n = n + 2;
     }
-    s[0] = '"';
-    s[n + 1] = '"';
     sep(w);
-    put(w, s, n + 2);
+    put(w, s, w->last_n);
 }
 
 void mdt_jsonw_kstr(struct mdt_jsonw *w, const char *k, const char *s)

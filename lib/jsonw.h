@@ -32,6 +32,11 @@ struct mdt_jsonw {
      * per timestamp. */
     int64_t tz_lo, tz_hi;
     long tz_off;
+    /* The last time written and its text: created_at and updated_at are
+     * often one value. */
+    int64_t last_t;
+    size_t last_n; /* 0: none yet */
+    char last_s[40];
 };
 
 void mdt_jsonw_init(struct mdt_jsonw *w);
@@ -49,6 +54,11 @@ void mdt_jsonw_arr_begin(struct mdt_jsonw *w);
 void mdt_jsonw_arr_end(struct mdt_jsonw *w);
 /* An object member's name; the value comes with the next call. */
 void mdt_jsonw_key(struct mdt_jsonw *w, const char *k);
+/* The same for a name that is a string literal of plain characters
+ * (nothing to escape): the quotes and colon are added at compile time,
+ * so the name is copied, not scanned. */
+#define MDT_JSONW_KEY(w, lit) mdt_jsonw_key_raw((w), "\"" lit "\":", sizeof("\"" lit "\":") - 1)
+void mdt_jsonw_key_raw(struct mdt_jsonw *w, const char *quoted_colon, size_t n);
 
 /* s NULL writes null. */
 void mdt_jsonw_str(struct mdt_jsonw *w, const char *s);

@@ -145,14 +145,16 @@ sqlite3_stmt *mdt_db_stmt(struct mdt_db *db, const char *sql)
     sqlite3_stmt *st = NULL;
     int rc;
 
-    for (size_t i = 0; i < db->ncache; i++) {
-        if (db->cache[i].sql == sql || strcmp(db->cache[i].sql, sql) == 0) {
-            st = db->cache[i].st;
-            sqlite3_reset(st);
-            sqlite3_clear_bindings(st);
-            return st;
-        }
-    }
+    size_t i;
+
+    /* Statement texts are literals: the pointer nearly always finds it,
+     * and only a miss compares the texts. */
+    for (i = 0; i < db->ncache; i++)
+        if (db->cache[i].sql == sql)
+            goto found;
+    for (i = 0; i < db->ncache; i++)
+        if (strcmp(db->cache[i].sql, sql) == 0)
+            goto found;
     if ((rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL)) != SQLITE_OK) {
         mdt_db_err(db, rc, "prepare");
         return NULL;
@@ -164,6 +166,11 @@ sqlite3_stmt *mdt_db_stmt(struct mdt_db *db, const char *sql)
     db->cache[db->ncache].sql = sql;
     db->cache[db->ncache].st = st;
     db->ncache++;
+    return st;
+found:
+    st = db->cache[i].st;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     return st;
 }
 
@@ -329,8 +336,9 @@ void mdt_db_w_ref(struct mdt_jsonw *w, sqlite3_stmt *st, int id_col, int name_co
         return;
     }
     mdt_jsonw_obj_begin(w);
-    mdt_jsonw_kint(w, "id", id);
-    mdt_jsonw_key(w, "name");
+    MDT_JSONW_KEY(w, "id");
+    mdt_jsonw_int(w, id);
+    MDT_JSONW_KEY(w, "name");
     mdt_db_w_text(w, st, name_col);
     mdt_jsonw_obj_end(w);
 }

@@ -235,23 +235,25 @@ static void org_row(struct mdt_db *db, struct mdt_jsonw *w, sqlite3_stmt *st)
 {
     (void)db;
     mdt_jsonw_obj_begin(w);
-    mdt_jsonw_kint(w, "id", sqlite3_column_int64(st, 0));
-    mdt_jsonw_key(w, "name");
+    MDT_JSONW_KEY(w, "id");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 0));
+    MDT_JSONW_KEY(w, "name");
     mdt_db_w_text(w, st, 1);
-    mdt_jsonw_key(w, "kind");
+    MDT_JSONW_KEY(w, "kind");
     mdt_db_w_text(w, st, 2);
-    mdt_jsonw_key(w, "needs");
+    MDT_JSONW_KEY(w, "needs");
     w_stored_array(w, st, 3);
-    mdt_jsonw_key(w, "email");
+    MDT_JSONW_KEY(w, "email");
     mdt_db_w_text(w, st, 4);
-    mdt_jsonw_key(w, "webhook_url");
+    MDT_JSONW_KEY(w, "webhook_url");
     mdt_db_w_text(w, st, 5);
-    mdt_jsonw_key(w, "capacity");
+    MDT_JSONW_KEY(w, "capacity");
     mdt_db_w_text(w, st, 6);
-    mdt_jsonw_kint(w, "version", sqlite3_column_int64(st, 7));
-    mdt_jsonw_key(w, "created_at");
+    MDT_JSONW_KEY(w, "version");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 7));
+    MDT_JSONW_KEY(w, "created_at");
     mdt_db_w_time(w, st, 8);
-    mdt_jsonw_key(w, "updated_at");
+    MDT_JSONW_KEY(w, "updated_at");
     mdt_db_w_time(w, st, 9);
     mdt_jsonw_obj_end(w);
 }
@@ -332,6 +334,15 @@ void mdt_h_orgs_list(struct mdt_req *r)
         check_enum_field(r, "kind", kind, mdt_org_kinds) < 0 ||
         check_enum_field(r, "capacity", cap, mdt_capacities) < 0)
         return;
+    /* Without filters, a plain scan of the name index: no test per row. */
+    if (!need && !kind && !cap && !q) {
+        st = mdt_db_stmt(r->db, "SELECT " ORG_COLS " FROM orgs ORDER BY name, id");
+        if (st == NULL)
+            mdt_reply_errno(r, -EPROTO, NULL, "organisation");
+        else
+            reply_rows(r, st, org_row);
+        return;
+    }
     st = mdt_db_stmt(r->db, "SELECT " ORG_COLS " FROM orgs o WHERE "
                             "(?1 IS NULL OR EXISTS (SELECT 1 FROM json_each(o.needs) WHERE value = ?1)) "
                             "AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR capacity = ?3) "
@@ -406,19 +417,21 @@ static void person_row(struct mdt_db *db, struct mdt_jsonw *w, sqlite3_stmt *st)
 {
     (void)db;
     mdt_jsonw_obj_begin(w);
-    mdt_jsonw_kint(w, "id", sqlite3_column_int64(st, 0));
-    mdt_jsonw_key(w, "name");
+    MDT_JSONW_KEY(w, "id");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 0));
+    MDT_JSONW_KEY(w, "name");
     mdt_db_w_text(w, st, 1);
-    mdt_jsonw_key(w, "email");
+    MDT_JSONW_KEY(w, "email");
     mdt_db_w_text(w, st, 2);
-    mdt_jsonw_key(w, "org");
+    MDT_JSONW_KEY(w, "org");
     mdt_db_w_ref(w, st, 3, 8);
-    mdt_jsonw_key(w, "title");
+    MDT_JSONW_KEY(w, "title");
     mdt_db_w_text(w, st, 4);
-    mdt_jsonw_kint(w, "version", sqlite3_column_int64(st, 5));
-    mdt_jsonw_key(w, "created_at");
+    MDT_JSONW_KEY(w, "version");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 5));
+    MDT_JSONW_KEY(w, "created_at");
     mdt_db_w_time(w, st, 6);
-    mdt_jsonw_key(w, "updated_at");
+    MDT_JSONW_KEY(w, "updated_at");
     mdt_db_w_time(w, st, 7);
     mdt_jsonw_obj_end(w);
 }
@@ -564,13 +577,15 @@ static void pcn_row(struct mdt_db *db, struct mdt_jsonw *w, sqlite3_stmt *st)
 {
     (void)db;
     mdt_jsonw_obj_begin(w);
-    mdt_jsonw_kint(w, "id", sqlite3_column_int64(st, 0));
-    mdt_jsonw_key(w, "name");
+    MDT_JSONW_KEY(w, "id");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 0));
+    MDT_JSONW_KEY(w, "name");
     mdt_db_w_text(w, st, 1);
-    mdt_jsonw_kint(w, "version", sqlite3_column_int64(st, 2));
-    mdt_jsonw_key(w, "created_at");
+    MDT_JSONW_KEY(w, "version");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 2));
+    MDT_JSONW_KEY(w, "created_at");
     mdt_db_w_time(w, st, 3);
-    mdt_jsonw_key(w, "updated_at");
+    MDT_JSONW_KEY(w, "updated_at");
     mdt_db_w_time(w, st, 4);
     mdt_jsonw_obj_end(w);
 }
@@ -657,16 +672,19 @@ void mdt_h_pcns_delete(struct mdt_req *r)
 static void list_fields_w(struct mdt_jsonw *w, sqlite3_stmt *st)
 {
     mdt_jsonw_obj_begin(w);
-    mdt_jsonw_kint(w, "id", sqlite3_column_int64(st, 0));
-    mdt_jsonw_key(w, "name");
+    MDT_JSONW_KEY(w, "id");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 0));
+    MDT_JSONW_KEY(w, "name");
     mdt_db_w_text(w, st, 1);
-    mdt_jsonw_key(w, "pcn");
+    MDT_JSONW_KEY(w, "pcn");
     mdt_db_w_ref(w, st, 2, 7);
-    mdt_jsonw_kint(w, "member_count", sqlite3_column_int64(st, 6));
-    mdt_jsonw_kint(w, "version", sqlite3_column_int64(st, 3));
-    mdt_jsonw_key(w, "created_at");
+    MDT_JSONW_KEY(w, "member_count");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 6));
+    MDT_JSONW_KEY(w, "version");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 3));
+    MDT_JSONW_KEY(w, "created_at");
     mdt_db_w_time(w, st, 4);
-    mdt_jsonw_key(w, "updated_at");
+    MDT_JSONW_KEY(w, "updated_at");
     mdt_db_w_time(w, st, 5);
 }
 
@@ -687,7 +705,7 @@ static void list_full(struct mdt_db *db, struct mdt_jsonw *w, sqlite3_stmt *st)
                                        " WHERE m.list_id = ?1 ORDER BY p.name, p.id");
 
     list_fields_w(w, st);
-    mdt_jsonw_key(w, "members");
+    MDT_JSONW_KEY(w, "members");
     mdt_jsonw_arr_begin(w);
     if (ms) {
         sqlite3_bind_int64(ms, 1, id);
