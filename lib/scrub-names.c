@@ -793,9 +793,9 @@ static void emit(struct scan *s)
         size_t vl;
         if ((s->st[i] & (W_NAME | W_ADDR | W_PLACE | W_HOLDER)) || s->w[i].digit)
             continue;
-        if (!ws_get(&seen, key(s, i), s->w[i].keylen, &v, &vl))
-            continue;
         if ((s->lf[i] & MDT_LEX_DICT) && !s->w[i].cap)
+            continue;
+        if (!ws_get(&seen, key(s, i), s->w[i].keylen, &v, &vl))
             continue;
         if ((s->st[i] & W_PROT) && (s->lf[i] & MDT_LEX_DICT))
             continue;

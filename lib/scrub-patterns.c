@@ -195,6 +195,7 @@ enum {
     KW_AGE_POST = 1 << 14, /* yo, yrs, years */
     KW_STOP = 1 << 15,     /* cannot start a street name: the, of, county ... */
     KW_DURATION = 1 << 16, /* for, over, within: "for 5/7" is five days */
+    KW_AGE_REL = 1 << 17,  /* mother, grandad: "Mother 95," is an age */
 };
 
 struct kw {
@@ -244,6 +245,11 @@ static const struct kw keywords[] = {
     {"aged", KW_AGE_PRE, 0}, {"age", KW_AGE_PRE, 0}, {"ages", KW_AGE_PRE, 0},
     {"yo", KW_AGE_POST, 0}, {"yrs", KW_AGE_POST, 0}, {"yr", KW_AGE_POST, 0}, {"years", KW_AGE_POST, 0},
     {"year", KW_AGE_POST, 0}, {"yoa", KW_AGE_POST, 0},
+    {"mother", KW_AGE_REL, 0}, {"mum", KW_AGE_REL, 0}, {"father", KW_AGE_REL, 0},
+    {"dad", KW_AGE_REL, 0}, {"nan", KW_AGE_REL, 0}, {"gran", KW_AGE_REL, 0},
+    {"grandma", KW_AGE_REL, 0}, {"grandad", KW_AGE_REL, 0}, {"grandmother", KW_AGE_REL, 0},
+    {"grandfather", KW_AGE_REL, 0}, {"husband", KW_AGE_REL, 0}, {"wife", KW_AGE_REL, 0},
+    {"aunt", KW_AGE_REL, 0}, {"uncle", KW_AGE_REL, 0},
     {"for", KW_DURATION | KW_STOP, 0}, {"over", KW_DURATION, 0}, {"within", KW_DURATION, 0},
     {"past", KW_DURATION, 0}, {"last", KW_DURATION, 0}, {"next", KW_DURATION, 0},
     {"after", KW_DURATION, 0}, {"x", KW_DURATION | KW_UNIT, 0},
@@ -1114,6 +1120,10 @@ static size_t match_age(struct scan *s, size_t i)
             return e;
         if ((f & KW_AGE_VERB) && i > 0 && T(i - 1) == ' ')
             return e;
+        /* "Mother 95, high dependency": a relative and a number alone */
+        if ((f & KW_AGE_REL) && i > 0 && T(i - 1) == ' ' && i + r < len &&
+            in_set(T(i + r), ",;)"))
+            return e;
     }
     /* "(Mrs Jahanara Bibi, 93)", "her mother, 93, lives" and "(93)": after
      * a word, not in a list of numbers ("91, 93, 95") */
@@ -1123,6 +1133,46 @@ static size_t match_age(struct scan *s, size_t i)
         if (i >= 1 && T(i - 1) == '(' && T(i + r) == ')')
             return e;
     }
+    return 0;
+}
+
+/* An age over 89 in words: "ninety", "ninety-one", "ninety four", in the
+ * contexts of match_age ("aged ninety-one", "Albert King, ninety-four,",
+ * "ninety-three years old"). p is at the word "ninety" (w letters). */
+static size_t match_age_words(struct scan *s, size_t p, size_t w)
+{
+    static const char *const units[] = {"one", "two", "three", "four", "five",
+                                        "six", "seven", "eight", "nine"};
+    const char *t = s->t;
+    size_t len = s->len, e = p + w, ws, wl;
+
+    if (w != 6 || !prefix_ci(t, len, p, "ninety"))
+        return 0;
+    if (e + 1 < len && (T(e) == '-' || T(e) == ' ')) {
+        size_t n = run_letters(t, len, e + 1, 6);
+        for (size_t k = 0; k < 9 && n; k++)
+            if (n == strlen(units[k]) && prefix_ci(t, len, e + 1, units[k]) &&
+                end_ok(t, len, e + 1 + n)) {
+                e = e + 1 + n;
+                break;
+            }
+    }
+    if (!end_ok(t, len, e))
+        return 0;
+    {
+        size_t q = e;
+        if (q < len && (T(q) == ' ' || T(q) == '-'))
+            q++;
+        size_t n = run_letters(t, len, q, 16);
+        if (n && (kw_flags(s->p, t + q, n) & KW_AGE_POST))
+            return e;
+    }
+    wl = word_before(t, p, " :", &ws);
+    if (wl && (kw_flags(s->p, t + ws, wl) & (KW_AGE_PRE | KW_AGE_VERB | KW_AGE_REL)))
+        return e;
+    if (e < len && (T(e) == ')' || T(e) == ',') && p >= 3 && T(p - 2) == ',' && T(p - 1) == ' ' &&
+        isalph(T(p - 3)))
+        return e;
     return 0;
 }
 
@@ -1413,6 +1463,8 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
              * itself is found at its day number or month. */
             if (f & KW_MONTH)
                 take(&best, &bk, written_month_first(&s, i, w, kw), MDT_KIND_DATE);
+            if (w == 6 && (c == 'n' || c == 'N'))
+                take(&best, &bk, match_age_words(&s, i, w), MDT_KIND_AGE_90);
             if (f & KW_NHS)
                 s.nhs_until = i + w + 24;
             if (f & KW_VEHICLE)

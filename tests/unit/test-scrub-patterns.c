@@ -380,3 +380,19 @@ TEST(patterns_weekday_ordinals_foreign_phones_unspaced_plates)
     };
     run_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
+
+TEST(patterns_ages_over_89_in_words_and_after_a_relative)
+{
+    static const struct pcase cases[] = {
+        {"aged ninety-one.", "aged [AGE-90+]."},
+        {"Albert King, ninety-four, lives", "Albert King, [AGE-90+], lives"},
+        {"ninety three years old", "[AGE-90+] years old"},
+        {"Mother 95, high dependency.", "Mother [AGE-90+], high dependency."},
+        {"mum 45, dad 95;", "mum 45, dad [AGE-90+];"},
+        /* no age: money, counts, a relative with no number alone */
+        {"paid ninety pounds, ninety-one of them", "paid ninety pounds, ninety-one of them"},
+        {"mother 95 times", "mother 95 times"},
+        {"ninety-nine problems", "ninety-nine problems"},
+    };
+    run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+}
