@@ -51,7 +51,7 @@ int mdt_jsonw_failed(const struct mdt_jsonw *w)
 static char *room(struct mdt_jsonw *w, size_t n)
 {
     if (w->alloc - w->len < n + 1) {
-        size_t a = w->alloc ? w->alloc : 1024;
+        size_t a = w->alloc ? w->alloc : 8192; /* most answers fit */
         while (a - w->len < n + 1)
             a *= 2;
         w->data = mdt_xrealloc(w->data, a);

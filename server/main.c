@@ -1,5 +1,6 @@
 /* mdtd: the commands (init, serve), their arguments and the signals. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +220,13 @@ static int cmd_serve(int argc, char **argv)
     tzset();
     log_init(1, (int)cfg.log_level, "mdtd");
     signal(SIGPIPE, SIG_IGN);
+    /* Every answer is built in a fresh buffer of tens of kilobytes and
+     * freed once sent. By default glibc gives the top of the heap back
+     * to the kernel after each free and faults the pages in again for
+     * the next answer; keep a few megabytes instead. */
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
+    mallopt(M_TOP_PAD, 1 << 20);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
     if (sodium_init() < 0)
         fatalx("mdtd: libsodium cannot start");
     mdt_db_global_init();
