@@ -35,6 +35,9 @@ struct mdt_lexicons {
     char *vals; /* nickname values */
     size_t vals_len, vals_cap;
     size_t max_phrase;
+    /* names-any.txt, sorted, searched in place (lexicon.h MDT_LEX_NAME) */
+    const char *names;
+    size_t names_len;
 };
 
 /* Latin-1 Supplement and Latin Extended-A (U+00C0..U+017F) to their base
@@ -381,6 +384,32 @@ static const struct lex_entry *lookup(const struct mdt_lexicons *lex, const char
     return v ? &lex->e[(uint32_t)v - 1] : NULL;
 }
 
+/* Is key a line of the sorted names list? A binary search over the
+ * embedded text itself: lo and hi always fall on line starts. */
+static bool names_has(const struct mdt_lexicons *lex, const char *key, size_t n)
+{
+    const char *t = lex->names;
+    size_t lo = 0, hi = lex->names_len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, ls = mid;
+        while (ls > lo && t[ls - 1] != '\n')
+            ls--;
+        const char *nl = memchr(t + ls, '\n', hi - ls);
+        size_t le = nl ? (size_t)(nl - t) : hi;
+        size_t l = le - ls;
+        int c = memcmp(key, t + ls, n < l ? n : l);
+        if (c == 0)
+            c = n < l ? -1 : n > l ? 1 : 0;
+        if (c == 0)
+            return true;
+        if (c < 0)
+            hi = ls;
+        else
+            lo = le + 1 < hi ? le + 1 : hi;
+    }
+    return false;
+}
+
 void mdt__lex_add(struct mdt_lexicons *lex, const char *key, size_t n, uint32_t flags)
 {
     put(lex, key, n, flags);
@@ -391,7 +420,14 @@ uint32_t mdt__lex_flags(const struct mdt_lexicons *lex, const char *key, size_t 
     if (!lex || n == 0)
         return 0;
     const struct lex_entry *e = lookup(lex, key, n);
-    return e ? e->flags : 0;
+    uint32_t f = e ? e->flags : 0;
+    /* The names list holds no word of dict-words.txt (and the words of
+     * dict-extra.txt in it are flagged when loaded): an ordinary word
+     * needs no search. Nor does a phrase or a number. */
+    if (!(f & MDT_LEX_DICT) && lex->names && key[0] >= 'a' && key[0] <= 'z' &&
+        !memchr(key, ' ', n) && names_has(lex, key, n))
+        f |= MDT_LEX_NAME;
+    return f;
 }
 
 size_t mdt__lex_max_phrase(const struct mdt_lexicons *lex)
@@ -489,6 +525,22 @@ static void add_words(struct mdt_lexicons *lex, const char *s, size_t n, uint32_
     free(keys);
 }
 
+/* A line of ordinary words (dict-extra.txt): those that are in the names
+ * list too keep that flag, which lookups of ordinary words do not search. */
+static void add_words_dict(struct mdt_lexicons *lex, const char *s, size_t n, uint32_t flags)
+{
+    struct mdt_word *w;
+    char *keys;
+    size_t nw = mdt__words(s, n, &w, &keys);
+    for (size_t i = 0; i < nw; i++) {
+        const char *k = keys + w[i].key;
+        size_t kl = w[i].keylen;
+        put(lex, k, kl, flags | (lex->names && names_has(lex, k, kl) ? MDT_LEX_NAME : 0));
+    }
+    free(w);
+    free(keys);
+}
+
 /* "patricia pat trish": the first word is a first name whose short forms
  * are the rest; "- gaz shaz": nicknames only. */
 static void add_nicknames(struct mdt_lexicons *lex, const char *s, size_t n, uint32_t flags)
@@ -548,9 +600,24 @@ struct mdt_lexicons *mdt__lexicons_new(void)
 {
     struct mdt_lexicons *lex = mdt_xcalloc(1, sizeof(*lex));
     size_t lines = 0;
-    /* size the table once for every line of the lists: no rehashing */
+    const struct mdt_embed *ne = mdt_embed_find(mdt_lexicon, "names-any.txt");
+
+    /* The names list, the largest by far, is not loaded: it is sorted and
+     * searched where it lies, from its first line that is no comment. */
+    if (ne) {
+        const char *p = (const char *)ne->start, *end = p + mdt_embed_len(ne);
+        while (p < end && *p == '#') {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            p = nl ? nl + 1 : end;
+        }
+        while (end > p && (end[-1] == '\n' || end[-1] == '\r'))
+            end--;
+        lex->names = p;
+        lex->names_len = (size_t)(end - p);
+    }
+    /* size the table once for every line of the other lists: no rehashing */
     for (const struct mdt_embed *e = mdt_lexicon; e->name; e++)
-        for (const unsigned char *p = e->start; p && p < e->end;
+        for (const unsigned char *p = e->start; e != ne && p && p < e->end;
              p = memchr(p, '\n', (size_t)(e->end - p)), p = p ? p + 1 : NULL)
             lines++;
     size_t cap = 1024;
@@ -572,9 +639,8 @@ struct mdt_lexicons *mdt__lexicons_new(void)
         uint32_t flags;
     } files[] = {
         {"dict-words.txt", add_phrase, MDT_LEX_DICT},
-        {"dict-extra.txt", add_words, MDT_LEX_DICT},
+        {"dict-extra.txt", add_words_dict, MDT_LEX_DICT},
         {"first-names.txt", add_phrase, MDT_LEX_FIRST},
-        {"names-any.txt", add_phrase, MDT_LEX_NAME},
         {"name-words.txt", add_words, MDT_LEX_NAMEWORD},
         {"nicknames.txt", add_nicknames, 0},
         {"allow.txt", add_phrase, MDT_LEX_ALLOW},

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "embed.h"
 #include "lexicon.h"
 #include "scrub-internal.h"
 #include "scrub.h"
@@ -207,5 +208,40 @@ TEST(names_hospitals_and_courts_are_no_people)
     r = found(ctx, "Can Abena help?");
     ASSERT_CONTAINS(r, "PERSON:Abena:");
     ASSERT_NOT_CONTAINS(r, "Can");
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(lexicon_names_list_is_sorted_and_every_name_is_found)
+{
+    /* names-any.txt is searched in place: it must stay sorted in byte
+     * order, one folded name a line, and every line must be found */
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const struct mdt_embed *e = mdt_embed_find(mdt_lexicon, "names-any.txt");
+    ASSERT(e != NULL);
+    const char *p = (const char *)e->start, *end = p + mdt_embed_len(e);
+    const char *prev = NULL;
+    size_t prev_len = 0, n = 0;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (l && *p != '#') {
+            for (size_t k = 0; k < l; k++)
+                ASSERT((p[k] >= 'a' && p[k] <= 'z') || p[k] == '\'' || p[k] == '-');
+            if (prev) {
+                int c = memcmp(prev, p, prev_len < l ? prev_len : l);
+                ASSERT(c < 0 || (c == 0 && prev_len < l));
+            }
+            ASSERT(mdt__lex_flags(ctx->lex, p, l) & MDT_LEX_NAME);
+            prev = p;
+            prev_len = l;
+            n++;
+        }
+        p += l + 1;
+    }
+    ASSERT(n > 100000);
+    /* and nothing else is */
+    ASSERT(!(mdt__lex_flags(ctx->lex, "zzzzqx", 6) & MDT_LEX_NAME));
+    ASSERT(!(mdt__lex_flags(ctx->lex, "aaaaa", 5) & MDT_LEX_NAME));
+    ASSERT(mdt__lex_flags(ctx->lex, "tesfamariam", 11) & MDT_LEX_NAME);
     mdt_scrub_ctx_free(ctx);
 }
