@@ -67,25 +67,44 @@ static void gate(struct mdt_req *r, const char *field, const char *text, json_t 
     free(f);
 }
 
+/* The PCN's and organisation's names come in the same row (joins). */
 #define CASE_COLS "c.id, c.pseudonym, c.age_band, c.needs, c.presentation, c.question, c.risk, " \
-                  "c.pcn_id, c.meeting_id, c.org_id, c.status, c.created_at, c.updated_at, c.version"
+                  "c.pcn_id, c.meeting_id, c.org_id, c.status, c.created_at, c.updated_at, " \
+                  "c.version, cp.name, co.name"
+#define CASE_JOIN " LEFT JOIN pcns cp ON cp.id = c.pcn_id LEFT JOIN orgs co ON co.id = c.org_id"
 
-static json_t *case_row(struct mdt_db *db, sqlite3_stmt *st)
+static void case_row(struct mdt_jsonw *w, sqlite3_stmt *st)
 {
-    json_t *needs = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
-
-    return json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:I}",
-                     "id", (json_int_t)sqlite3_column_int64(st, 0), "pseudonym",
-                     (const char *)sqlite3_column_text(st, 1), "age_band",
-                     (const char *)sqlite3_column_text(st, 2), "needs", needs ? needs : json_array(),
-                     "presentation", (const char *)sqlite3_column_text(st, 4), "question",
-                     (const char *)sqlite3_column_text(st, 5), "risk",
-                     (const char *)sqlite3_column_text(st, 6), "pcn",
-                     mdt_pcn_ref_json(db, sqlite3_column_int64(st, 7)), "meeting", json_null(),
-                     "org", mdt_org_ref_json(db, sqlite3_column_int64(st, 9)), "status",
-                     (const char *)sqlite3_column_text(st, 10), "created_at",
-                     mdt_json_time_col(st, 11), "updated_at", mdt_json_time_col(st, 12),
-                     "version", (json_int_t)sqlite3_column_int64(st, 13));
+    mdt_jsonw_obj_begin(w);
+    MDT_JSONW_KEY(w, "id");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 0));
+    MDT_JSONW_KEY(w, "pseudonym");
+    mdt_db_w_text(w, st, 1);
+    MDT_JSONW_KEY(w, "age_band");
+    mdt_db_w_text(w, st, 2);
+    MDT_JSONW_KEY(w, "needs");
+    mdt_db_w_json(w, st, 3);
+    MDT_JSONW_KEY(w, "presentation");
+    mdt_db_w_text(w, st, 4);
+    MDT_JSONW_KEY(w, "question");
+    mdt_db_w_text(w, st, 5);
+    MDT_JSONW_KEY(w, "risk");
+    mdt_db_w_text(w, st, 6);
+    MDT_JSONW_KEY(w, "pcn");
+    mdt_db_w_ref(w, st, 7, 14);
+    MDT_JSONW_KEY(w, "meeting");
+    mdt_jsonw_null(w);
+    MDT_JSONW_KEY(w, "org");
+    mdt_db_w_ref(w, st, 9, 15);
+    MDT_JSONW_KEY(w, "status");
+    mdt_db_w_text(w, st, 10);
+    MDT_JSONW_KEY(w, "created_at");
+    mdt_db_w_time(w, st, 11);
+    MDT_JSONW_KEY(w, "updated_at");
+    mdt_db_w_time(w, st, 12);
+    MDT_JSONW_KEY(w, "version");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 13));
+    mdt_jsonw_obj_end(w);
 }
 
 /* Checks needs: at most 32 short strings. */
@@ -126,6 +145,7 @@ void mdt_h_cases_create(struct mdt_req *r)
     const char *pseudonym, *age_band, *presentation, *question, *risk;
     char first[32] = "";
     json_t *needs = NULL, *findings = json_array(), *e, *pcn;
+    struct mdt_jsonw w;
     struct mdt_buf msg;
     sqlite3_stmt *st;
     int64_t pcn_id, now = mdt_now();
@@ -207,7 +227,7 @@ void mdt_h_cases_create(struct mdt_req *r)
         mdt_reply_errno(r, rc, NULL, "case");
         goto out;
     }
-    st = mdt_db_stmt(r->db, "SELECT " CASE_COLS " FROM cases c WHERE c.id = ?1");
+    st = mdt_db_stmt(r->db, "SELECT " CASE_COLS " FROM cases c" CASE_JOIN " WHERE c.id = ?1");
     if (st == NULL) {
         mdt_reply_errno(r, -EPROTO, NULL, "case");
         goto out;
@@ -217,10 +237,11 @@ void mdt_h_cases_create(struct mdt_req *r)
         mdt_reply_errno(r, -EPROTO, NULL, "case");
         goto out;
     }
-    e = case_row(r->db, st);
+    mdt_jsonw_init(&w);
+    case_row(&w, st);
+    log_info("cases: case %lld submitted", (long long)sqlite3_column_int64(st, 0));
     sqlite3_reset(st);
-    log_info("cases: case %lld submitted", (long long)json_integer_value(json_object_get(e, "id")));
-    mdt_reply_json(r, 201, e);
+    mdt_reply_jsonw(r, 201, &w);
 out:
     free(needs_s);
     json_decref(needs);
@@ -232,14 +253,13 @@ void mdt_h_cases_list(struct mdt_req *r)
 {
     const char *pcn = mdt_req_query(r, "pcn"), *pseudonym = mdt_req_query(r, "pseudonym");
     int64_t pcn_id = 0;
-    json_t *arr = json_array();
+    struct mdt_jsonw w;
     sqlite3_stmt *st;
     int rc;
 
     if (pcn) {
         pcn_id = mdt_lookup_ref(r->db, pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME);
         if (pcn_id < 0) {
-            json_decref(arr);
             if (pcn_id == -ENOENT)
                 mdt_reply_error(r, 422, "invalid", "pcn", "pcn: no such PCN");
             else
@@ -247,11 +267,11 @@ void mdt_h_cases_list(struct mdt_req *r)
             return;
         }
     }
-    st = mdt_db_stmt(r->db, "SELECT " CASE_COLS " FROM cases c WHERE (?1 = 0 OR c.pcn_id = ?1) "
+    st = mdt_db_stmt(r->db, "SELECT " CASE_COLS " FROM cases c" CASE_JOIN
+                            " WHERE (?1 = 0 OR c.pcn_id = ?1) "
                             "AND (?2 IS NULL OR c.pseudonym = ?2) AND (?3 = 0 OR c.org_id = ?3) "
                             "ORDER BY c.created_at, c.id");
     if (st == NULL) {
-        json_decref(arr);
         mdt_reply_errno(r, -EPROTO, NULL, "case");
         return;
     }
@@ -260,14 +280,17 @@ void mdt_h_cases_list(struct mdt_req *r)
         sqlite3_bind_text(st, 2, pseudonym, -1, SQLITE_STATIC);
     /* Case holders see their own organisation's cases only. */
     sqlite3_bind_int64(st, 3, r->role == MDT_ROLE_CASE_HOLDER ? r->org_id : 0);
+    mdt_jsonw_init(&w);
+    mdt_jsonw_arr_begin(&w);
     while ((rc = mdt_db_step(r->db, st)) == 1)
-        json_array_append_new(arr, case_row(r->db, st));
+        case_row(&w, st);
     if (rc < 0) {
-        json_decref(arr);
+        mdt_jsonw_release(&w);
         mdt_reply_errno(r, rc, NULL, "case");
         return;
     }
-    mdt_reply_json(r, 200, arr);
+    mdt_jsonw_arr_end(&w);
+    mdt_reply_jsonw(r, 200, &w);
 }
 
 void mdt_h_cases_get(struct mdt_req *r)
@@ -275,14 +298,14 @@ void mdt_h_cases_get(struct mdt_req *r)
     char *end;
     long long id = strtoll(r->param, &end, 10);
     sqlite3_stmt *st;
-    json_t *j = NULL;
+    struct mdt_jsonw w;
     int rc;
 
     if (*end != '\0' || id <= 0) {
         mdt_reply_error(r, 404, "not_found", NULL, "no such case");
         return;
     }
-    st = mdt_db_stmt(r->db, "SELECT " CASE_COLS " FROM cases c WHERE c.id = ?1 "
+    st = mdt_db_stmt(r->db, "SELECT " CASE_COLS " FROM cases c" CASE_JOIN " WHERE c.id = ?1 "
                             "AND (?2 = 0 OR c.org_id = ?2)");
     if (st == NULL) {
         mdt_reply_errno(r, -EPROTO, NULL, "case");
@@ -290,13 +313,16 @@ void mdt_h_cases_get(struct mdt_req *r)
     }
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, r->role == MDT_ROLE_CASE_HOLDER ? r->org_id : 0);
-    if ((rc = mdt_db_step(r->db, st)) == 1)
-        j = case_row(r->db, st);
-    sqlite3_reset(st);
-    if (rc < 0)
+    if ((rc = mdt_db_step(r->db, st)) < 0) {
         mdt_reply_errno(r, rc, NULL, "case");
-    else if (j == NULL)
+        return;
+    }
+    if (rc == 0) {
         mdt_reply_error(r, 404, "not_found", NULL, "no such case");
-    else
-        mdt_reply_json(r, 200, j);
+        return;
+    }
+    mdt_jsonw_init(&w);
+    case_row(&w, st);
+    sqlite3_reset(st);
+    mdt_reply_jsonw(r, 200, &w);
 }

@@ -183,54 +183,6 @@ static void delete_row(struct mdt_req *r, const char *sql, int64_t id, const cha
 #define ORG_COLS "id, name, kind, needs, email, webhook_url, capacity, version, created_at, updated_at"
 #define ORG_ONE "SELECT " ORG_COLS " FROM orgs WHERE id = ?1"
 
-/* Whether s is a compact JSON array of plain lower-case names, as
- * needs are stored (["debt","housing"]): then it is copied as it is. */
-static int plain_name_array(const char *s, size_t n)
-{
-    size_t i = 1;
-
-    if (n < 2 || s[0] != '[' || s[n - 1] != ']')
-        return 0;
-    if (n == 2)
-        return 1;
-    for (;;) {
-        if (i >= n || s[i++] != '"')
-            return 0;
-        size_t start = i;
-        while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
-            i++;
-        if (i == start || i >= n || s[i++] != '"' || i >= n)
-            return 0;
-        if (s[i] == ']')
-            return i == n - 1;
-        if (s[i++] != ',')
-            return 0;
-    }
-}
-
-/* A stored JSON column: copied when plain, else parsed and dumped as
- * the answers always gave it; [] when unreadable. */
-static void w_stored_array(struct mdt_jsonw *w, sqlite3_stmt *st, int i)
-{
-    const char *s = (const char *)sqlite3_column_text(st, i);
-    size_t n = (size_t)sqlite3_column_bytes(st, i);
-    json_t *j;
-    char *d;
-
-    if (s && plain_name_array(s, n)) {
-        mdt_jsonw_raw(w, s, n);
-        return;
-    }
-    j = s ? json_loadb(s, n, 0, NULL) : NULL;
-    d = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    if (d)
-        mdt_jsonw_raw(w, d, strlen(d));
-    else
-        mdt_jsonw_raw(w, "[]", 2);
-    free(d);
-    json_decref(j);
-}
-
 static void org_row(struct mdt_db *db, struct mdt_jsonw *w, sqlite3_stmt *st)
 {
     (void)db;
@@ -242,7 +194,7 @@ static void org_row(struct mdt_db *db, struct mdt_jsonw *w, sqlite3_stmt *st)
     MDT_JSONW_KEY(w, "kind");
     mdt_db_w_text(w, st, 2);
     MDT_JSONW_KEY(w, "needs");
-    w_stored_array(w, st, 3);
+    mdt_db_w_json(w, st, 3);
     MDT_JSONW_KEY(w, "email");
     mdt_db_w_text(w, st, 4);
     MDT_JSONW_KEY(w, "webhook_url");

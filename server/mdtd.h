@@ -98,6 +98,10 @@ void mdt_db_w_text(struct mdt_jsonw *w, sqlite3_stmt *st, int i);
 /* {"id", "name"} from columns id_col and name_col (a LEFT JOIN's name),
  * or null when the id is 0 or NULL or the name NULL. */
 void mdt_db_w_ref(struct mdt_jsonw *w, sqlite3_stmt *st, int id_col, int name_col);
+/* A column holding JSON this program stored (needs arrays): copied when
+ * it is a plain array of names, else parsed and written compact; []
+ * when unreadable, as the answers always gave it. */
+void mdt_db_w_json(struct mdt_jsonw *w, sqlite3_stmt *st, int i);
 
 /* http.c */
 

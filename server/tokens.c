@@ -97,22 +97,34 @@ int mdt_token_auth(struct mdt_db *db, const char *secret, size_t len, int64_t *i
     return rc;
 }
 
-#define TOKEN_COLS "t.id, t.name, t.role, t.org_id, t.created_at, t.revoked_at"
+/* The organisation's name comes in the same row (a join). */
+#define TOKEN_COLS "t.id, t.name, t.role, t.org_id, t.created_at, t.revoked_at, o.name"
+#define TOKEN_JOIN " LEFT JOIN orgs o ON o.id = t.org_id"
 
-static json_t *token_json(struct mdt_db *db, sqlite3_stmt *st)
+/* The token's members, without the closing brace. */
+static void token_w(struct mdt_jsonw *w, sqlite3_stmt *st)
 {
-    return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                     "name", (const char *)sqlite3_column_text(st, 1), "role",
-                     (const char *)sqlite3_column_text(st, 2), "org",
-                     mdt_org_ref_json(db, sqlite3_column_int64(st, 3)), "created_at",
-                     mdt_json_time_col(st, 4), "revoked_at", mdt_json_time_col(st, 5));
+    mdt_jsonw_obj_begin(w);
+    MDT_JSONW_KEY(w, "id");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 0));
+    MDT_JSONW_KEY(w, "name");
+    mdt_db_w_text(w, st, 1);
+    MDT_JSONW_KEY(w, "role");
+    mdt_db_w_text(w, st, 2);
+    MDT_JSONW_KEY(w, "org");
+    mdt_db_w_ref(w, st, 3, 6);
+    MDT_JSONW_KEY(w, "created_at");
+    mdt_db_w_time(w, st, 4);
+    MDT_JSONW_KEY(w, "revoked_at");
+    mdt_db_w_time(w, st, 5);
 }
 
 void mdt_h_tokens_create(struct mdt_req *r)
 {
     static const char *const fields[] = {"role", "name", "org", NULL};
     const char *role_s, *name, *why;
-    json_t *org = json_object_get(r->body, "org"), *out;
+    json_t *org = json_object_get(r->body, "org");
+    struct mdt_jsonw w;
     int64_t org_id = 0, id;
     char *secret = NULL;
     sqlite3_stmt *st;
@@ -153,7 +165,7 @@ void mdt_h_tokens_create(struct mdt_req *r)
         mdt_reply_errno(r, rc, NULL, "token");
         return;
     }
-    st = mdt_db_stmt(r->db, "SELECT " TOKEN_COLS " FROM tokens t WHERE t.id = ?1");
+    st = mdt_db_stmt(r->db, "SELECT " TOKEN_COLS " FROM tokens t" TOKEN_JOIN " WHERE t.id = ?1");
     if (st)
         sqlite3_bind_int64(st, 1, id);
     if (st == NULL || mdt_db_step(r->db, st) != 1) {
@@ -161,34 +173,42 @@ void mdt_h_tokens_create(struct mdt_req *r)
         mdt_reply_errno(r, -EPROTO, NULL, "token");
         return;
     }
-    out = token_json(r->db, st);
+    mdt_jsonw_init(&w);
+    token_w(&w, st);
     sqlite3_reset(st);
-    json_object_set_new(out, "token", json_string(secret));
+    MDT_JSONW_KEY(&w, "token");
+    mdt_jsonw_str(&w, secret);
+    mdt_jsonw_obj_end(&w);
     sodium_memzero(secret, strlen(secret));
     free(secret);
     log_info("tokens: created token %lld (%s)", (long long)id, role_s);
-    mdt_reply_json(r, 201, out);
+    mdt_reply_jsonw(r, 201, &w);
 }
 
 void mdt_h_tokens_list(struct mdt_req *r)
 {
-    sqlite3_stmt *st = mdt_db_stmt(r->db, "SELECT " TOKEN_COLS " FROM tokens t ORDER BY t.name, t.id");
-    json_t *arr = json_array();
+    sqlite3_stmt *st = mdt_db_stmt(r->db, "SELECT " TOKEN_COLS " FROM tokens t" TOKEN_JOIN
+                                          " ORDER BY t.name, t.id");
+    struct mdt_jsonw w;
     int rc;
 
     if (st == NULL) {
-        json_decref(arr);
         mdt_reply_errno(r, -EPROTO, NULL, "token");
         return;
     }
-    while ((rc = mdt_db_step(r->db, st)) == 1)
-        json_array_append_new(arr, token_json(r->db, st));
+    mdt_jsonw_init(&w);
+    mdt_jsonw_arr_begin(&w);
+    while ((rc = mdt_db_step(r->db, st)) == 1) {
+        token_w(&w, st);
+        mdt_jsonw_obj_end(&w);
+    }
     if (rc < 0) {
-        json_decref(arr);
+        mdt_jsonw_release(&w);
         mdt_reply_errno(r, rc, NULL, "token");
         return;
     }
-    mdt_reply_json(r, 200, arr);
+    mdt_jsonw_arr_end(&w);
+    mdt_reply_jsonw(r, 200, &w);
 }
 
 void mdt_h_tokens_delete(struct mdt_req *r)
