@@ -233,3 +233,61 @@ TEST(jsonw_time_in_document)
     ASSERT_STREQ(w.data, "{\"a\":\"2027-04-12T10:00:00+01:00\",\"b\":\"2027-01-01T10:00:00+00:00\"}");
     mdt_jsonw_release(&w);
 }
+
+TEST(jsonw_specials_at_every_offset)
+{
+    /* Each special byte at each place of a string longer than the
+     * eight-byte fast path, against jansson. */
+    static const char specials[] = {'"', '\\', '\n', '\x01', '\x1f', ' ', '~'};
+    char s[40];
+
+    for (size_t k = 0; k < sizeof(specials); k++) {
+        for (size_t at = 0; at < 33; at++) {
+            struct mdt_jsonw w;
+            memset(s, 'a', 33);
+            s[33] = '\0';
+            s[at] = specials[k];
+            mdt_jsonw_init(&w);
+            mdt_jsonw_str(&w, s);
+            same_as_jansson(&w, json_string(s));
+            mdt_jsonw_release(&w);
+        }
+    }
+    /* A multi-byte character straddling the eight-byte boundary. */
+    for (size_t at = 0; at < 12; at++) {
+        struct mdt_jsonw w;
+        memset(s, 'b', 20);
+        memcpy(s + at, "\xe2\x82\xac", 3);
+        s[20] = '\0';
+        mdt_jsonw_init(&w);
+        mdt_jsonw_str(&w, s);
+        same_as_jansson(&w, json_string(s));
+        s[at + 2] = 'x'; /* cut the character short */
+        mdt_jsonw_str(&w, s);
+        ASSERT(mdt_jsonw_failed(&w));
+        mdt_jsonw_release(&w);
+    }
+}
+
+TEST(jsonw_literal_keys_and_repeated_times)
+{
+    struct mdt_jsonw w;
+
+    setenv("TZ", "UTC", 1);
+    tzset();
+    mdt_jsonw_init(&w);
+    mdt_jsonw_obj_begin(&w);
+    MDT_JSONW_KEY(&w, "created_at");
+    mdt_jsonw_time(&w, 0);
+    MDT_JSONW_KEY(&w, "updated_at");
+    mdt_jsonw_time(&w, 0);
+    MDT_JSONW_KEY(&w, "later");
+    mdt_jsonw_time(&w, 86400 + 61);
+    mdt_jsonw_key(&w, "n");
+    mdt_jsonw_int(&w, 1);
+    mdt_jsonw_obj_end(&w);
+    ASSERT_STREQ(w.data, "{\"created_at\":\"1970-01-01T00:00:00+00:00\","
+                         "\"updated_at\":\"1970-01-01T00:00:00+00:00\","
+                         "\"later\":\"1970-01-02T00:01:01+00:00\",\"n\":1}");
+    mdt_jsonw_release(&w);
+}
