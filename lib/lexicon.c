@@ -38,6 +38,9 @@ struct mdt_lexicons {
     /* names-any.txt, sorted, searched in place (lexicon.h MDT_LEX_NAME) */
     const char *names;
     size_t names_len;
+    /* where the lines of each first letter and second letter start: the
+     * search is over a few hundred lines, not the whole list */
+    uint32_t names_at[26 * 27 + 1];
 };
 
 /* Latin-1 Supplement and Latin Extended-A (U+00C0..U+017F) to their base
@@ -384,12 +387,13 @@ static const struct lex_entry *lookup(const struct mdt_lexicons *lex, const char
     return v ? &lex->e[(uint32_t)v - 1] : NULL;
 }
 
-/* Is key a line of the sorted names list? A binary search over the
- * embedded text itself: lo and hi always fall on line starts. */
-static bool names_has(const struct mdt_lexicons *lex, const char *key, size_t n)
+/* The first line of the names list in [lo, hi) (line starts) that is not
+ * less than key, as an offset (hi when none). */
+static size_t names_lower_bound(const struct mdt_lexicons *lex, size_t lo, size_t hi,
+                                const char *key, size_t n, bool *equal)
 {
     const char *t = lex->names;
-    size_t lo = 0, hi = lex->names_len;
+    *equal = false;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2, ls = mid;
         while (ls > lo && t[ls - 1] != '\n')
@@ -400,14 +404,46 @@ static bool names_has(const struct mdt_lexicons *lex, const char *key, size_t n)
         int c = memcmp(key, t + ls, n < l ? n : l);
         if (c == 0)
             c = n < l ? -1 : n > l ? 1 : 0;
-        if (c == 0)
-            return true;
+        if (c == 0) {
+            *equal = true;
+            return ls;
+        }
         if (c < 0)
             hi = ls;
         else
             lo = le + 1 < hi ? le + 1 : hi;
     }
-    return false;
+    return lo;
+}
+
+static size_t names_bucket(const char *key, size_t n)
+{
+    size_t b = (size_t)(key[0] - 'a') * 27;
+    if (n > 1 && key[1] >= 'a' && key[1] <= 'z')
+        b += (size_t)(key[1] - 'a') + 1;
+    return b;
+}
+
+/* Is key (folded, starting with a-z) a line of the sorted names list? */
+static bool names_has(const struct mdt_lexicons *lex, const char *key, size_t n)
+{
+    bool eq;
+    size_t b = names_bucket(key, n);
+    names_lower_bound(lex, lex->names_at[b], lex->names_at[b + 1], key, n, &eq);
+    return eq;
+}
+
+static void names_index(struct mdt_lexicons *lex)
+{
+    bool eq;
+    char k[2];
+    for (size_t b = 0; b < 26 * 27; b++) {
+        k[0] = (char)('a' + b / 27);
+        k[1] = (char)('a' + b % 27 - 1);
+        lex->names_at[b] = (uint32_t)names_lower_bound(lex, b ? lex->names_at[b - 1] : 0,
+                                                       lex->names_len, k, b % 27 ? 2 : 1, &eq);
+    }
+    lex->names_at[26 * 27] = (uint32_t)lex->names_len;
 }
 
 void mdt__lex_add(struct mdt_lexicons *lex, const char *key, size_t n, uint32_t flags)
@@ -614,6 +650,10 @@ struct mdt_lexicons *mdt__lexicons_new(void)
             end--;
         lex->names = p;
         lex->names_len = (size_t)(end - p);
+        if (lex->names_len < UINT32_MAX)
+            names_index(lex);
+        else
+            lex->names = NULL;
     }
     /* size the table once for every line of the other lists: no rehashing */
     for (const struct mdt_embed *e = mdt_lexicon; e->name; e++)
