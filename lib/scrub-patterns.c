@@ -1136,6 +1136,30 @@ static size_t match_age(struct scan *s, size_t i)
     return 0;
 }
 
+/* A holiday with its year is a date: "Boxing Day 2023", "christmas day
+ * 2002", "New Year's Eve, 1999". Alone ("over Christmas") it stays. p is
+ * at a word of w letters. */
+static size_t match_holiday(struct scan *s, size_t p, size_t w)
+{
+    static const char *const days[] = {
+        "christmas day", "christmas eve", "boxing day", "new year's day", "new year's eve",
+        "new years day", "new years eve", "new year\xe2\x80\x99s day", "new year\xe2\x80\x99s eve",
+        "easter sunday", "easter monday", "good friday",
+    };
+    const char *t = s->t;
+    size_t len = s->len;
+    (void)w;
+    for (size_t k = 0; k < sizeof(days) / sizeof(days[0]); k++) {
+        size_t l = strlen(days[k]);
+        if (!prefix_ci(t, len, p, days[k]) || !end_ok(t, len, p + l))
+            continue;
+        size_t y = written_year(t, len, p + l);
+        if (y >= p + l + 5) /* four digits and a separator: not "Boxing Day 26" */
+            return y;
+    }
+    return 0;
+}
+
 /* An age over 89 in words: "ninety", "ninety-one", "ninety four", in the
  * contexts of match_age ("aged ninety-one", "Albert King, ninety-four,",
  * "ninety-three years old"). p is at the word "ninety" (w letters). */
@@ -1465,6 +1489,8 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
                 take(&best, &bk, written_month_first(&s, i, w, kw), MDT_KIND_DATE);
             if (w == 6 && (c == 'n' || c == 'N'))
                 take(&best, &bk, match_age_words(&s, i, w), MDT_KIND_AGE_90);
+            if (nx == ' ' && (w == 3 || w == 4 || w == 6 || w == 9))
+                take(&best, &bk, match_holiday(&s, i, w), MDT_KIND_DATE);
             if (f & KW_NHS)
                 s.nhs_until = i + w + 24;
             if (f & KW_VEHICLE)

@@ -396,3 +396,16 @@ TEST(patterns_ages_over_89_in_words_and_after_a_relative)
     };
     run_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
+
+TEST(patterns_holidays_with_a_year_are_dates)
+{
+    static const struct pcase cases[] = {
+        {"on Boxing Day 2023 he left", "on [DATE] he left"},
+        {"christmas day 2002 too", "[DATE] too"},
+        {"New Year's Eve, 1999.", "[DATE]."},
+        /* alone, or with a number that is no year, they stay */
+        {"over Christmas, Boxing Day 26 people", "over Christmas, Boxing Day 26 people"},
+        {"good friday", "good friday"},
+    };
+    run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+}
