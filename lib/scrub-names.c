@@ -154,10 +154,11 @@ static const char *const subject_verbs[] = {
     "was", NULL,
 };
 
-/* Words that end the name of a hospital: "Northgate Hospital", "Bradford
- * Royal Infirmary" name an institution, never a person or a home. */
+/* Words that end the name of a hospital or a council: "Northgate
+ * Hospital", "Bradford Royal Infirmary", "Bradford Council" name an
+ * institution, never a person or a home. */
 static const char *const hospitals[] = {
-    "hospital", "infirmary", "hospice", "clinic", NULL,
+    "hospital", "infirmary", "hospice", "clinic", "council", NULL,
 };
 
 /* Verbs that start a question: a given name after them is no surname of
@@ -597,7 +598,10 @@ static void find_names(struct scan *s)
         bool full = (f & MDT_LEX_FIRST) && i + 1 < s->n && joined(s, i + 1) &&
                     cap_candidate(s, i + 1) && !(s->lf[i + 1] & (MDT_LEX_STREET | MDT_LEX_PLACE)) &&
                     (!sent || !(f & MDT_LEX_DICT) || strong_name(s, i + 1)) &&
-                    !(sent && (f & MDT_LEX_C_AUX));
+                    !(sent && (f & MDT_LEX_C_AUX)) &&
+                    /* a town that is also a given name needs a surname that
+                     * is no ordinary word: "Bradford Council" is no person */
+                    (!(f & MDT_LEX_GEO) || strong_name(s, i + 1));
         /* a child's name and age: "Maria 6", "Tia (7)" */
         bool aged = !sent && (f & MDT_LEX_FIRST) && i + 1 < s->n && s->w[i + 1].digit &&
                     s->w[i + 1].end - s->w[i + 1].start <= 2 && soft_gap(s, i + 1);
@@ -797,7 +801,7 @@ static void emit(struct scan *s)
             continue;
         if (!ws_get(&seen, key(s, i), s->w[i].keylen, &v, &vl))
             continue;
-        if ((s->st[i] & W_PROT) && (s->lf[i] & MDT_LEX_DICT))
+        if (s->st[i] & W_PROT) /* a service's name keeps its words */
             continue;
         s->st[i] |= W_NAME;
     }

@@ -245,3 +245,17 @@ TEST(lexicon_names_list_is_sorted_and_every_name_is_found)
     ASSERT(mdt__lex_flags(ctx->lex, "tesfamariam", 11) & MDT_LEX_NAME);
     mdt_scrub_ctx_free(ctx);
 }
+
+TEST(names_a_town_that_is_a_given_name_needs_a_real_surname)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    /* Bradford is a town and a given name: "Bradford Council" names no
+     * one, so "Bradford" is not spread as a name to the rest of the text */
+    const char *r = found(ctx, "She lives in Bradford. Bradford Council sent a letter. He works "
+                               "at Bradford Royal Infirmary.");
+    ASSERT_NOT_CONTAINS(r, "Bradford");
+    /* with a surname that is no ordinary word it is a person */
+    r = found(ctx, "Florence Nightingale visited.");
+    ASSERT_CONTAINS(r, "PERSON:Florence Nightingale:");
+    mdt_scrub_ctx_free(ctx);
+}
