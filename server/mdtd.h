@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "jsonw.h"
+#include "utf8.h" /* mdt_utf8_valid, shared with the client */
 
 #define MDTD_VERSION "0.1.0"
 
@@ -165,7 +166,6 @@ void mdt_server_free(struct mdt_server *srv);
 /* Percent-decodes a path segment or query value (plus as space when
  * form is set). Returns -EINVAL for bad escapes, NUL or invalid UTF-8. */
 int mdt_url_decode(const char *s, size_t len, int form, struct mdt_buf *out);
-int mdt_utf8_valid(const char *s, size_t len);
 
 /* validate.c: pure checks shared by the routes and the CSV import. Each
  * returns NULL when v is acceptable, else the rule it breaks. */
