@@ -461,9 +461,10 @@ static void find_addresses(struct scan *s)
         }
         if (!(f & MDT_LEX_STREET) || !s->w[i].cap || i == 0 || !joined(s, i))
             continue;
-        /* "St Aidan's", "Dr Okafor": a saint or a title, not a suffix */
-        if ((key_is(s, i, "st") || key_is(s, i, "dr")) && i + 1 < s->n && s->w[i + 1].cap &&
-            joined(s, i + 1))
+        /* "St Aidan's", "Dr Okafor", and "Dr [PERSON-1]" when scrubbed text is
+         * checked again: a saint or a title, not a suffix */
+        if ((key_is(s, i, "st") || key_is(s, i, "dr")) && i + 1 < s->n &&
+            ((s->w[i + 1].cap && joined(s, i + 1)) || (s->st[i + 1] & W_HOLDER)))
             continue;
         size_t b = cap_run_back(s, i - 1, 5);
         if (!s->w[b].cap && !s->w[b].digit)

@@ -377,3 +377,28 @@ TEST(scrub_relative_with_the_clients_surname_is_a_person)
     free(d);
     mdt_scrub_ctx_free(ctx);
 }
+
+/* "Dr" is a title before a name, and stays one when the name has already
+ * become a placeholder and the scrubbed text is checked again: the word
+ * before it ("GP", "Ring", "Monday") must not become a street "X Drive". */
+TEST(scrub_title_dr_before_a_scrubbed_name_is_no_street)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *in = "His GP Dr Patel rang on Monday. Ring Dr Okoye. Seen Monday by Dr Hughes.";
+    char *out = mdt_scrub_text(ctx, in, strlen(in));
+
+    ASSERT_NOT_CONTAINS(out, "[ADDRESS]");
+    ASSERT_CONTAINS(out, "His GP Dr [PERSON-");
+    ASSERT_CONTAINS(out, "Ring Dr [PERSON-");
+    ASSERT_CONTAINS(out, "Seen Monday by Dr [PERSON-");
+    ASSERT_NOT_CONTAINS(out, "Patel");
+    ASSERT_EQ(mdt_scrub_detect(ctx, out, strlen(out), NULL), 0);
+    free(out);
+    /* a real street ending in Dr is still an address */
+    in = "Lives at 4 Orchard Dr with his mum.";
+    out = mdt_scrub_text(ctx, in, strlen(in));
+    ASSERT_CONTAINS(out, "[ADDRESS]");
+    ASSERT_NOT_CONTAINS(out, "Orchard");
+    free(out);
+    mdt_scrub_ctx_free(ctx);
+}
