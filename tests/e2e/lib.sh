@@ -72,6 +72,25 @@ check_status() {
     if [ "$HTTP_STATUS" = "$want" ]; then ok "$desc"; else
         not_ok "$desc"; echo "#   status $HTTP_STATUS, want $want: $HTTP_BODY" | head -c 600; echo; fi
 }
+# run ARGS...: runs mdt; sets RC, OUT (stdout) and ERR (stderr).
+run() {
+    RC=0
+    "$MDT" "$@" >"$T/out" 2>"$T/err" || RC=$?
+    OUT=$(cat "$T/out")
+    ERR=$(cat "$T/err")
+}
+# py EXPR: evaluates EXPR with j = the JSON in $OUT (fails if not JSON).
+py() {
+    python3 -c 'import json,sys
+try: j=json.loads(sys.stdin.read())
+except ValueError: print("<output is not JSON>"); sys.exit(0)
+print(eval(sys.argv[1]))' "$1" <<<"$OUT" 2>&1 | tail -1
+}
+# expect DESC STATUS: the last run exited with STATUS.
+expect() {
+    if [ "$RC" = "$2" ]; then ok "$1"; else
+        not_ok "$1 (status $RC, want $2)"; printf '%s\n' "$OUT" "$ERR" | head -10 | sed 's/^/#   /'; fi
+}
 # jq-free JSON field access through python3 (standard library only).
 json_get() { python3 -c 'import json,sys
 v=json.loads(sys.argv[1])

@@ -4,25 +4,6 @@
 # authentication, permission, lookup, conflict, validation and usage faults.
 . "$(dirname "$0")/lib.sh"
 
-# run CMD...: runs mdt, keeping stdout in OUT, stderr in ERR, status in RC.
-run() {
-    RC=0
-    "$MDT" "$@" >"$T/out" 2>"$T/err" || RC=$?
-    OUT=$(cat "$T/out")
-    ERR=$(cat "$T/err")
-}
-# py EXPR: evaluates EXPR with j = the JSON in $OUT (fails if not JSON).
-py() {
-    python3 -c 'import json,sys
-try: j=json.loads(sys.stdin.read())
-except ValueError: print("<output is not JSON>"); sys.exit(0)
-print(eval(sys.argv[1]))' "$1" <<<"$OUT" 2>&1 | tail -1
-}
-# expect DESC STATUS: the last run exited with STATUS.
-expect() {
-    if [ "$RC" = "$2" ]; then ok "$1"; else
-        not_ok "$1 (status $RC, want $2)"; printf '%s\n' "$OUT" "$ERR" | head -10 | sed 's/^/#   /'; fi
-}
 # one_line DESC REGEX: stderr is exactly one line matching REGEX.
 one_line() {
     local n
