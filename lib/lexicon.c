@@ -41,6 +41,12 @@ struct mdt_lexicons {
     /* where the lines of each first letter and second letter start: the
      * search is over a few hundred lines, not the whole list */
     uint32_t names_at[26 * 27 + 1];
+    /* the start of every line, and the first line of each of those
+     * buckets: a lookup is a binary search over whole lines, with no
+     * scanning for line ends */
+    uint32_t *lines;
+    size_t nlines;
+    uint32_t lines_at[26 * 27 + 1];
 };
 
 /* Latin-1 Supplement and Latin Extended-A (U+00C0..U+017F) to their base
@@ -168,6 +174,11 @@ static size_t fold_char(const unsigned char *s, size_t n, size_t l, char *out)
     return l;
 }
 
+static uint32_t hash_bytes(const char *s, size_t n);
+
+#define FNV_OFFSET 2166136261u
+#define FNV_PRIME 16777619u
+
 size_t mdt__words(const char *text, size_t len, struct mdt_word **wordsp, char **keysp)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -193,25 +204,30 @@ size_t mdt__words(const char *text, size_t len, struct mdt_word **wordsp, char *
         size_t start = i, kstart = kl;
         size_t upper = 0, lower = 0;
         bool digit = false, first_upper = base >= 'A' && base <= 'Z';
+        /* the key's hash, while it is all ASCII letters and digits (nearly
+         * always); otherwise it is computed over the key at the end */
+        uint32_t h = FNV_OFFSET;
+        bool plain = true;
         for (;;) {
             while (i < len) {
                 c = s[i];
                 if (c < 0x80) {
                     if (c >= 'a' && c <= 'z') {
                         lower++;
-                        keys[kl++] = (char)c;
                     } else if (c >= 'A' && c <= 'Z') {
                         upper++;
-                        keys[kl++] = (char)(c | 0x20);
+                        c |= 0x20;
                     } else if (c >= '0' && c <= '9') {
                         digit = true;
-                        keys[kl++] = (char)c;
                     } else {
                         break;
                     }
+                    keys[kl++] = (char)c;
+                    h = (h ^ c) * FNV_PRIME;
                     i++;
                     continue;
                 }
+                plain = false;
                 if ((l = word_char(s + i, len - i, &base)) == 0)
                     break;
                 if (base >= 'A' && base <= 'Z')
@@ -227,6 +243,7 @@ size_t mdt__words(const char *text, size_t len, struct mdt_word **wordsp, char *
                 if (!jl)
                     jl = 1;
                 if (i + jl < len && word_char(s + i + jl, len - i - jl, &base)) {
+                    plain = false;
                     keys[kl++] = s[i] == '-' ? '-' : '\'';
                     i += jl;
                     continue;
@@ -257,6 +274,7 @@ size_t mdt__words(const char *text, size_t len, struct mdt_word **wordsp, char *
         w[n].end = end;
         w[n].key = kstart;
         w[n].keylen = kl - kstart;
+        w[n].hash = plain ? h | 1 : hash_bytes(keys + kstart, kl - kstart);
         w[n].cap = first_upper;
         w[n].allcaps = upper >= 2 && lower == 0;
         w[n].digit = digit;
@@ -271,12 +289,13 @@ size_t mdt__words(const char *text, size_t len, struct mdt_word **wordsp, char *
 
 /* ---- the table ---- */
 
+/* FNV-1a, as mdt__words computes it while splitting. */
 static uint32_t hash_bytes(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
+    uint32_t h = FNV_OFFSET;
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
-        h *= 16777619u;
+        h *= FNV_PRIME;
     }
     return h | 1; /* never 0 */
 }
@@ -354,7 +373,7 @@ static struct lex_entry *put_key(struct mdt_lexicons *lex, const char *key, size
 {
     if (n == 0 || n > 0xFFFF)
         return NULL;
-    if ((lex->n + 1) * 4 > (lex->mask + 1) * 3)
+    if ((lex->n + 1) * 2 > lex->mask + 1)
         grow(lex);
     size_t i = find_slot(lex, key, n, h);
     struct lex_entry *e;
@@ -427,10 +446,25 @@ static size_t names_bucket(const char *key, size_t n)
 /* Is key (folded, starting with a-z) a line of the sorted names list? */
 static bool names_has(const struct mdt_lexicons *lex, const char *key, size_t n)
 {
-    bool eq;
     size_t b = names_bucket(key, n);
-    names_lower_bound(lex, lex->names_at[b], lex->names_at[b + 1], key, n, &eq);
-    return eq;
+    size_t lo = lex->lines_at[b], hi = lex->lines_at[b + 1];
+    const char *t = lex->names;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        size_t ls = lex->lines[mid];
+        size_t le = mid + 1 < lex->nlines ? lex->lines[mid + 1] - 1 : lex->names_len;
+        size_t l = le - ls;
+        int c = memcmp(key, t + ls, n < l ? n : l);
+        if (c == 0)
+            c = n < l ? -1 : n > l ? 1 : 0;
+        if (c == 0)
+            return true;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
 }
 
 static void names_index(struct mdt_lexicons *lex)
@@ -444,6 +478,23 @@ static void names_index(struct mdt_lexicons *lex)
                                                        lex->names_len, k, b % 27 ? 2 : 1, &eq);
     }
     lex->names_at[26 * 27] = (uint32_t)lex->names_len;
+
+    size_t alloc = 1024, j = 0;
+    lex->lines = mdt_xreallocarray(NULL, alloc, sizeof(*lex->lines));
+    for (const char *p = lex->names, *end = p + lex->names_len; p < end;) {
+        if (lex->nlines == alloc) {
+            alloc *= 2;
+            lex->lines = mdt_xreallocarray(lex->lines, alloc, sizeof(*lex->lines));
+        }
+        lex->lines[lex->nlines++] = (uint32_t)(p - lex->names);
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    for (size_t b = 0; b <= 26 * 27; b++) {
+        while (j < lex->nlines && lex->lines[j] < lex->names_at[b])
+            j++;
+        lex->lines_at[b] = (uint32_t)j;
+    }
 }
 
 void mdt__lex_add(struct mdt_lexicons *lex, const char *key, size_t n, uint32_t flags)
@@ -462,6 +513,22 @@ uint32_t mdt__lex_flags(const struct mdt_lexicons *lex, const char *key, size_t 
      * needs no search. Nor does a phrase or a number. */
     if (!(f & MDT_LEX_DICT) && lex->names && key[0] >= 'a' && key[0] <= 'z' &&
         !memchr(key, ' ', n) && names_has(lex, key, n))
+        f |= MDT_LEX_NAME;
+    return f;
+}
+
+uint32_t mdt__lex_word_flags(const struct mdt_lexicons *lex, const struct mdt_word *w,
+                             const char *keys)
+{
+    const char *key = keys + w->key;
+    size_t n = w->keylen;
+    if (!lex || n == 0)
+        return 0;
+    uint64_t v = lex->index[find_slot(lex, key, n, w->hash)];
+    uint32_t f = v ? lex->e[(uint32_t)v - 1].flags : 0;
+    /* as in mdt__lex_flags; a word holds no space */
+    if (!(f & MDT_LEX_DICT) && lex->names && key[0] >= 'a' && key[0] <= 'z' &&
+        names_has(lex, key, n))
         f |= MDT_LEX_NAME;
     return f;
 }
@@ -661,7 +728,9 @@ struct mdt_lexicons *mdt__lexicons_new(void)
              p = memchr(p, '\n', (size_t)(e->end - p)), p = p ? p + 1 : NULL)
             lines++;
     size_t cap = 1024;
-    while (cap * 3 < (lines + 4096) * 4)
+    /* at most half full: a word that is in no list (most of a text)
+     * is told so after a probe or two */
+    while (cap < (lines + 4096) * 2)
         cap *= 2;
     lex->mask = cap - 1;
     lex->index = mdt_xcalloc(cap, sizeof(*lex->index));
@@ -700,6 +769,7 @@ void mdt__lexicons_free(struct mdt_lexicons *lex)
     if (!lex)
         return;
     free(lex->index);
+    free(lex->lines);
     free(lex->e);
     free(lex->vals);
     while (lex->blocks) {

@@ -57,6 +57,13 @@ void mdt__names_add_classes(struct mdt_lexicons *lex);
  * unknown. */
 uint32_t mdt__lex_flags(const struct mdt_lexicons *lex, const char *folded, size_t len);
 
+struct mdt_word;
+
+/* mdt__lex_flags of one word of mdt__words (w, its folded key): the hash
+ * computed while splitting is reused and no phrase is looked for. */
+uint32_t mdt__lex_word_flags(const struct mdt_lexicons *lex, const struct mdt_word *w,
+                             const char *keys);
+
 /* The longest phrase entry, in words. */
 size_t mdt__lex_max_phrase(const struct mdt_lexicons *lex);
 
@@ -69,6 +76,8 @@ const char *mdt__lex_short_forms(const struct mdt_lexicons *lex, const char *fol
 struct mdt_word {
     size_t start, end;  /* bytes of the word in the text, a possessive 's left out */
     size_t key, keylen; /* the folded word in the caller's key buffer */
+    uint32_t hash;      /* the lexicon's hash of the folded word, for
+                           mdt__lex_word_flags */
     bool cap;           /* starts with an upper-case letter */
     bool allcaps;       /* two or more letters, all upper case */
     bool digit;         /* contains a digit (a number, "2nd", "41a") */

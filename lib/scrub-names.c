@@ -905,7 +905,7 @@ void mdt__detect_names(const struct mdt_scrub_ctx *ctx, const char *text, size_t
     s.lf = mdt_xcalloc(s.n + 1, sizeof(*s.lf));
     s.st = mdt_xcalloc(s.n + 1, sizeof(*s.st));
     for (size_t i = 0; i < s.n; i++) {
-        s.lf[i] = mdt__lex_flags(s.lex, key(&s, i), s.w[i].keylen);
+        s.lf[i] = mdt__lex_word_flags(s.lex, &s.w[i], s.keys);
         if (sentence_start(&s, i))
             s.st[i] |= W_SENT;
         if (s.lf[i] & MDT_LEX_C_STOP)
