@@ -20,6 +20,7 @@ struct mdt_db;
 struct mdt_req;
 struct mdt_server;
 struct mdt_scrub_ctx;
+struct mdt_outbox;
 
 /* config.c */
 
@@ -30,6 +31,15 @@ struct mdt_config {
     char *public_url;
     char *smtp_url;
     char *smtp_from;
+    /* Delivery of the outbox (outbox.c) */
+    char *smtp_user;     /* NULL: no SMTP authentication */
+    char *smtp_password;
+    long long outbox_concurrency; /* transfers at once */
+    long long outbox_attempts;    /* attempts before a message fails */
+    long long outbox_backoff_min; /* seconds before the first retry */
+    long long outbox_backoff_max; /* cap of the back-off, seconds */
+    long long outbox_timeout;     /* seconds one transfer may take */
+    long long outbox_poll;        /* seconds between looks at the table */
     char *tls_cert;
     char *tls_key;
     long long max_body;
@@ -133,6 +143,7 @@ struct mdt_req {
     int role;           /* MDT_ROLE_*, 0 when none */
     int64_t org_id;     /* the token's organisation, 0 when none */
     void *priv;         /* http.c's own state */
+    struct mdt_outbox *outbox; /* delivery, for mdt_outbox_kick; may be NULL */
 };
 
 /* Each handler answers exactly once through one of these. */
@@ -163,6 +174,8 @@ int mdt_server_start(struct mdt_server *srv, struct mdt_buf *err);
  * connection is left (or after a grace period). */
 void mdt_server_stop(struct mdt_server *srv, void (*done)(void *arg), void *arg);
 void mdt_server_free(struct mdt_server *srv);
+/* Borrowed: the outbox requests see as r->outbox (NULL: none). */
+void mdt_server_set_outbox(struct mdt_server *srv, struct mdt_outbox *ob);
 /* Percent-decodes a path segment or query value (plus as space when
  * form is set). Returns -EINVAL for bad escapes, NUL or invalid UTF-8. */
 int mdt_url_decode(const char *s, size_t len, int form, struct mdt_buf *out);
@@ -251,5 +264,54 @@ void mdt_h_cases_list(struct mdt_req *r);
 void mdt_h_cases_get(struct mdt_req *r);
 /* Whether p is MDT-XXXX-XXXX in Crockford base32 (capitals). */
 int mdt__pseudonym_valid(const char *p);
+
+/* outbox.c: messages to the outside world (email, partner webhooks),
+ * queued in the outbox table inside the transaction of the change that
+ * causes them and delivered from the loop by libcurl with retries. */
+
+struct mdt_mail {
+    const char *to;       /* address */
+    const char *to_name;  /* display name or NULL */
+    const char *subject;
+    const char *text;     /* text/plain part, UTF-8 */
+    const char *calendar; /* NULL, or a text/calendar object (CRLF lines) */
+    const char *method;   /* its METHOD (REQUEST, CANCEL, PUBLISH, REPLY), with calendar */
+    const char *ref;      /* what caused it, e.g. "series:3", "meeting:7"; never identifying */
+};
+/* Queues m inside the caller's open transaction: composes the whole
+ * RFC 5322 message (From smtp_from, To, Subject (RFC 2047 when not
+ * ASCII), Date, Message-ID, MIME: text/plain alone, or
+ * multipart/alternative of text/plain and text/calendar; method=M;
+ * charset=UTF-8 inline), CRLF line endings, and stores it. *id optional.
+ * -EINVAL for a field that cannot be sent (logged; CR/LF in a header
+ * value, a bad address, no smtp_from), else a store error. */
+int mdt_outbox_add_mail(struct mdt_db *db, const struct mdt_config *cfg,
+                        const struct mdt_mail *m, int64_t *id);
+/* Signed JSON POST to url (for partner webhooks): X-MDT-Signature:
+ * t=UNIX,v1=HEX with HEX the HMAC-SHA-256 of "UNIX." + body under
+ * secret, computed when it is sent. Inside the caller's transaction. */
+int mdt_outbox_add_webhook(struct mdt_db *db, const char *url, const char *secret,
+                           const char *json_body, const char *ref, int64_t *id);
+/* After the commit: start delivering now rather than at the next poll.
+ * ob may be NULL (a no-op). */
+void mdt_outbox_kick(struct mdt_outbox *ob);
+
+/* The delivery state on uv_loop (borrowed, like cfg and db, until
+ * mdt_outbox_free). New: mdt_outbox_stop, then mdt_outbox_free once done
+ * was called. NULL with err on failure. */
+struct mdt_outbox *mdt_outbox_new(void *uv_loop, const struct mdt_config *cfg, struct mdt_db *db,
+                                  struct mdt_buf *err);
+/* Puts rows left 'sending' by a previous run back to pending (they go
+ * out again with the same Message-ID) and starts polling. */
+int mdt_outbox_start(struct mdt_outbox *ob);
+/* Stops taking new work; transfers under way get a few seconds to
+ * finish, the rest are abandoned and stay pending. done runs once every
+ * handle is closed. */
+void mdt_outbox_stop(struct mdt_outbox *ob, void (*done)(void *arg), void *arg);
+void mdt_outbox_free(struct mdt_outbox *ob);
+/* The X-MDT-Signature value for body at time t under secret (new). */
+char *mdt_outbox_signature(const char *secret, int64_t t, const char *body, size_t len);
+void mdt_h_outbox_list(struct mdt_req *r);
+void mdt_h_outbox_retry(struct mdt_req *r);
 
 #endif
