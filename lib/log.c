@@ -1,4 +1,7 @@
+#define _GNU_SOURCE /* dup3 */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,10 @@
 /* Set once at start-up, before the loop runs; read-only afterwards. */
 static int log_foreground = 1;
 static int log_level = MDT_LOG_INFO;
+/* The descriptor lines go to. A reopened log file is dup2()ed onto the
+ * same number, so the switch is a single system call. */
+static int log_fd = STDERR_FILENO;
+static char log_path[PATH_MAX];
 
 void log_init(int foreground, int level, const char *ident)
 {
@@ -19,6 +26,35 @@ void log_init(int foreground, int level, const char *ident)
     log_level = level;
     if (!foreground)
         openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+int log_open_file(const char *path)
+{
+    int fd;
+
+    if (strlen(path) >= sizeof(log_path))
+        return -ENAMETOOLONG;
+    if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
+        return -errno;
+    if (log_fd != STDERR_FILENO)
+        close(log_fd);
+    log_fd = fd;
+    memcpy(log_path, path, strlen(path) + 1);
+    return 0;
+}
+
+int log_reopen(void)
+{
+    int fd, rc = 0;
+
+    if (log_fd == STDERR_FILENO)
+        return 0;
+    if ((fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
+        return -errno;
+    if (dup3(fd, log_fd, O_CLOEXEC) < 0)
+        rc = -errno;
+    close(fd);
+    return rc;
 }
 
 int log_enabled(int level)
@@ -97,7 +133,7 @@ __attribute__((format(printf, 2, 0))) static void vlog(int pri, const char *fmt,
         }
         line[n++] = '\n';
         for (p = line; n > 0;) {
-            ssize_t w = write(STDERR_FILENO, p, n);
+            ssize_t w = write(log_fd, p, n);
             if (w < 0 && errno == EINTR)
                 continue;
             if (w <= 0)

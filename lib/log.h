@@ -9,6 +9,13 @@
 enum mdt_log_level { MDT_LOG_WARN = 0, MDT_LOG_INFO = 1, MDT_LOG_DEBUG = 2 };
 
 void log_init(int foreground, int level, const char *ident);
+/* Writes the lines that went to stderr to the file path instead
+ * (appended, created 0640). Returns 0 or a negative errno; stderr stays
+ * in use on failure. */
+int log_open_file(const char *path);
+/* Opens the file of log_open_file again under its name, after it was
+ * moved away by log rotation (SIGHUP). 0 when there is no log file. */
+int log_reopen(void);
 int log_enabled(int level);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* adds strerror(errno) */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,7 +12,7 @@
 #include "mdtd.h"
 #include "xmalloc.h"
 
-enum opt_type { OPT_STRING, OPT_PATH, OPT_URL, OPT_LISTEN, OPT_SIZE, OPT_LEVEL, OPT_TZ };
+enum opt_type { OPT_STRING, OPT_PATH, OPT_URL, OPT_LISTEN, OPT_SIZE, OPT_LEVEL, OPT_TZ, OPT_COUNT, OPT_SECONDS };
 
 struct option_entry {
     const char *name;
@@ -38,7 +38,20 @@ static const struct option_entry options[] = {
     {"max_body", OPT_SIZE, 1024, 64LL << 20, "1M", OFF(max_body),
      "largest request body in bytes (suffix K or M)"},
     {"log_level", OPT_LEVEL, 0, 2, "info", OFF(log_level), "warn, info or debug"},
+    {"log_file", OPT_PATH, 0, 0, NULL, OFF(log_file),
+     "append log lines to FILE instead of stderr; SIGHUP reopens it"},
     {"tz", OPT_TZ, 0, 0, "Europe/London", OFF(tz), "time zone of times in answers"},
+    {"max_connections", OPT_COUNT, 1, 1000000, "10000", OFF(max_connections),
+     "most client connections open at once; more are answered 503 and closed"},
+    {"idle_timeout", OPT_SECONDS, 1, 3600, "60", OFF(idle_timeout),
+     "seconds an idle HTTP/2 connection is kept open"},
+    {"header_timeout", OPT_SECONDS, 1, 3600, "10", OFF(header_timeout),
+     "seconds an HTTP/1 client has for its next whole request (headers and body), "
+     "counted from the connection or its last answer: idle and slow clients are closed"},
+    {"auth_fail_burst", OPT_COUNT, 1, 1000000, "20", OFF(auth_fail_burst),
+     "failed authentications one address may make in a row before 429"},
+    {"auth_fail_per_minute", OPT_COUNT, 1, 1000000, "10", OFF(auth_fail_per_minute),
+     "failed authentications an address is allowed again per minute"},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -52,6 +65,8 @@ static const char *type_name(enum opt_type t)
     case OPT_SIZE: return "BYTES";
     case OPT_LEVEL: return "LEVEL";
     case OPT_TZ: return "ZONE";
+    case OPT_COUNT: return "N";
+    case OPT_SECONDS: return "SECONDS";
     }
     return "?";
 }
@@ -177,6 +192,19 @@ static int set_entry(struct mdt_config *c, const struct option_entry *o, const c
         }
         *np = n;
         return 0;
+    case OPT_COUNT:
+    case OPT_SECONDS: {
+        char *end;
+        errno = 0;
+        n = strtoll(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n < o->min || n > o->max) {
+            mdt_buf_printf(err, "%s: must be a whole number from %lld to %lld%s: \"%s\"", o->name,
+                           o->min, o->max, o->type == OPT_SECONDS ? " (seconds)" : "", v);
+            return -EINVAL;
+        }
+        *np = n;
+        return 0;
+    }
     case OPT_LEVEL:
         if (strcmp(v, "warn") == 0)
             n = MDT_LOG_WARN;
@@ -214,7 +242,7 @@ void mdt_config_release(struct mdt_config *c)
 {
     for (size_t i = 0; i < NOPTIONS; i++) {
         enum opt_type t = options[i].type;
-        if (t != OPT_SIZE && t != OPT_LEVEL)
+        if (t != OPT_SIZE && t != OPT_LEVEL && t != OPT_COUNT && t != OPT_SECONDS)
             free(*(char **)((char *)c + options[i].off));
     }
     memset(c, 0, sizeof(*c));

@@ -245,6 +245,30 @@ int mdt_db_schema_version(struct mdt_db *db)
     return v;
 }
 
+/* Writes DB.pre-vLATEST-YYYYMMDDTHHMMSSZ next to the database. */
+static int backup_before(struct mdt_db *db, int have, int latest, struct mdt_buf *err)
+{
+    const char *path = sqlite3_db_filename(db->h, "main");
+    char stamp[32], *dst;
+    time_t t = time(NULL);
+    struct tm tm;
+    int rc;
+
+    if (path == NULL || *path == '\0')
+        return 0; /* in memory (unit tests): nothing on disk to keep */
+    gmtime_r(&t, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+    dst = mdt_xasprintf("%s.pre-v%d-%s", path, latest, stamp);
+    if ((rc = mdt_backup_from(db->h, dst, 0, err)) < 0) {
+        mdt_buf_printf(err, " (the backup before migrating from schema version %d; nothing was "
+                            "changed)", have);
+    } else {
+        log_info("db: schema version %d, migrating to %d: backup first, in %s", have, latest, dst);
+    }
+    free(dst);
+    return rc;
+}
+
 int mdt_db_migrate(struct mdt_db *db, int *applied, struct mdt_buf *err)
 {
     int have = mdt_db_schema_version(db), latest = mdt_db_latest_version(), rc = 0;
@@ -259,6 +283,11 @@ int mdt_db_migrate(struct mdt_db *db, int *applied, struct mdt_buf *err)
                             "use a newer mdtd", have, latest);
         return -EPROTO;
     }
+    /* A database that holds data is copied before its schema changes, so
+     * a failed or regretted upgrade can be undone with mdtd restore. A
+     * new, empty database (version 0) has nothing to keep. */
+    if (have > 0 && have < latest && (rc = backup_before(db, have, latest, err)) < 0)
+        return rc;
     for (const struct mdt_embed *e = mdt_schema; e->name; e++) {
         int n = migration_number(e->name);
         char pragma[64];

@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <uv.h>
@@ -19,10 +22,13 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: mdtd init [--db FILE]\n"
                "       mdtd serve [--config FILE] [--check] [--OPTION VALUE ...]\n"
+               "       mdtd backup [--db FILE] --to FILE\n"
+               "       mdtd restore --from FILE [--db FILE]\n"
                "       mdtd --help | --version\n\n"
                "init creates the database (or applies pending migrations) and prints the\n"
                "first admin token once. serve runs the HTTP API; --check validates the\n"
-               "configuration and exits.\n\n"
+               "configuration and exits. backup copies the database while mdtd runs;\n"
+               "restore checks a backup and puts it in place of a database not in use.\n\n"
                "Options (config file keys use '_', flags '-'; flags override the file):\n"
                "  --config FILE\n      read KEY = VALUE lines from FILE\n");
     mdt_config_usage(f);
@@ -105,9 +111,133 @@ out:
     return rc;
 }
 
+/* Parses "--db FILE"-style arguments of backup and restore: each name in
+ * names[] (NULL-terminated) fills the same index of vals[]. */
+static int file_args(const char *cmd, int argc, char **argv, const char *const *names,
+                     const char **vals)
+{
+    for (int i = 0; i < argc; i++) {
+        char name[64];
+        const char *v;
+        size_t k;
+
+        if (strncmp(argv[i], "--", 2) != 0 || (v = flag_value(argc, argv, &i, name, sizeof(name))) == NULL) {
+            fprintf(stderr, "mdtd %s: unknown or incomplete argument %s\n", cmd, argv[i]);
+            return -1;
+        }
+        for (k = 0; names[k] && strcmp(names[k], name) != 0; k++)
+            ;
+        if (names[k] == NULL || *v == '\0') {
+            fprintf(stderr, "mdtd %s: unknown option or empty value --%s\n", cmd, name);
+            return -1;
+        }
+        vals[k] = v;
+    }
+    return 0;
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+    static const char *const names[] = {"db", "to", NULL};
+    const char *vals[2] = {"var/mdtd.db", NULL};
+    struct mdt_buf err;
+    int rc = 2;
+
+    mdt_buf_init(&err, 4096);
+    if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        usage(stdout);
+        rc = 0;
+        goto out;
+    }
+    if (file_args("backup", argc, argv, names, vals) < 0)
+        goto out;
+    if (vals[1] == NULL) {
+        fprintf(stderr, "mdtd backup: --to FILE is required\n");
+        goto out;
+    }
+    rc = 1;
+    log_init(1, MDT_LOG_WARN, "mdtd");
+    mdt_db_global_init();
+    if (mdt_backup_copy(vals[0], vals[1], isatty(STDERR_FILENO), &err) < 0) {
+        fprintf(stderr, "mdtd backup: %s\n", mdt_buf_str(&err));
+        goto out;
+    }
+    printf("backup of %s written to %s\n", vals[0], vals[1]);
+    rc = 0;
+out:
+    mdt_buf_release(&err);
+    return rc;
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+    static const char *const names[] = {"from", "db", NULL};
+    const char *vals[2] = {NULL, "var/mdtd.db"};
+    struct mdt_buf err;
+    char *kept = NULL;
+    int rc = 2;
+
+    mdt_buf_init(&err, 4096);
+    if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        usage(stdout);
+        rc = 0;
+        goto out;
+    }
+    if (file_args("restore", argc, argv, names, vals) < 0)
+        goto out;
+    if (vals[0] == NULL) {
+        fprintf(stderr, "mdtd restore: --from FILE is required\n");
+        goto out;
+    }
+    rc = 1;
+    log_init(1, MDT_LOG_WARN, "mdtd");
+    mdt_db_global_init();
+    if (mdt_backup_restore(vals[0], vals[1], isatty(STDERR_FILENO), &kept, &err) < 0) {
+        fprintf(stderr, "mdtd restore: %s\n", mdt_buf_str(&err));
+        goto out;
+    }
+    printf("%s restored from %s\n", vals[1], vals[0]);
+    if (kept)
+        printf("the database it replaced is kept as %s\n", kept);
+    rc = 0;
+out:
+    free(kept);
+    mdt_buf_release(&err);
+    return rc;
+}
+
+/* The service manager's readiness protocol (sd_notify(3)), by hand: one
+ * datagram to the AF_UNIX socket named by $NOTIFY_SOCKET ('@' for the
+ * abstract namespace). Nothing happens when it is not set. */
+static void notify(const char *state)
+{
+    const char *path = getenv("NOTIFY_SOCKET");
+    struct sockaddr_un sa;
+    socklen_t len;
+    size_t n;
+    int fd;
+
+    if (path == NULL || (path[0] != '/' && path[0] != '@') || (n = strlen(path)) < 2 ||
+        n >= sizeof(sa.sun_path))
+        return;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, n);
+    if (path[0] == '@')
+        sa.sun_path[0] = '\0';
+    len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+    if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+        log_warn("mdtd: notify socket");
+        return;
+    }
+    if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+        log_warn("mdtd: notify %s", path);
+    close(fd);
+}
+
 struct serve {
     uv_loop_t loop;
-    uv_signal_t sigterm, sigint;
+    uv_signal_t sigterm, sigint, sighup;
     struct mdt_server *srv;
 };
 
@@ -122,9 +252,24 @@ static void on_signal(uv_signal_t *h, int signum)
     struct serve *s = h->data;
 
     log_info("mdtd: %s: stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    notify("STOPPING=1\nSTATUS=stopping");
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->sigint, NULL);
+    uv_close((uv_handle_t *)&s->sighup, NULL);
     mdt_server_stop(s->srv, on_stopped, s);
+}
+
+/* SIGHUP: logrotate has moved the log file away; write to a new one. */
+static void on_hup(uv_signal_t *h, int signum)
+{
+    int rc = log_reopen();
+
+    (void)h;
+    (void)signum;
+    if (rc < 0)
+        log_warnx("mdtd: SIGHUP: cannot reopen the log file: %s", strerror(-rc));
+    else
+        log_info("mdtd: SIGHUP: log file reopened");
 }
 
 static void close_any(uv_handle_t *h, void *arg)
@@ -219,6 +364,10 @@ static int cmd_serve(int argc, char **argv)
     setenv("TZ", cfg.tz, 1);
     tzset();
     log_init(1, (int)cfg.log_level, "mdtd");
+    if (cfg.log_file && (applied = log_open_file(cfg.log_file)) < 0) {
+        fprintf(stderr, "mdtd: log_file %s: %s\n", cfg.log_file, strerror(-applied));
+        goto out;
+    }
     signal(SIGPIPE, SIG_IGN);
     /* Every answer is built in a fresh buffer of tens of kilobytes and
      * freed once sent. By default glibc gives the top of the heap back
@@ -243,17 +392,21 @@ static int cmd_serve(int argc, char **argv)
     }
     uv_signal_init(&s.loop, &s.sigterm);
     uv_signal_init(&s.loop, &s.sigint);
-    s.sigterm.data = s.sigint.data = &s;
+    uv_signal_init(&s.loop, &s.sighup);
+    s.sigterm.data = s.sigint.data = s.sighup.data = &s;
     uv_signal_start(&s.sigterm, on_signal, SIGTERM);
     uv_signal_start(&s.sigint, on_signal, SIGINT);
+    uv_signal_start(&s.sighup, on_hup, SIGHUP);
     if (mdt_server_start(s.srv, &err) < 0) {
         log_warnx("mdtd: %s", mdt_buf_str(&err));
         uv_close((uv_handle_t *)&s.sigterm, NULL);
         uv_close((uv_handle_t *)&s.sigint, NULL);
+        uv_close((uv_handle_t *)&s.sighup, NULL);
         mdt_server_stop(s.srv, on_stopped, &s);
         uv_run(&s.loop, UV_RUN_DEFAULT);
         goto out;
     }
+    notify("READY=1\nSTATUS=serving");
     uv_run(&s.loop, UV_RUN_DEFAULT);
     log_info("mdtd: stopped");
     rc = 0;
@@ -291,6 +444,10 @@ int main(int argc, char **argv)
         return cmd_init(argc - 2, argv + 2);
     if (strcmp(argv[1], "serve") == 0)
         return cmd_serve(argc - 2, argv + 2);
+    if (strcmp(argv[1], "backup") == 0)
+        return cmd_backup(argc - 2, argv + 2);
+    if (strcmp(argv[1], "restore") == 0)
+        return cmd_restore(argc - 2, argv + 2);
     fprintf(stderr, "mdtd: unknown command \"%s\"\n", argv[1]);
     usage(stderr);
     return 2;

@@ -44,7 +44,14 @@ struct mdt_config {
     char *tls_key;
     long long max_body;
     long long log_level; /* MDT_LOG_* */
+    char *log_file;      /* NULL: stderr */
     char *tz;
+    /* Connections and authentication failures (http.c) */
+    long long max_connections;
+    long long idle_timeout;   /* seconds */
+    long long header_timeout; /* seconds */
+    long long auth_fail_burst;
+    long long auth_fail_per_minute;
 };
 
 /* Fills c with the defaults of the option table. */
@@ -114,6 +121,27 @@ void mdt_db_w_ref(struct mdt_jsonw *w, sqlite3_stmt *st, int id_col, int name_co
  * when unreadable, as the answers always gave it. */
 void mdt_db_w_json(struct mdt_jsonw *w, sqlite3_stmt *st, int i);
 
+/* backup.c */
+
+/* Copies the database open on src to the file dst with SQLite's online
+ * backup API, a step at a time inside one read transaction of its own
+ * (other connections keep writing). dst is written as DST.tmp-PID, checked
+ * (integrity_check), synced and renamed; it is mode 0600 and needs no
+ * -wal file. show_progress prints a percentage on stderr. */
+int mdt_backup_from(sqlite3 *src, const char *dst, int show_progress, struct mdt_buf *err);
+/* The same from the database file src. */
+int mdt_backup_copy(const char *src, const char *dst, int show_progress, struct mdt_buf *err);
+/* 1 (and the process id in *pid) when another process has the database
+ * db open, 0 when nobody has, negative errno when it cannot tell. */
+int mdt_backup_in_use(const char *db, long *pid);
+/* Replaces db by the backup from: checks from (integrity, schema
+ * version), refuses -EBUSY while db is open, copies it next to db and
+ * renames it in. The old database is kept hard-linked as
+ * DB.pre-restore-STAMP: *kept is its name (new; NULL when there was no
+ * old database). */
+int mdt_backup_restore(const char *from, const char *db, int show_progress, char **kept,
+                       struct mdt_buf *err);
+
 /* http.c */
 
 enum mdt_role {
@@ -164,6 +192,10 @@ void mdt_reply_error_extra(struct mdt_req *r, int status, const char *code, cons
 void mdt_reply_errno(struct mdt_req *r, int rc, const char *field, const char *what);
 /* Borrowed (request pool): the decoded query parameter, or NULL. */
 const char *mdt_req_query(struct mdt_req *r, const char *name);
+/* Names the object a change acted on (its row id), for the audit log.
+ * Without it http.c takes the "id" an answer starts with, or a numeric
+ * {id} of the path. */
+void mdt_req_set_object(struct mdt_req *r, int64_t id);
 
 /* The server: h2o on the given loop. */
 struct mdt_server *mdt_server_new(void *uv_loop, const struct mdt_config *cfg, struct mdt_db *db,
@@ -262,6 +294,17 @@ void mdt_h_import_orgs(struct mdt_req *r);
 void mdt_h_cases_create(struct mdt_req *r);
 void mdt_h_cases_list(struct mdt_req *r);
 void mdt_h_cases_get(struct mdt_req *r);
+/* audit.c: the append-only, hash-chained log of changes */
+/* Adds an entry: token_id (0: none) with its name and role, action
+ * ("POST /v1/orgs"), kind ("orgs") and object_id (0: none) and the
+ * answer's status. Inside the caller's transaction when there is one. */
+int mdt_audit_record(struct mdt_db *db, int64_t token_id, const char *action, const char *kind,
+                     int64_t object_id, int status);
+/* Checks the whole chain: *entries counted, *broken the first entry that
+ * does not chain (0: none) and *why (a static string) the reason. */
+int mdt_audit_verify(struct mdt_db *db, int64_t *entries, int64_t *broken, const char **why);
+void mdt_h_audit_list(struct mdt_req *r);
+void mdt_h_audit_verify(struct mdt_req *r);
 /* Whether p is MDT-XXXX-XXXX in Crockford base32 (capitals). */
 int mdt__pseudonym_valid(const char *p);
 
