@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -61,12 +62,27 @@ static const struct route routes[] = {
     {"POST", "/v1/cases", MDT_ROLE_CASE_HOLDER, BODY_JSON, mdt_h_cases_create},
     {"GET", "/v1/cases", NOT_PARTNER, BODY_NONE, mdt_h_cases_list},
     {"GET", "/v1/cases/{id}", NOT_PARTNER, BODY_NONE, mdt_h_cases_get},
+    {"GET", "/v1/audit", MDT_ROLE_ADMIN, BODY_NONE, mdt_h_audit_list},
+    {"GET", "/v1/audit/verify", MDT_ROLE_ADMIN, BODY_NONE, mdt_h_audit_verify},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 struct conn {
     uv_tcp_t tcp; /* first: h2o's close callback gets its address */
     struct mdt_server *srv;
+};
+
+/* Failed authentications per peer address: a token bucket each, in a
+ * small open-addressed table. A peer is looked up in PROBE slots from its
+ * hash; when none is free the stalest of them is reused, so the table
+ * never grows and a flood of addresses only forgets old ones. */
+#define LIMIT_SLOTS 4096
+#define LIMIT_PROBE 8
+struct limit_slot {
+    unsigned char addr[16]; /* IPv4 mapped into IPv6 */
+    int used;
+    double tokens;
+    uint64_t last_ms;
 };
 
 struct mdt_server {
@@ -81,6 +97,8 @@ struct mdt_server {
     uv_tcp_t listener;
     int listening, ctx_ready;
     int nconns;
+    uint64_t refused; /* connections turned away at max_connections */
+    struct limit_slot *limits; /* LIMIT_SLOTS */
     uv_timer_t stop_timer;
     int stop_timer_open;
     uint64_t stop_started;
@@ -94,7 +112,14 @@ struct req_state {
     const char *tmpl;
     uint64_t t0;
     int replied;
+    int64_t object_id;   /* the object a change acted on (audit), 0: unknown */
+    int retry_after;     /* seconds, for a 429 */
 };
+
+void mdt_req_set_object(struct mdt_req *r, int64_t id)
+{
+    ((struct req_state *)r->priv)->object_id = id;
+}
 
 const char *mdt_role_name(int role)
 {
@@ -131,6 +156,7 @@ static const char *reason(int status)
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
     case 503: return "Service Unavailable";
     }
     return "Internal Server Error";
@@ -145,6 +171,82 @@ static void free_body(void *slot)
 /* Sends the answer and writes the request's log line. body (malloc'd,
  * or NULL for none) is stolen: h2o writes it from where it is and the
  * request's pool frees it, so the document is never copied. */
+/* The kind of object a route acts on: the first segment after /v1/
+ * ("orgs"), or the one after /v1/import/. kind is written to out. */
+static void route_kind(const char *tmpl, char *out, size_t size)
+{
+    const char *p = tmpl, *end;
+    size_t n;
+
+    if (strncmp(p, "/v1/", 4) == 0)
+        p += 4;
+    if (strncmp(p, "import/", 7) == 0)
+        p += 7;
+    end = strchr(p, '/');
+    n = end ? (size_t)(end - p) : strlen(p);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+/* A whole decimal number of at most 18 digits, or 0. */
+static int64_t leading_id(const char *s, size_t len)
+{
+    int64_t v = 0;
+    size_t i;
+
+    for (i = 0; i < len && i < 18 && s[i] >= '0' && s[i] <= '9'; i++)
+        v = v * 10 + (s[i] - '0');
+    return i > 0 && (i == len || s[i] == ',' || s[i] == '}') ? v : 0;
+}
+
+/* Records a change that succeeded in the audit log, before its answer
+ * leaves: an acknowledged change always has its entry unless the
+ * process dies between the two statements. */
+static void audit_change(struct mdt_req *r, int status, const char *body, size_t len)
+{
+    struct req_state *s = r->priv;
+    h2o_req_t *req = s->req;
+    char action[160], kind[40];
+    int64_t id = s->object_id;
+    int rc;
+
+    if (id == 0 && body && len > 6 && memcmp(body, "{\"id\":", 6) == 0)
+        id = leading_id(body + 6, len - 6);
+    if (id == 0 && r->param)
+        id = leading_id(r->param, strlen(r->param));
+    snprintf(action, sizeof(action), "%.*s %s", (int)req->method.len, req->method.base, s->tmpl);
+    route_kind(s->tmpl, kind, sizeof(kind));
+    if ((rc = mdt_audit_record(r->db, r->token_id, action, kind, id, status)) < 0)
+        log_warnx("audit: %s: cannot record the change (%d)", action, rc);
+}
+
+/* For the audit log: the row a change names by name in its path (a
+ * DELETE answers no body to take the id from), looked up before the
+ * handler runs. 0 when the kind is not a directory one or no row has it. */
+static int64_t object_by_name(struct mdt_req *r, const char *tmpl)
+{
+    static const struct {
+        const char *kind, *by_id, *by_name;
+    } kinds[] = {
+        {"orgs", MDT_SQL_ORG_BY_ID, MDT_SQL_ORG_BY_NAME},
+        {"people", MDT_SQL_PERSON_BY_ID, MDT_SQL_PERSON_BY_EMAIL},
+        {"pcns", MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME},
+        {"lists", MDT_SQL_LIST_BY_ID, MDT_SQL_LIST_BY_NAME},
+    };
+    char kind[40];
+    int64_t id;
+
+    route_kind(tmpl, kind, sizeof(kind));
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(kind, kinds[i].kind) == 0) {
+            id = mdt_lookup_ref(r->db, r->param, kinds[i].by_id, kinds[i].by_name);
+            return id > 0 ? id : 0;
+        }
+    return 0;
+}
+
 static void finish(struct mdt_req *r, int status, char *body, size_t len)
 {
     static h2o_generator_t generator = {NULL, NULL};
@@ -155,6 +257,9 @@ static void finish(struct mdt_req *r, int status, char *body, size_t len)
 
     MDT_REQUIRE(!s->replied);
     s->replied = 1;
+    if (status >= 200 && status < 300 && !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
+        !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD")))
+        audit_change(r, status, body, len);
     req->res.status = status;
     req->res.reason = reason(status);
     if (body) {
@@ -169,6 +274,11 @@ static void finish(struct mdt_req *r, int status, char *body, size_t len)
     }
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                    H2O_STRLIT("no-store"));
+    if (s->retry_after > 0) {
+        char *v = h2o_mem_alloc_pool(&req->pool, 16);
+        int n = snprintf(v, 16, "%d", s->retry_after);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, v, (size_t)n);
+    }
     h2o_start_response(req, &generator);
     h2o_send(req, &buf, body ? 1 : 0, H2O_SEND_STATE_FINAL);
     /* The route template, never the raw path: paths carry names and emails. */
@@ -393,6 +503,84 @@ static int media_type_is(h2o_req_t *req, const char *type)
            h2o_lcstris(v, n, H2O_STRLIT("charset=\"utf-8\""));
 }
 
+/* The peer's address as 16 bytes (IPv4 mapped); 0 when it has none. */
+static int peer_addr(h2o_req_t *req, unsigned char out[16])
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+
+    if (req->conn->callbacks->get_peername == NULL ||
+        (len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss)) == 0)
+        return 0;
+    memset(out, 0, 16);
+    if (ss.ss_family == AF_INET) {
+        out[10] = out[11] = 0xff;
+        memcpy(out + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+        return 1;
+    }
+    if (ss.ss_family == AF_INET6) {
+        memcpy(out, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+        return 1;
+    }
+    return 0;
+}
+
+/* The peer's bucket, refilled to now; with create, a slot is taken for
+ * it (a new peer starts full). NULL when absent and not created. */
+static struct limit_slot *limit_find(struct mdt_server *srv, const unsigned char addr[16],
+                                     int create)
+{
+    uint64_t now = uv_now(srv->loop), h = 1469598103934665603ULL;
+    double burst = (double)srv->cfg->auth_fail_burst;
+    double per_ms = (double)srv->cfg->auth_fail_per_minute / 60000.0;
+    struct limit_slot *found = NULL, *victim = NULL;
+
+    for (int i = 0; i < 16; i++)
+        h = (h ^ addr[i]) * 1099511628211ULL;
+    for (int i = 0; i < LIMIT_PROBE; i++) {
+        struct limit_slot *sl = &srv->limits[(h + (uint64_t)i) % LIMIT_SLOTS];
+        if (sl->used && memcmp(sl->addr, addr, 16) == 0) {
+            found = sl;
+            break;
+        }
+        if (victim == NULL || !sl->used || (victim->used && sl->last_ms < victim->last_ms))
+            victim = sl;
+    }
+    if (found) {
+        found->tokens += (double)(now - found->last_ms) * per_ms;
+        if (found->tokens > burst)
+            found->tokens = burst;
+        found->last_ms = now;
+        return found;
+    }
+    if (!create)
+        return NULL;
+    memcpy(victim->addr, addr, 16);
+    victim->used = 1;
+    victim->tokens = burst;
+    victim->last_ms = now;
+    return victim;
+}
+
+/* Whether the peer may try a token now; sets *retry (seconds) if not. */
+static int limit_allows(struct mdt_server *srv, const unsigned char addr[16], int *retry)
+{
+    struct limit_slot *sl = limit_find(srv, addr, 0);
+    double per_s = (double)srv->cfg->auth_fail_per_minute / 60.0;
+
+    if (sl == NULL || sl->tokens >= 1.0)
+        return 1;
+    *retry = (int)((1.0 - sl->tokens) / per_s) + 1;
+    return 0;
+}
+
+static void limit_charge(struct mdt_server *srv, const unsigned char addr[16])
+{
+    struct limit_slot *sl = limit_find(srv, addr, 1);
+    if (sl->tokens >= 1.0)
+        sl->tokens -= 1.0;
+}
+
 static int authenticate(struct mdt_req *r, h2o_req_t *req)
 {
     ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
@@ -454,7 +642,23 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         r.param = mdt_buf_str(&dec);
     }
     if (rt->roles) {
+        unsigned char addr[16];
+        int has_addr = peer_addr(req, addr);
+
         if ((rc = authenticate(&r, req)) < 0) {
+            /* A valid token always gets in, so colleagues behind one
+             * address are never locked out by someone else's mistakes;
+             * a peer that keeps failing is answered 429 (a guess at a
+             * 256-bit token is hopeless anyway: this bounds the work and
+             * the log lines a guesser costs). */
+            if (rc == -ENOENT && has_addr && !limit_allows(srv, addr, &st.retry_after)) {
+                mdt_reply_error(&r, 429, "too_many_requests", NULL,
+                                "too many failed authentications from this address: retry in %d s",
+                                st.retry_after);
+                goto out;
+            }
+            if (rc == -ENOENT && has_addr)
+                limit_charge(srv, addr);
             if (rc == -ENOENT)
                 mdt_reply_error(&r, 401, "unauthenticated", NULL, "a valid bearer token is needed");
             else
@@ -498,6 +702,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             }
         }
     }
+    if (r.param && strcmp(rt->method, "GET") != 0 && leading_id(r.param, strlen(r.param)) == 0)
+        st.object_id = object_by_name(&r, rt->tmpl);
     rt->fn(&r);
     if (!st.replied) {
         log_warnx("http: %s %s gave no answer", rt->method, rt->tmpl);
@@ -529,6 +735,27 @@ static void on_conn_close(uv_handle_t *h)
     free(c);
 }
 
+/* A connection over max_connections: told so in one write (plain HTTP
+ * only; TLS peers just see the close) and closed. */
+static void refuse(struct mdt_server *srv, struct conn *c)
+{
+    static const char answer[] =
+        "HTTP/1.1 503 Service Unavailable\r\n"
+        "Content-Type: application/json\r\n"
+        "Retry-After: 1\r\n"
+        "Connection: close\r\n"
+        "Content-Length: 83\r\n\r\n"
+        "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many connections: try again later\"}}";
+    uv_buf_t b = uv_buf_init((char *)answer, sizeof(answer) - 1);
+
+    if (srv->refused++ % 1000 == 0)
+        log_warnx("http: %d connections open (max_connections): refusing more (%llu so far)",
+                  srv->nconns - 1, (unsigned long long)srv->refused);
+    if (srv->ssl == NULL)
+        (void)uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    uv_close((uv_handle_t *)&c->tcp, on_conn_close);
+}
+
 static void on_accept(uv_stream_t *listener, int status)
 {
     struct mdt_server *srv = listener->data;
@@ -545,6 +772,10 @@ static void on_accept(uv_stream_t *listener, int status)
     srv->nconns++;
     if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
         uv_close((uv_handle_t *)&c->tcp, on_conn_close);
+        return;
+    }
+    if (srv->nconns > srv->cfg->max_connections) {
+        refuse(srv, c);
         return;
     }
     sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, on_conn_close);
@@ -586,7 +817,16 @@ struct mdt_server *mdt_server_new(void *uv_loop, const struct mdt_config *cfg, s
     srv->db = db;
     srv->scrub = scrub;
     h2o_config_init(&srv->h2o);
+    srv->limits = mdt_xcalloc(LIMIT_SLOTS, sizeof(*srv->limits));
     srv->h2o.max_request_entity_size = (size_t)cfg->max_body;
+    /* HTTP/1: h2o's request timeout runs from the end of the last answer
+     * (or the accept) to the end of the next request's headers and body,
+     * and is not reset by each byte that arrives: a client that trickles
+     * its headers (slowloris) is closed header_timeout after it started,
+     * and so is a keep-alive connection that stays idle that long.
+     * HTTP/2 connections have their own idle timeout. */
+    srv->h2o.http1.req_timeout = (uint64_t)cfg->header_timeout * 1000;
+    srv->h2o.http2.idle_timeout = (uint64_t)cfg->idle_timeout * 1000;
     srv->h2o.server_name = h2o_iovec_init(H2O_STRLIT("mdtd"));
     host = h2o_config_register_host(&srv->h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     handler = h2o_create_handler(h2o_config_register_path(host, "/", 0),
@@ -610,6 +850,20 @@ int mdt_server_start(struct mdt_server *srv, struct mdt_buf *err)
     struct sockaddr_storage ss;
     char *host = NULL, name[INET6_ADDRSTRLEN];
     int port, rc, len = sizeof(ss);
+    struct rlimit rl;
+
+    /* Every connection is a descriptor: let max_connections be reached
+     * (the soft limit is often 1024; the hard one much higher). */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+        rl.rlim_cur < (rlim_t)srv->cfg->max_connections + 64 && rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = (rlim_t)srv->cfg->max_connections + 64;
+        rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            log_warn("http: raising the open file limit");
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)srv->cfg->max_connections + 64)
+        log_warnx("http: the open file limit (%llu) is below max_connections (%lld)",
+                  (unsigned long long)rl.rlim_cur, srv->cfg->max_connections);
 
     MDT_REQUIRE(mdt_config_split_listen(srv->cfg->listen, &host, &port) == 0);
     if ((rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss)) != 0 &&
@@ -695,6 +949,7 @@ void mdt_server_free(struct mdt_server *srv)
         h2o_context_dispose(&srv->ctx);
     }
     h2o_config_dispose(&srv->h2o);
+    free(srv->limits);
     if (srv->ssl)
         SSL_CTX_free(srv->ssl);
     free(srv);
