@@ -50,6 +50,7 @@ CREATE TABLE meetings (
     start_at       INTEGER NOT NULL,
     end_at         INTEGER NOT NULL,
     moved          INTEGER NOT NULL DEFAULT 0,
+    move_reason    TEXT,                          -- 'holiday' or 'chair' (with moved = 1)
     status         TEXT NOT NULL DEFAULT 'scheduled'
                    CHECK (status IN ('scheduled', 'cancelled', 'closed')),
     cancel_reason  TEXT,                          -- 'holiday', 'chair', 'series'
@@ -61,6 +62,7 @@ CREATE TABLE meetings (
     UNIQUE (series_id, recurrence_id)
 );
 CREATE INDEX meetings_start ON meetings(start_at);
+CREATE INDEX meetings_series ON meetings(series_id, start_at);
 
 -- Attendance recorded by the chair after the meeting.
 CREATE TABLE attendance (
@@ -76,7 +78,8 @@ ALTER TABLE tokens ADD COLUMN person_id INTEGER REFERENCES people(id);
 
 -- Where a case sits: meeting_id (0002) now names a meeting; slot is its
 -- place in the order (1-based); carried counts the meetings it was moved
--- on from without being discussed.
+-- on from without being discussed. holder_id is the person of the token
+-- that submitted it (their invite for the case's slot).
 ALTER TABLE cases ADD COLUMN slot INTEGER;
 ALTER TABLE cases ADD COLUMN carried INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cases ADD COLUMN holder_id INTEGER REFERENCES people(id);
