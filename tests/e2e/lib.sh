@@ -109,10 +109,11 @@ start_mdtd() {
         echo "db = $T/var/mdtd.db"
         for line in "$@"; do echo "$line"; done
     } >"$T/mdtd.conf"
-    "$MDTD" serve --config "$T/mdtd.conf" 2>"$T/mdtd.log" &
+    # MDT_VALGRIND (e.g. "valgrind -q --error-exitcode=99 ...") wraps the daemon.
+    ${MDT_VALGRIND:-} "$MDTD" serve --config "$T/mdtd.conf" 2>"$T/mdtd.log" &
     MDTD_PID=$!
     local port="" i
-    for i in $(seq 1 200); do
+    for i in $(seq 1 $((200 * ${MDT_TEST_TIMEOUT_MULTIPLIER:-1}))); do
         port=$(sed -n 's/.*ready on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/mdtd.log" | head -1)
         [ -n "$port" ] && break
         kill -0 "$MDTD_PID" 2>/dev/null || break
@@ -162,4 +163,33 @@ api_token() {
     curl -s -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
         --data-binary "$body" "$MDT_URL/v1/tokens" |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+
+# pin_port: rewrites the config so that a restarted daemon listens on the
+# port it has now (for tests that kill and restart it).
+pin_port() {
+    sed -i "s/^listen = .*/listen = ${MDT_URL#http://}/" "$T/mdtd.conf"
+}
+# kill_mdtd [SIGNAL]: kills the daemon (default SIGKILL) and reaps it; no
+# clean exit is expected.
+kill_mdtd() {
+    [ -n "$MDTD_PID" ] || return 0
+    kill "-${1:-KILL}" "$MDTD_PID" 2>/dev/null
+    wait "$MDTD_PID" 2>/dev/null
+    MDTD_PID=""
+}
+# restart_mdtd: serves the same config and database again (after
+# pin_port), appending to the log; waits until it is ready.
+restart_mdtd() {
+    local n i
+    n=$(grep -c 'ready on' "$T/mdtd.log")
+    ${MDT_VALGRIND:-} "$MDTD" serve --config "$T/mdtd.conf" 2>>"$T/mdtd.log" &
+    MDTD_PID=$!
+    for i in $(seq 1 400); do
+        [ "$(grep -c 'ready on' "$T/mdtd.log")" -gt "$n" ] && return 0
+        kill -0 "$MDTD_PID" 2>/dev/null || break
+        sleep 0.025
+    done
+    echo "# mdtd did not restart:"; tail -20 "$T/mdtd.log" | sed 's/^/#   /'
+    return 1
 }
