@@ -62,6 +62,8 @@ static const struct route routes[] = {
     {"POST", "/v1/cases", MDT_ROLE_CASE_HOLDER, BODY_JSON, mdt_h_cases_create},
     {"GET", "/v1/cases", NOT_PARTNER, BODY_NONE, mdt_h_cases_list},
     {"GET", "/v1/cases/{id}", NOT_PARTNER, BODY_NONE, mdt_h_cases_get},
+    {"GET", "/v1/outbox", STAFF, BODY_NONE, mdt_h_outbox_list},
+    {"POST", "/v1/outbox/{id}/retry", STAFF, BODY_NONE, mdt_h_outbox_retry},
     {"GET", "/v1/audit", MDT_ROLE_ADMIN, BODY_NONE, mdt_h_audit_list},
     {"GET", "/v1/audit/verify", MDT_ROLE_ADMIN, BODY_NONE, mdt_h_audit_verify},
 };
@@ -104,6 +106,7 @@ struct mdt_server {
     uint64_t stop_started;
     void (*stop_done)(void *arg);
     void *stop_arg;
+    struct mdt_outbox *outbox; /* borrowed, may be NULL */
 };
 
 /* Per-request state behind mdt_req.priv. */
@@ -604,7 +607,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     struct mdt_server *srv = *(struct mdt_server **)(self + 1);
     struct req_state st = {.req = req, .tmpl = "-", .t0 = uv_hrtime()};
     struct mdt_req r = {.srv = srv, .db = srv->db, .scrub = srv->scrub, .cfg = srv->cfg,
-                        .priv = &st};
+                        .outbox = srv->outbox, .priv = &st};
     size_t plen = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
     const struct route *rt = NULL;
     int path_found = 0, rc;
@@ -934,6 +937,11 @@ void mdt_server_stop(struct mdt_server *srv, void (*done)(void *arg), void *arg)
     srv->stop_timer.data = srv;
     srv->stop_timer_open = 1;
     uv_timer_start(&srv->stop_timer, on_stop_tick, 0, 20);
+}
+
+void mdt_server_set_outbox(struct mdt_server *srv, struct mdt_outbox *ob)
+{
+    srv->outbox = ob;
 }
 
 void mdt_server_free(struct mdt_server *srv)

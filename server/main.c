@@ -239,11 +239,23 @@ struct serve {
     uv_loop_t loop;
     uv_signal_t sigterm, sigint, sighup;
     struct mdt_server *srv;
+    struct mdt_outbox *outbox;
 };
 
+static void on_outbox_stopped(void *arg)
+{
+    struct serve *s = arg;
+    uv_stop(&s->loop);
+}
+
+/* The HTTP side first, then the outbox (a request may still queue mail). */
 static void on_stopped(void *arg)
 {
     struct serve *s = arg;
+    if (s->outbox) {
+        mdt_outbox_stop(s->outbox, on_outbox_stopped, s);
+        return;
+    }
     uv_stop(&s->loop);
 }
 
@@ -390,6 +402,11 @@ static int cmd_serve(int argc, char **argv)
         log_warnx("mdtd: %s", mdt_buf_str(&err));
         goto out;
     }
+    if ((s.outbox = mdt_outbox_new(&s.loop, &cfg, db, &err)) == NULL) {
+        log_warnx("mdtd: %s", mdt_buf_str(&err));
+        goto out;
+    }
+    mdt_server_set_outbox(s.srv, s.outbox);
     uv_signal_init(&s.loop, &s.sigterm);
     uv_signal_init(&s.loop, &s.sigint);
     uv_signal_init(&s.loop, &s.sighup);
@@ -406,6 +423,8 @@ static int cmd_serve(int argc, char **argv)
         uv_run(&s.loop, UV_RUN_DEFAULT);
         goto out;
     }
+    if (mdt_outbox_start(s.outbox) < 0)
+        log_warnx("mdtd: the outbox cannot read its table: nothing is delivered");
     notify("READY=1\nSTATUS=serving");
     uv_run(&s.loop, UV_RUN_DEFAULT);
     log_info("mdtd: stopped");
@@ -421,6 +440,7 @@ out:
             uv_loop_close(&s.loop);
         }
     }
+    mdt_outbox_free(s.outbox); /* its handles are closed by now */
     if (scrub)
         mdt_scrub_ctx_free(scrub);
     mdt_db_close(db);
