@@ -72,6 +72,10 @@ size_t mdt__people_number(struct mdt_people *p, const char *key);
  * keyed by its lower-cased text). Returns 0 or -ENOBUFS at out's cap. */
 int mdt__render(const char *text, size_t len, const struct mdt_spans *s,
                 struct mdt_people *people, struct mdt_buf *out);
+/* The same; out_at, when not NULL, holds 2 * s->n offsets and receives
+ * where each span's placeholder starts and ends in out. */
+int mdt__render_at(const char *text, size_t len, const struct mdt_spans *s,
+                   struct mdt_people *people, struct mdt_buf *out, size_t *out_at);
 
 /* scrub-patterns.c: keyword tables the pattern detectors use, built once. */
 struct mdt_patterns;

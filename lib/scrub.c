@@ -11,6 +11,7 @@
  * leaves passes the gate. */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -77,11 +78,12 @@ size_t mdt_scrub_detect(const struct mdt_scrub_ctx *ctx, const char *text, size_
 
 /* One pass over text: every detector, then render into out. names, when
  * not NULL, holds the names detector's spans for this text, found over
- * the whole case (so it is not run again here). Returns the number of
- * spans replaced, or -ENOBUFS. */
+ * the whole case (so it is not run again here). *at (new, free()) receives
+ * the output ranges of the placeholders written, *nat of them. Returns the
+ * number of spans replaced, or -ENOBUFS. */
 static int scrub_once(const struct mdt_scrub_ctx *ctx, const struct mdt_known *known,
                       const char *text, size_t len, const struct mdt_spans *names,
-                      struct mdt_people *people, struct mdt_buf *out)
+                      struct mdt_people *people, struct mdt_buf *out, size_t **at, size_t *nat)
 {
     struct mdt_spans s;
     int rc;
@@ -98,11 +100,105 @@ static int scrub_once(const struct mdt_scrub_ctx *ctx, const struct mdt_known *k
     if (known)
         mdt__detect_known(known, text, len, &s);
     mdt__spans_resolve(&s, text, len);
-    rc = mdt__render(text, len, &s, people, out);
+    *at = mdt_xreallocarray(NULL, 2 * s.n + 1, sizeof(**at));
+    *nat = s.n;
+    rc = mdt__render_at(text, len, &s, people, out, *at);
     if (rc == 0)
         rc = s.n > INT_MAX ? INT_MAX : (int)s.n;
     mdt__spans_release(&s);
     return rc;
+}
+
+/* How far the detectors look around a word: the pattern matchers at most
+ * 64 bytes (a platform word before a handle), the names detector a few
+ * words (a phrase of the lexicon, a title and an initial, the words
+ * before a street word). A window around each replacement reaches at
+ * least this far on both sides, and on to a line start or end when one is
+ * near, since sentence and line starts change how words read. */
+#define CHECK_BYTES 96
+#define CHECK_TOKENS 8
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The start of the window before offset a: a token start at least
+ * CHECK_BYTES and CHECK_TOKENS blank-separated tokens back, or 0. */
+static size_t window_start(const char *t, size_t a)
+{
+    size_t k = a, tokens = 0;
+    while (k > 0 && (a - k < CHECK_BYTES || tokens < CHECK_TOKENS)) {
+        while (k > 0 && blank(t[k - 1]))
+            k--;
+        while (k > 0 && !blank(t[k - 1]))
+            k--;
+        tokens++;
+    }
+    for (size_t j = k; j > 0 && k - j < CHECK_BYTES; j--)
+        if (t[j - 1] == '\n')
+            return j;
+    return k;
+}
+
+static size_t window_end(const char *t, size_t len, size_t b)
+{
+    size_t k = b, tokens = 0;
+    while (k < len && (k - b < CHECK_BYTES || tokens < CHECK_TOKENS)) {
+        while (k < len && blank(t[k]))
+            k++;
+        while (k < len && !blank(t[k]))
+            k++;
+        tokens++;
+    }
+    for (size_t j = k; j < len && j - k < CHECK_BYTES; j++)
+        if (t[j] == '\n')
+            return j;
+    return k;
+}
+
+/* Does the gate find nothing in text, the output of a round that ran at
+ * least the gate's detectors over its input and replaced what they found
+ * (at: the nat output ranges of the placeholders written)?
+ *
+ * Words far from every replacement read as they did in the input, where
+ * the gate's detectors found nothing to leave there, so only the windows
+ * around the replacements are checked. The names detector's one reach
+ * across a whole text, a name seen in one place marking the same word
+ * everywhere, starts from a name found by its local rules: with none in
+ * the windows, there is none. Anything found in a window, even near its
+ * edge where the view is partial, is settled by the gate over the whole
+ * text. */
+static bool gate_clean_near(const struct mdt_scrub_ctx *ctx, const char *text, size_t len,
+                            const size_t *at, size_t nat)
+{
+    size_t k = 0;
+    while (k < nat) {
+        size_t a = window_start(text, at[2 * k]);
+        size_t e = at[2 * k + 1], b;
+        /* merge the windows that meet; a window reaches at least
+         * CHECK_BYTES from its replacement, so near ones need no look */
+        for (;;) {
+            if (++k < nat && at[2 * k] - e <= 2 * CHECK_BYTES) {
+                e = at[2 * k + 1];
+                continue;
+            }
+            b = window_end(text, len, e);
+            if (k < nat && window_start(text, at[2 * k]) <= b) {
+                e = at[2 * k + 1];
+                continue;
+            }
+            break;
+        }
+        struct mdt_spans s;
+        mdt__spans_init(&s);
+        detect_gate(ctx, text + a, b - a, &s);
+        size_t found = s.n;
+        mdt__spans_release(&s);
+        if (found)
+            return mdt_scrub_detect(ctx, text, len, NULL) == 0;
+    }
+    return true;
 }
 
 /* Scrubs text until the gate finds nothing. names: as for scrub_once, used
@@ -117,11 +213,14 @@ static char *scrub_field(const struct mdt_scrub_ctx *ctx, const struct mdt_known
     size_t cur_len = len;
 
     for (int round = 0; round < SCRUB_ROUNDS; round++) {
+        size_t *at = NULL, nat = 0;
+        bool case_names = round == 0 && names;
         int n;
         mdt_buf_init(&out, OUT_CAP(cur_len));
-        n = scrub_once(ctx, known, cur ? cur : text, cur_len, round == 0 ? names : NULL, people,
-                       &out);
+        n = scrub_once(ctx, known, cur ? cur : text, cur_len, case_names ? names : NULL, people,
+                       &out, &at, &nat);
         if (n < 0) {
+            free(at);
             mdt_buf_release(&out);
             free(cur);
             return NULL;
@@ -132,10 +231,13 @@ static char *scrub_field(const struct mdt_scrub_ctx *ctx, const struct mdt_known
         if (cur == NULL)
             cur = mdt_xstrdup("");
         /* Nothing found: the text is unchanged and the gate, a subset of
-         * the detectors just run, has already seen it clean (in the first
-         * round with case-wide names, the gate's own names detector has
-         * not: it runs). */
-        if ((n == 0 && !(round == 0 && names)) || mdt_scrub_detect(ctx, cur, cur_len, NULL) == 0)
+         * the detectors just run, has already seen it clean. A round with
+         * the case-wide names has not run the gate's own names detector
+         * over this text: the whole text is checked. */
+        bool clean = case_names ? mdt_scrub_detect(ctx, cur, cur_len, NULL) == 0
+                                : n == 0 || gate_clean_near(ctx, cur, cur_len, at, nat);
+        free(at);
+        if (clean)
             break;
     }
     return cur;

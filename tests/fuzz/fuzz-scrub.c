@@ -6,7 +6,9 @@
  *   - valid UTF-8 in gives valid UTF-8 out;
  *   - no value of the client block survives;
  *   - the scrubbed text passes the gate (mdt_scrub_detect finds nothing),
- *     and so does mdt_scrub_text's output. */
+ *     and so does mdt_scrub_text's output: the whole-text detector holds
+ *     the scrub's own check after each round, which looks only around
+ *     the replacements, to account. */
 #include <stdint.h>
 #include <stdbool.h>
 #include <strings.h>
