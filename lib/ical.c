@@ -288,10 +288,12 @@ static icalproperty *find_error(icalcomponent *c)
 
 int mdt_ical_check(const char *text, struct mdt_buf *err)
 {
-    icalcomponent *c = icalparser_parse_string(text);
+    icalcomponent *c;
     icalproperty *p;
     int rc = 0;
 
+    mdt_ical_init();
+    c = icalparser_parse_string(text);
     if (c == NULL || icalcomponent_isa(c) != ICAL_VCALENDAR_COMPONENT) {
         mdt_buf_printf(err, "not a VCALENDAR");
         rc = -EINVAL;
@@ -340,6 +342,26 @@ int mdt_ical_local_to_utc(const char *tz, const char *local, int64_t *out)
     tt.year = y, tt.month = mo, tt.day = d, tt.hour = h, tt.minute = mi, tt.second = s;
     *out = (int64_t)icaltime_as_timet_with_zone(tt, zone);
     return 0;
+}
+
+char *mdt_ical_format_local(const char *tz, int64_t t, char *s, size_t n)
+{
+    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    icaltimezone *zone = zone_get(tz);
+    struct icaltimetype tt;
+    int dow;
+
+    if (zone == NULL) {
+        snprintf(s, n, "?");
+        return s;
+    }
+    tt = icaltime_from_timet_with_zone((time_t)t, 0, zone);
+    dow = icaltime_day_of_week(tt) - 1; /* 1 is Sunday */
+    snprintf(s, n, "%s %d %s %d %02d:%02d", days[dow >= 0 && dow < 7 ? dow : 0], tt.day,
+             months[tt.month >= 1 && tt.month <= 12 ? tt.month - 1 : 0], tt.year, tt.hour, tt.minute);
+    return s;
 }
 
 const char *mdt_ical_partstat_name(enum mdt_ical_partstat p)
@@ -412,6 +434,7 @@ int mdt_ical_parse_reply(const char *text, size_t len, struct mdt_ical_reply *ou
     const char *v;
     int rc = -EINVAL, natt = 0;
 
+    mdt_ical_init(); /* untrusted input: errors must never abort */
     memset(out, 0, sizeof(*out));
     if (len > MDT_ICAL_REPLY_MAX) {
         mdt_buf_printf(err, "body: larger than %d bytes", MDT_ICAL_REPLY_MAX);

@@ -74,6 +74,9 @@ int mdt_ical_check(const char *text, struct mdt_buf *err);
 
 /* A wall-clock time "YYYY-MM-DDTHH:MM[:SS]" in zone tz as Unix seconds. */
 int mdt_ical_local_to_utc(const char *tz, const char *local, int64_t *out);
+/* t as wall-clock time in tz, "Tue 12 Jan 2027 10:00", into s (size n);
+ * returns s ("?" when tz is unknown). */
+char *mdt_ical_format_local(const char *tz, int64_t t, char *s, size_t n);
 /* Whether tz names one of libical's built-in zones. */
 int mdt_ical_zone_known(const char *tz);
 

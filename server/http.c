@@ -18,7 +18,7 @@
 #include "mdtd.h"
 #include "xmalloc.h"
 
-enum body_kind { BODY_NONE, BODY_JSON, BODY_CSV };
+enum body_kind { BODY_NONE, BODY_JSON, BODY_CSV, BODY_CALENDAR };
 
 struct route {
     const char *method;
@@ -62,6 +62,14 @@ static const struct route routes[] = {
     {"POST", "/v1/cases", MDT_ROLE_CASE_HOLDER, BODY_JSON, mdt_h_cases_create},
     {"GET", "/v1/cases", NOT_PARTNER, BODY_NONE, mdt_h_cases_list},
     {"GET", "/v1/cases/{id}", NOT_PARTNER, BODY_NONE, mdt_h_cases_get},
+    {"POST", "/v1/series/{id}/invites", STAFF, BODY_NONE, mdt_h_invites_send},
+    {"GET", "/v1/meetings/{id}/attendees", NOT_PARTNER, BODY_NONE, mdt_h_meeting_attendees},
+    {"GET", "/v1/rsvp/{secret}", 0, BODY_NONE, mdt_h_rsvp_get},
+    {"POST", "/v1/rsvp/{secret}", 0, BODY_NONE, mdt_h_rsvp_post},
+    {"POST", "/v1/imip", STAFF, BODY_CALENDAR, mdt_h_imip},
+    {"GET", "/v1/feeds/{secret}", 0, BODY_NONE, mdt_h_feed_get},
+    {"POST", "/v1/people/{ref}/feed", STAFF, BODY_NONE, mdt_h_feed_url},
+    {"POST", "/v1/people/{ref}/feed/revoke", STAFF, BODY_NONE, mdt_h_feed_revoke},
     {"GET", "/v1/outbox", STAFF, BODY_NONE, mdt_h_outbox_list},
     {"POST", "/v1/outbox/{id}/retry", STAFF, BODY_NONE, mdt_h_outbox_retry},
     {"GET", "/v1/audit", MDT_ROLE_ADMIN, BODY_NONE, mdt_h_audit_list},
@@ -115,6 +123,7 @@ struct req_state {
     const char *tmpl;
     uint64_t t0;
     int replied;
+    const char *ctype;   /* the answer's Content-Type; NULL: JSON */
     int64_t object_id;   /* the object a change acted on (audit), 0: unknown */
     int retry_after;     /* seconds, for a 429 */
 };
@@ -269,7 +278,8 @@ static void finish(struct mdt_req *r, int status, char *body, size_t len)
         char **slot = h2o_mem_alloc_shared(&req->pool, sizeof(*slot), free_body);
         *slot = body;
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                       H2O_STRLIT("application/json"));
+                       s->ctype ? s->ctype : "application/json",
+                       s->ctype ? strlen(s->ctype) : sizeof("application/json") - 1);
         buf = h2o_iovec_init(body, len);
         /* The whole answer is known: a Content-Length spares the client
          * chunked framing and lets the connection stay open. */
@@ -325,6 +335,12 @@ void mdt_reply_jsonw(struct mdt_req *r, int status, struct mdt_jsonw *w)
 void mdt_reply_empty(struct mdt_req *r, int status)
 {
     finish(r, status, NULL, 0);
+}
+
+void mdt_reply_raw(struct mdt_req *r, int status, const char *ctype, char *body, size_t len)
+{
+    ((struct req_state *)r->priv)->ctype = ctype;
+    finish(r, status, body, len);
 }
 
 __attribute__((format(printf, 6, 0))) static void
@@ -675,7 +691,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         }
     }
     if (rt->body != BODY_NONE) {
-        const char *want = rt->body == BODY_JSON ? "application/json" : "text/csv";
+        const char *want = rt->body == BODY_JSON ? "application/json"
+                           : rt->body == BODY_CALENDAR ? "text/calendar" : "text/csv";
         json_error_t jerr;
 
         if (req->entity.len > (size_t)srv->cfg->max_body) {

@@ -180,6 +180,9 @@ void mdt_reply_json(struct mdt_req *r, int status, json_t *body); /* steals body
  * writer failed. */
 void mdt_reply_jsonw(struct mdt_req *r, int status, struct mdt_jsonw *w);
 void mdt_reply_empty(struct mdt_req *r, int status);
+/* Any other content type (an HTML page, a calendar): body (malloc'd) is
+ * stolen, len its length. */
+void mdt_reply_raw(struct mdt_req *r, int status, const char *ctype, char *body, size_t len);
 void mdt_reply_error(struct mdt_req *r, int status, const char *code, const char *field,
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* steals extra: its members are added to the "error" object */
@@ -356,5 +359,40 @@ void mdt_outbox_free(struct mdt_outbox *ob);
 char *mdt_outbox_signature(const char *secret, int64_t t, const char *body, size_t len);
 void mdt_h_outbox_list(struct mdt_req *r);
 void mdt_h_outbox_retry(struct mdt_req *r);
+
+/* invites.c: iMIP invites to a series' list, their updates and cancels,
+ * RSVP links, iMIP REPLY bodies and the quorum warning. The hooks are
+ * called by the meetings and directory code inside the transaction of
+ * the change (after series.sequence was raised) and return 0 or a
+ * negative errno (the caller rolls back). */
+/* The series or one of its meetings changed (or was cancelled): when
+ * invites for it have been sent, queues the update (REQUEST with the
+ * master and every override, or CANCEL when the series is cancelled) to
+ * every current member of its list and to case holders with a slot.
+ * Before the first `invite send` it does nothing. */
+int mdt_invites_series_changed(struct mdt_req *r, int64_t series_id);
+/* A person joined (added=1) or left a list: REQUEST / CANCEL of every
+ * active invited series using that list. Idempotent: the list as it is
+ * now decides, so calling it for an unchanged member sends nothing. */
+int mdt_invites_member_changed(struct mdt_req *r, int64_t list_id, int64_t person_id, int added);
+/* The same for arrays of person ids (JSON integers, borrowed). */
+int mdt_invites_members_changed(struct mdt_req *r, int64_t list_id, json_t *added, json_t *removed);
+/* A case was put on (or taken off) a meeting: its holder's invite for
+ * the case's slot only (UID "case-ID.<series uid>"). */
+int mdt_invites_case_changed(struct mdt_req *r, int64_t case_id);
+/* Writes the members "required_orgs" (each required organisation with
+ * members/accepted/declined/tentative counts, coming, absent) and
+ * "quorum_warning" (null, or a sentence naming the absent ones) into the
+ * object w is inside, for GET /v1/meetings/{id}. */
+void mdt_invites_w_quorum(struct mdt_db *db, int64_t meeting_id, struct mdt_jsonw *w);
+void mdt_h_invites_send(struct mdt_req *r);
+void mdt_h_rsvp_get(struct mdt_req *r);
+void mdt_h_rsvp_post(struct mdt_req *r);
+void mdt_h_imip(struct mdt_req *r);
+void mdt_h_meeting_attendees(struct mdt_req *r);
+/* feeds.c: private calendar feeds (METHOD:PUBLISH) */
+void mdt_h_feed_get(struct mdt_req *r);
+void mdt_h_feed_url(struct mdt_req *r);
+void mdt_h_feed_revoke(struct mdt_req *r);
 
 #endif

@@ -221,6 +221,9 @@ TEST(ical_local_to_utc_across_clock_changes)
     ASSERT_EQ(mdt_ical_local_to_utc("Europe/London", "2027-01-12 10:00", &t), -EINVAL);
     ASSERT_EQ(mdt_ical_local_to_utc("Nowhere/Else", "2027-01-12T10:00", &t), -EINVAL);
     ASSERT(mdt_ical_zone_known("America/New_York"));
+    char buf[64];
+    ASSERT_STREQ(mdt_ical_format_local("Europe/London", APR13, buf, sizeof(buf)), "Tue 13 Apr 2027 10:00");
+    ASSERT_STREQ(mdt_ical_format_local("Europe/London", JAN12, buf, sizeof(buf)), "Tue 12 Jan 2027 10:00");
 }
 
 static const char reply_head[] = "BEGIN:VCALENDAR\r\nPRODID:-//x//y//EN\r\nVERSION:2.0\r\nMETHOD:REPLY\r\n"

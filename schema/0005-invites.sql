@@ -1,0 +1,61 @@
+-- Invites: who has been sent the calendar invite of a series (or of one
+-- case's slot), their answers, and private calendar feeds. Secrets (RSVP
+-- links, feed URLs) are kept only as SHA-256 hashes: the link carries the
+-- secret, the database cannot give it back.
+
+-- When `mdt invite send` first ran: before it, changes send nothing.
+ALTER TABLE series ADD COLUMN invited_at INTEGER;
+
+-- One row per (series, person) for the whole series (case_id 0), and one
+-- per (case, holder) for a case's slot. status 'cancelled': a CANCEL went
+-- out (the person left the list, the case left the agenda, the series was
+-- cancelled). sent_sequence is the SEQUENCE of the last message sent.
+CREATE TABLE invitations (
+    id            INTEGER PRIMARY KEY,
+    series_id     INTEGER NOT NULL REFERENCES series(id),
+    person_id     INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    case_id       INTEGER NOT NULL DEFAULT 0,
+    status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'cancelled')),
+    sent_sequence INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    UNIQUE (series_id, person_id, case_id)
+);
+CREATE INDEX invitations_person ON invitations(person_id);
+
+-- Every message carries a fresh RSVP link; each stays valid while its
+-- invitation is active.
+CREATE TABLE rsvp_links (
+    hash          BLOB PRIMARY KEY,
+    invitation_id INTEGER NOT NULL REFERENCES invitations(id) ON DELETE CASCADE,
+    created_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX rsvp_links_invitation ON rsvp_links(invitation_id);
+
+-- Answers: for the whole series (meeting_id 0) or for one meeting, which
+-- takes precedence for that meeting.
+CREATE TABLE rsvps (
+    invitation_id INTEGER NOT NULL REFERENCES invitations(id) ON DELETE CASCADE,
+    meeting_id    INTEGER NOT NULL DEFAULT 0,
+    partstat      TEXT NOT NULL CHECK (partstat IN ('accepted', 'declined', 'tentative')),
+    via           TEXT NOT NULL CHECK (via IN ('link', 'imip')),
+    answered_at   INTEGER NOT NULL,
+    PRIMARY KEY (invitation_id, meeting_id)
+) WITHOUT ROWID;
+
+-- Private feed URLs. A person may hold several (each `mdt feed url`
+-- issues one, since a hash cannot be shown again); `mdt feed revoke`
+-- deletes them all and issues a new one.
+CREATE TABLE feed_secrets (
+    hash          BLOB PRIMARY KEY,
+    person_id     INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    created_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX feed_secrets_person ON feed_secrets(person_id);
+
+-- The chair is told once per meeting that a required organisation will
+-- be absent.
+CREATE TABLE quorum_warnings (
+    meeting_id    INTEGER PRIMARY KEY REFERENCES meetings(id),
+    warned_at     INTEGER NOT NULL
+);

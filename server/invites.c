@@ -1,0 +1,1289 @@
+/* Invites: one iMIP email (RFC 6047) per member of a series' list, each
+ * naming only its recipient as ATTENDEE; updates and cancels that follow
+ * the meetings code's changes; RSVP links and iMIP REPLY bodies; who is
+ * coming and the quorum warning.
+ *
+ * Every message is queued through the outbox inside the transaction of
+ * the change that causes it. Each message carries a fresh RSVP secret;
+ * only its SHA-256 is stored (rsvp_links), so the database never holds a
+ * working link. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ical.h"
+#include "log.h"
+#include "mdtd.h"
+#include "xmalloc.h"
+
+#define SECRET_HEX 64 /* 32 random bytes */
+
+/* A series as the calendar objects need it. Strings are owned. */
+struct series_info {
+    int64_t id, sequence, start, end, list_id, slot_minutes, invited_at;
+    int cancelled;
+    char *uid, *title, *tz, *rrule, *url, *pcn, *org_email, *org_name;
+    int64_t *ex;
+    size_t nex;
+    struct mdt_ical_override *ov;
+    size_t nov;
+};
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    return v ? mdt_xstrdup((const char *)v) : NULL;
+}
+
+static void series_release(struct series_info *s)
+{
+    free(s->uid), free(s->title), free(s->tz), free(s->rrule), free(s->url), free(s->pcn);
+    free(s->org_email), free(s->org_name), free(s->ex), free(s->ov);
+    memset(s, 0, sizeof(*s));
+}
+
+/* The organiser's address: the chair, else the sender of all mail (an
+ * address alone, without a display name). */
+static void organizer_from_config(struct series_info *s, const struct mdt_config *cfg)
+{
+    const char *from = cfg->smtp_from ? cfg->smtp_from : "mdtd@localhost";
+    const char *lt = strchr(from, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+
+    if (lt && gt && gt > lt + 1)
+        s->org_email = mdt_xstrndup(lt + 1, (size_t)(gt - lt - 1));
+    else
+        s->org_email = mdt_xstrdup(from);
+}
+
+static int series_load(struct mdt_db *db, const struct mdt_config *cfg, int64_t id,
+                       struct series_info *s)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    memset(s, 0, sizeof(*s));
+    st = mdt_db_stmt(db, "SELECT s.uid, s.title, s.tz, s.rrule, s.dtstart, s.duration_min, s.url, "
+                         "s.sequence, s.status, s.list_id, s.slot_minutes, s.invited_at, p.name, "
+                         "c.email, c.name FROM series s JOIN pcns p ON p.id = s.pcn_id "
+                         "LEFT JOIN people c ON c.id = s.chair_id WHERE s.id = ?1");
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = mdt_db_step(db, st)) <= 0)
+        return rc == 0 ? -ENOENT : rc;
+    s->id = id;
+    s->uid = col_dup(st, 0);
+    s->title = col_dup(st, 1);
+    s->tz = col_dup(st, 2);
+    s->rrule = col_dup(st, 3);
+    rc = mdt_ical_local_to_utc(s->tz, (const char *)sqlite3_column_text(st, 4), &s->start);
+    s->end = s->start + 60 * sqlite3_column_int64(st, 5);
+    s->url = col_dup(st, 6);
+    s->sequence = sqlite3_column_int64(st, 7);
+    s->cancelled = strcmp((const char *)sqlite3_column_text(st, 8), "cancelled") == 0;
+    s->list_id = sqlite3_column_int64(st, 9);
+    s->slot_minutes = sqlite3_column_int64(st, 10);
+    s->invited_at = sqlite3_column_int64(st, 11);
+    s->pcn = col_dup(st, 12);
+    s->org_email = col_dup(st, 13);
+    s->org_name = col_dup(st, 14);
+    sqlite3_reset(st);
+    if (rc < 0) {
+        log_warnx("invites: series %lld: its dtstart cannot be read", (long long)id);
+        return -EPROTO;
+    }
+    if (s->org_email == NULL)
+        organizer_from_config(s, cfg);
+    /* Skipped or cancelled occurrences: EXDATE. Moved ones: overrides. */
+    st = mdt_db_stmt(db, "SELECT recurrence_id, start_at, end_at, status, moved FROM meetings "
+                         "WHERE series_id = ?1 AND (status = 'cancelled' OR moved = 1) "
+                         "ORDER BY recurrence_id");
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, id);
+    while ((rc = mdt_db_step(db, st)) > 0) {
+        if (strcmp((const char *)sqlite3_column_text(st, 3), "cancelled") == 0) {
+            s->ex = mdt_xrealloc(s->ex, (s->nex + 1) * sizeof(*s->ex));
+            s->ex[s->nex++] = sqlite3_column_int64(st, 0);
+        } else {
+            s->ov = mdt_xrealloc(s->ov, (s->nov + 1) * sizeof(*s->ov));
+            s->ov[s->nov].recurrence_id = sqlite3_column_int64(st, 0);
+            s->ov[s->nov].start = sqlite3_column_int64(st, 1);
+            s->ov[s->nov].end = sqlite3_column_int64(st, 2);
+            s->nov++;
+        }
+    }
+    return rc;
+}
+
+/* The case slot's UID: derived from the series' so that it is stable. */
+static char *slot_uid(const struct series_info *s, int64_t case_id)
+{
+    size_t n = strlen(s->uid) + 32;
+    char *u = mdt_xmalloc(n);
+    snprintf(u, n, "case-%lld.%s", (long long)case_id, s->uid);
+    return u;
+}
+
+static void event_init(struct mdt_ical_event *e, const struct series_info *s, const char *email,
+                       const char *name, const char *description)
+{
+    memset(e, 0, sizeof(*e));
+    e->uid = s->uid;
+    e->sequence = s->sequence;
+    e->tz = s->tz;
+    e->start = s->start;
+    e->end = s->end;
+    e->rrule = s->rrule;
+    e->exdates = s->ex, e->n_exdates = s->nex;
+    e->overrides = s->ov, e->n_overrides = s->nov;
+    e->summary = s->title;
+    e->location = s->url;
+    e->description = description;
+    e->organizer_email = s->org_email;
+    e->organizer_name = s->org_name;
+    e->attendee_email = email;
+    e->attendee_name = name;
+}
+
+static const char *public_url(const struct mdt_config *cfg, char *tmp, size_t n)
+{
+    if (cfg->public_url && *cfg->public_url) {
+        size_t len = strlen(cfg->public_url);
+        snprintf(tmp, n, "%.*s", (int)(len && cfg->public_url[len - 1] == '/' ? len - 1 : len),
+                 cfg->public_url);
+    } else {
+        snprintf(tmp, n, "http://%s", cfg->listen ? cfg->listen : "localhost");
+    }
+    return tmp;
+}
+
+/* A new RSVP secret for invitation inv: its hash is stored, the secret
+ * (hex, SECRET_HEX characters) written to out. */
+static int rsvp_secret_new(struct mdt_db *db, int64_t inv, char out[SECRET_HEX + 1])
+{
+    unsigned char raw[SECRET_HEX / 2], hash[crypto_hash_sha256_BYTES];
+    sqlite3_stmt *st;
+
+    MDT_REQUIRE(sodium_init() >= 0);
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(out, SECRET_HEX + 1, raw, sizeof(raw));
+    crypto_hash_sha256(hash, (const unsigned char *)out, SECRET_HEX);
+    st = mdt_db_stmt(db, "INSERT INTO rsvp_links (hash, invitation_id, created_at) VALUES (?1, ?2, ?3)");
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, inv);
+    sqlite3_bind_int64(st, 3, mdt_now());
+    return mdt_db_step(db, st);
+}
+
+/* The invitation row for (series, person, case), created or made active
+ * again; *id gets it. */
+static int invitation_upsert(struct mdt_db *db, int64_t series_id, int64_t person_id,
+                             int64_t case_id, int64_t *id)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    st = mdt_db_stmt(db, "INSERT INTO invitations (series_id, person_id, case_id, created_at, "
+                         "updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (series_id, person_id, "
+                         "case_id) DO UPDATE SET status = 'active', updated_at = ?4");
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, person_id);
+    sqlite3_bind_int64(st, 3, case_id);
+    sqlite3_bind_int64(st, 4, mdt_now());
+    if ((rc = mdt_db_step(db, st)) < 0)
+        return rc;
+    st = mdt_db_stmt(db, "SELECT id FROM invitations WHERE series_id = ?1 AND person_id = ?2 "
+                         "AND case_id = ?3");
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, person_id);
+    sqlite3_bind_int64(st, 3, case_id);
+    if ((rc = mdt_db_step(db, st)) <= 0)
+        return rc == 0 ? -ENOENT : rc;
+    *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
+/* The slot of a case: its meeting's start plus the slots before it. */
+struct slot {
+    int64_t meeting_id, start, end;
+    int scheduled; /* the case sits on a meeting that will happen */
+};
+
+static int slot_load(struct mdt_db *db, const struct series_info *s, int64_t case_id,
+                     struct slot *out)
+{
+    sqlite3_stmt *st = mdt_db_stmt(db, "SELECT m.id, m.start_at, c.slot, m.status FROM cases c "
+                                       "JOIN meetings m ON m.id = c.meeting_id WHERE c.id = ?1 "
+                                       "AND m.series_id = ?2");
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, case_id);
+    sqlite3_bind_int64(st, 2, s->id);
+    if ((rc = mdt_db_step(db, st)) < 0)
+        return rc;
+    if (rc == 0)
+        return 0;
+    int64_t slot = sqlite3_column_type(st, 2) == SQLITE_NULL ? 1 : sqlite3_column_int64(st, 2);
+    out->meeting_id = sqlite3_column_int64(st, 0);
+    out->start = sqlite3_column_int64(st, 1) + (slot > 0 ? slot - 1 : 0) * 60 * s->slot_minutes;
+    out->end = out->start + 60 * s->slot_minutes;
+    out->scheduled = strcmp((const char *)sqlite3_column_text(st, 3), "cancelled") != 0 && !s->cancelled;
+    sqlite3_reset(st);
+    return 0;
+}
+
+/* Builds and queues one message to one person. case_id 0: the series;
+ * else the case's slot (sl). method REQUEST or CANCEL. */
+static int send_one(struct mdt_req *r, const struct series_info *s, int64_t person_id,
+                    int64_t case_id, const struct slot *sl, enum mdt_ical_method method,
+                    int first)
+{
+    struct mdt_ical_event ev;
+    struct mdt_buf text, desc, err, subject;
+    char *email = NULL, *name = NULL, *cal = NULL, *uid = NULL, base[512], when[64];
+    char secret[SECRET_HEX + 1], ref[64];
+    int64_t inv = 0;
+    sqlite3_stmt *st;
+    int rc;
+
+    mdt_buf_init(&text, 64 * 1024);
+    mdt_buf_init(&desc, 8 * 1024);
+    mdt_buf_init(&err, 1024);
+    mdt_buf_init(&subject, 1024);
+    st = mdt_db_stmt(r->db, "SELECT email, name FROM people WHERE id = ?1");
+    if (st == NULL) {
+        rc = -EPROTO;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, person_id);
+    if ((rc = mdt_db_step(r->db, st)) <= 0) {
+        rc = rc == 0 ? -ENOENT : rc;
+        goto out;
+    }
+    email = col_dup(st, 0);
+    name = col_dup(st, 1);
+    sqlite3_reset(st);
+    if ((rc = invitation_upsert(r->db, s->id, person_id, case_id, &inv)) < 0)
+        goto out;
+
+    mdt_buf_printf(&desc, "%s MDT meeting (%s).\nJoin online: %s\n", s->title, s->pcn, s->url);
+    event_init(&ev, s, email, name, mdt_buf_str(&desc));
+    if (case_id) {
+        uid = slot_uid(s, case_id);
+        ev.uid = uid;
+        ev.rrule = NULL;
+        ev.n_exdates = ev.n_overrides = 0;
+        ev.start = sl->start;
+        ev.end = sl->end;
+    }
+    if ((rc = mdt_ical_build(method, &ev, 1, mdt_now(), &cal, &err)) < 0) {
+        log_warnx("invites: series %lld: cannot build the invite: %s", (long long)s->id,
+                  mdt_buf_str(&err));
+        goto out;
+    }
+
+    public_url(r->cfg, base, sizeof(base));
+    mdt_buf_printf(&text, "Dear %s,\r\n\r\n", name);
+    if (method == MDT_ICAL_CANCEL) {
+        mdt_buf_printf(&subject, "Cancelled: %s%s", case_id ? "your case slot at " : "", s->title);
+        mdt_buf_printf(&text, "%s %s has been cancelled for you", case_id ? "Your case slot at" : "The",
+                       s->title);
+        if (case_id && sl->start)
+            mdt_buf_printf(&text, " (%s, %s)", mdt_ical_format_local(s->tz, sl->start, when, sizeof(when)),
+                           s->tz);
+        mdt_buf_adds(&text, ". Your calendar removes it when you open the attached update.\r\n");
+    } else {
+        if (case_id)
+            mdt_buf_printf(&subject, "%s: your case slot, %s", s->title,
+                           mdt_ical_format_local(s->tz, sl->start, when, sizeof(when)));
+        else
+            mdt_buf_printf(&subject, "%s%s", first ? "Invitation: " : "Updated invitation: ", s->title);
+        if (case_id)
+            mdt_buf_printf(&text, "Your case is on the agenda of %s. Its slot: %s (%s), %lld minutes.\r\n",
+                           s->title, mdt_ical_format_local(s->tz, sl->start, when, sizeof(when)),
+                           s->tz, (long long)s->slot_minutes);
+        else
+            mdt_buf_printf(&text, "You are invited to %s, the monthly MDT meeting of %s, "
+                                  "from %s (%s)%s.\r\n",
+                           s->title, s->pcn, mdt_ical_format_local(s->tz, s->start, when, sizeof(when)),
+                           s->tz, first ? "" : ". The invitation has changed");
+        mdt_buf_printf(&text, "Join online: %s\r\n\r\n", s->url);
+        if ((rc = rsvp_secret_new(r->db, inv, secret)) < 0)
+            goto out;
+        mdt_buf_printf(&text, "Will you come? Answer here (no sign-in needed):\r\n"
+                              "  Yes:   %s/v1/rsvp/%s?answer=accepted\r\n"
+                              "  No:    %s/v1/rsvp/%s?answer=declined\r\n"
+                              "  Maybe: %s/v1/rsvp/%s?answer=tentative\r\n"
+                              "This link is yours alone: please do not forward it.\r\n"
+                              "Accepting the calendar invitation answers too.\r\n",
+                       base, secret, base, secret, base, secret);
+        sodium_memzero(secret, sizeof(secret));
+    }
+    snprintf(ref, sizeof(ref), case_id ? "case:%lld" : "series:%lld",
+             (long long)(case_id ? case_id : s->id));
+    struct mdt_mail m = {
+        .to = email,
+        .to_name = name,
+        .subject = mdt_buf_str(&subject),
+        .text = mdt_buf_str(&text),
+        .calendar = cal,
+        .method = method == MDT_ICAL_CANCEL ? "CANCEL" : "REQUEST",
+        .ref = ref,
+    };
+    if ((rc = mdt_outbox_add_mail(r->db, r->cfg, &m, NULL)) < 0)
+        goto out;
+    st = mdt_db_stmt(r->db, "UPDATE invitations SET sent_sequence = ?2, updated_at = ?3, "
+                            "status = ?4 WHERE id = ?1");
+    if (st == NULL) {
+        rc = -EPROTO;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, inv);
+    sqlite3_bind_int64(st, 2, s->sequence);
+    sqlite3_bind_int64(st, 3, mdt_now());
+    sqlite3_bind_text(st, 4, method == MDT_ICAL_CANCEL ? "cancelled" : "active", -1, SQLITE_STATIC);
+    if ((rc = mdt_db_step(r->db, st)) < 0)
+        goto out;
+    if (method == MDT_ICAL_CANCEL) {
+        /* The links of a cancelled invitation stop working. */
+        st = mdt_db_stmt(r->db, "DELETE FROM rsvp_links WHERE invitation_id = ?1");
+        if (st == NULL) {
+            rc = -EPROTO;
+            goto out;
+        }
+        sqlite3_bind_int64(st, 1, inv);
+        if ((rc = mdt_db_step(r->db, st)) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(email), free(name), free(uid);
+    free(cal);
+    mdt_buf_release(&text);
+    mdt_buf_release(&desc);
+    mdt_buf_release(&err);
+    mdt_buf_release(&subject);
+    return rc;
+}
+
+/* Ids from a one-column query bound with a and b: collected first, so
+ * that sending (which runs other statements) never interleaves with it. */
+static int collect_ids(struct mdt_db *db, const char *sql, int64_t a, int64_t b, int64_t **ids,
+                       size_t *n)
+{
+    sqlite3_stmt *st = mdt_db_stmt(db, sql);
+    int rc;
+
+    *ids = NULL, *n = 0;
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    while ((rc = mdt_db_step(db, st)) > 0) {
+        *ids = mdt_xrealloc(*ids, (*n + 1) * sizeof(**ids));
+        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    return rc;
+}
+
+/* Whether person is on the list. */
+static int is_member(struct mdt_db *db, int64_t list_id, int64_t person_id)
+{
+    sqlite3_stmt *st = mdt_db_stmt(db, "SELECT 1 FROM list_members WHERE list_id = ?1 AND person_id = ?2");
+    int rc;
+
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, list_id);
+    sqlite3_bind_int64(st, 2, person_id);
+    rc = mdt_db_step(db, st);
+    if (rc > 0)
+        sqlite3_reset(st);
+    return rc;
+}
+
+/* The invitation's status: 1 active, 0 cancelled, -ENOENT none. */
+static int invitation_active(struct mdt_db *db, int64_t series_id, int64_t person_id, int64_t case_id)
+{
+    sqlite3_stmt *st = mdt_db_stmt(db, "SELECT status = 'active' FROM invitations WHERE series_id = ?1 "
+                                       "AND person_id = ?2 AND case_id = ?3");
+    int rc;
+
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, person_id);
+    sqlite3_bind_int64(st, 3, case_id);
+    if ((rc = mdt_db_step(db, st)) <= 0)
+        return rc == 0 ? -ENOENT : rc;
+    rc = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* One case's slot invite, as its state says (on a scheduled meeting:
+ * REQUEST; taken off or cancelled: CANCEL when one was sent). */
+static int case_sync(struct mdt_req *r, const struct series_info *s, int64_t case_id,
+                     int64_t holder_id)
+{
+    struct slot sl;
+    int rc, active;
+
+    if ((rc = slot_load(r->db, s, case_id, &sl)) < 0)
+        return rc;
+    active = invitation_active(r->db, s->id, holder_id, case_id);
+    if (active < 0 && active != -ENOENT)
+        return active;
+    if (sl.scheduled)
+        return send_one(r, s, holder_id, case_id, &sl, MDT_ICAL_REQUEST, active == -ENOENT);
+    if (active == 1)
+        return send_one(r, s, holder_id, case_id, &sl, MDT_ICAL_CANCEL, 0);
+    return 0;
+}
+
+int mdt_invites_case_changed(struct mdt_req *r, int64_t case_id)
+{
+    sqlite3_stmt *st;
+    struct series_info s;
+    int64_t series_id = 0, holder = 0, *inv = NULL;
+    size_t ninv = 0;
+    int rc;
+
+    /* The series the case sits in now, else the one it was invited to. */
+    st = mdt_db_stmt(r->db, "SELECT m.series_id, c.holder_id FROM cases c LEFT JOIN meetings m "
+                            "ON m.id = c.meeting_id WHERE c.id = ?1");
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, case_id);
+    if ((rc = mdt_db_step(r->db, st)) <= 0)
+        return rc == 0 ? -ENOENT : rc;
+    series_id = sqlite3_column_int64(st, 0);
+    holder = sqlite3_column_int64(st, 1);
+    sqlite3_reset(st);
+    /* Slot invites sent for other series (the case moved on): cancel. */
+    if ((rc = collect_ids(r->db, "SELECT series_id FROM invitations WHERE case_id = ?1 "
+                                 "AND status = 'active' AND series_id != ?2",
+                          case_id, series_id, &inv, &ninv)) < 0)
+        goto out;
+    for (size_t i = 0; i < ninv; i++) {
+        if ((rc = series_load(r->db, r->cfg, inv[i], &s)) < 0)
+            goto out;
+        int64_t *people = NULL;
+        size_t np = 0;
+        rc = collect_ids(r->db, "SELECT person_id FROM invitations WHERE case_id = ?1 "
+                                "AND series_id = ?2 AND status = 'active'",
+                         case_id, inv[i], &people, &np);
+        struct slot none = {0, 0, 0, 0};
+        for (size_t j = 0; rc >= 0 && j < np; j++)
+            rc = send_one(r, &s, people[j], case_id, &none, MDT_ICAL_CANCEL, 0);
+        free(people);
+        series_release(&s);
+        if (rc < 0)
+            goto out;
+    }
+    rc = 0;
+    if (series_id == 0 || holder == 0)
+        goto out;
+    if ((rc = series_load(r->db, r->cfg, series_id, &s)) < 0)
+        goto out;
+    if (s.invited_at)
+        rc = case_sync(r, &s, case_id, holder);
+    series_release(&s);
+out:
+    free(inv);
+    return rc;
+}
+
+/* Every case with a holder on a future meeting of the series. */
+static int cases_sync(struct mdt_req *r, const struct series_info *s)
+{
+    int64_t *cases = NULL;
+    size_t n = 0;
+    int rc;
+
+    rc = collect_ids(r->db, "SELECT c.id FROM cases c JOIN meetings m ON m.id = c.meeting_id "
+                            "WHERE m.series_id = ?1 AND c.holder_id IS NOT NULL AND m.end_at > ?2 "
+                            "UNION SELECT case_id FROM invitations WHERE series_id = ?1 "
+                            "AND case_id != 0 AND status = 'active'",
+                     s->id, mdt_now(), &cases, &n);
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        sqlite3_stmt *st = mdt_db_stmt(r->db, "SELECT holder_id FROM cases WHERE id = ?1");
+        int64_t holder = 0;
+        if (st == NULL) {
+            rc = -EPROTO;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, cases[i]);
+        if ((rc = mdt_db_step(r->db, st)) > 0) {
+            holder = sqlite3_column_int64(st, 0);
+            sqlite3_reset(st);
+        }
+        if (rc >= 0 && holder)
+            rc = case_sync(r, s, cases[i], holder);
+    }
+    free(cases);
+    return rc < 0 ? rc : 0;
+}
+
+int mdt_invites_series_changed(struct mdt_req *r, int64_t series_id)
+{
+    struct series_info s;
+    int64_t *people = NULL;
+    size_t n = 0;
+    int rc;
+
+    if ((rc = series_load(r->db, r->cfg, series_id, &s)) < 0)
+        goto out;
+    if (s.invited_at == 0)
+        goto out; /* before the first `invite send`: nothing to follow */
+    if (s.cancelled) {
+        rc = collect_ids(r->db, "SELECT person_id FROM invitations WHERE series_id = ?1 "
+                                "AND case_id = 0 AND status = 'active' AND ?2 = ?2",
+                         series_id, 0, &people, &n);
+        for (size_t i = 0; rc >= 0 && i < n; i++)
+            rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_CANCEL, 0);
+    } else {
+        /* The current members: an update to everyone invited. */
+        rc = collect_ids(r->db, "SELECT i.person_id FROM invitations i JOIN list_members m "
+                                "ON m.person_id = i.person_id AND m.list_id = ?2 "
+                                "WHERE i.series_id = ?1 AND i.case_id = 0 AND i.status = 'active'",
+                         series_id, s.list_id, &people, &n);
+        for (size_t i = 0; rc >= 0 && i < n; i++)
+            rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_REQUEST, 0);
+    }
+    if (rc >= 0)
+        rc = cases_sync(r, &s);
+out:
+    free(people);
+    series_release(&s);
+    return rc < 0 ? rc : 0;
+}
+
+int mdt_invites_member_changed(struct mdt_req *r, int64_t list_id, int64_t person_id, int added)
+{
+    int64_t *series = NULL;
+    size_t n = 0;
+    int rc;
+
+    (void)added; /* the list as it is now decides: the call is idempotent */
+    rc = collect_ids(r->db, "SELECT id FROM series WHERE list_id = ?1 AND invited_at IS NOT NULL "
+                            "AND status = 'active' AND ?2 = ?2 ORDER BY id",
+                     list_id, 0, &series, &n);
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        struct series_info s;
+        int member, active;
+        if ((rc = series_load(r->db, r->cfg, series[i], &s)) < 0)
+            break;
+        member = is_member(r->db, list_id, person_id);
+        active = invitation_active(r->db, s.id, person_id, 0);
+        if (member < 0)
+            rc = member;
+        else if (active < 0 && active != -ENOENT)
+            rc = active;
+        else if (member && active != 1)
+            rc = send_one(r, &s, person_id, 0, NULL, MDT_ICAL_REQUEST, 1);
+        else if (!member && active == 1)
+            rc = send_one(r, &s, person_id, 0, NULL, MDT_ICAL_CANCEL, 0);
+        series_release(&s);
+    }
+    free(series);
+    return rc < 0 ? rc : 0;
+}
+
+int mdt_invites_members_changed(struct mdt_req *r, int64_t list_id, json_t *added, json_t *removed)
+{
+    json_t *e;
+    size_t i;
+    int rc;
+
+    json_array_foreach(added, i, e)
+        if ((rc = mdt_invites_member_changed(r, list_id, json_integer_value(e), 1)) < 0)
+            return rc;
+    json_array_foreach(removed, i, e)
+        if ((rc = mdt_invites_member_changed(r, list_id, json_integer_value(e), 0)) < 0)
+            return rc;
+    return 0;
+}
+
+/* {id} of the path: a positive decimal id. */
+static int64_t path_id(struct mdt_req *r, const char *what)
+{
+    const char *p = r->param;
+    int64_t v = 0;
+
+    if (p == NULL || *p == '\0' || strlen(p) > 18) {
+        mdt_reply_error(r, 404, "not_found", NULL, "no such %s", what);
+        return -1;
+    }
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9') {
+            mdt_reply_error(r, 404, "not_found", NULL, "no such %s", what);
+            return -1;
+        }
+        v = v * 10 + (*p - '0');
+    }
+    return v;
+}
+
+void mdt_h_invites_send(struct mdt_req *r)
+{
+    struct series_info s;
+    int64_t id = path_id(r, "series"), *people = NULL;
+    size_t n = 0;
+    int rc, sent = 0, already = 0, first;
+    sqlite3_stmt *st;
+    struct mdt_jsonw w;
+
+    memset(&s, 0, sizeof(s));
+    if (id < 0)
+        return;
+    if ((rc = mdt_db_begin(r->db)) < 0) {
+        mdt_reply_errno(r, rc, NULL, "series");
+        return;
+    }
+    if ((rc = series_load(r->db, r->cfg, id, &s)) < 0)
+        goto fail;
+    if (s.cancelled) {
+        mdt_db_rollback(r->db);
+        mdt_reply_error(r, 409, "conflict", NULL, "series %lld is cancelled", (long long)id);
+        goto out;
+    }
+    first = s.invited_at == 0;
+    if (first) {
+        st = mdt_db_stmt(r->db, "UPDATE series SET invited_at = ?2 WHERE id = ?1");
+        if (st == NULL) {
+            rc = -EPROTO;
+            goto fail;
+        }
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, mdt_now());
+        if ((rc = mdt_db_step(r->db, st)) < 0)
+            goto fail;
+        s.invited_at = mdt_now();
+    }
+    /* Members who have this version of the invite already are skipped,
+     * so a repeated `invite send` sends nothing twice. */
+    if ((rc = collect_ids(r->db, "SELECT m.person_id FROM list_members m JOIN people p "
+                                 "ON p.id = m.person_id WHERE m.list_id = ?1 AND ?2 = ?2 ORDER BY p.id",
+                          s.list_id, 0, &people, &n)) < 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        int active = invitation_active(r->db, id, people[i], 0);
+        if (active == 1) {
+            st = mdt_db_stmt(r->db, "SELECT sent_sequence FROM invitations WHERE series_id = ?1 "
+                                    "AND person_id = ?2 AND case_id = 0");
+            if (st == NULL) {
+                rc = -EPROTO;
+                goto fail;
+            }
+            sqlite3_bind_int64(st, 1, id);
+            sqlite3_bind_int64(st, 2, people[i]);
+            if ((rc = mdt_db_step(r->db, st)) < 0)
+                goto fail;
+            int64_t seq = rc > 0 ? sqlite3_column_int64(st, 0) : -1;
+            if (rc > 0)
+                sqlite3_reset(st);
+            if (seq >= s.sequence) {
+                already++;
+                continue;
+            }
+        } else if (active < 0 && active != -ENOENT) {
+            rc = active;
+            goto fail;
+        }
+        if ((rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_REQUEST, active != 1)) < 0)
+            goto fail;
+        sent++;
+    }
+    if ((rc = cases_sync(r, &s)) < 0 || (rc = mdt_db_commit(r->db)) < 0)
+        goto fail;
+    mdt_outbox_kick(r->outbox);
+    mdt_jsonw_init(&w);
+    mdt_jsonw_obj_begin(&w);
+    mdt_jsonw_kint(&w, "series", id);
+    mdt_jsonw_kint(&w, "sequence", s.sequence);
+    mdt_jsonw_kint(&w, "sent", sent);
+    mdt_jsonw_kint(&w, "already", already);
+    mdt_jsonw_ktime(&w, "invited_at", s.invited_at);
+    mdt_jsonw_obj_end(&w);
+    mdt_reply_jsonw(r, 200, &w);
+    goto out;
+fail:
+    mdt_db_rollback(r->db);
+    if (rc == -EINVAL)
+        mdt_reply_error(r, 422, "invalid", NULL,
+                        "the invite cannot be sent (check smtp_from and the addresses)");
+    else
+        mdt_reply_errno(r, rc, NULL, "series");
+out:
+    free(people);
+    series_release(&s);
+}
+
+/* Quorum: for each required organisation of the meeting's series, how
+ * many of its people on the list there are and what they answered (an
+ * answer for the meeting overrides one for the whole series). */
+#define QUORUM_SQL                                                                                \
+    "WITH a AS (SELECT p.org_id AS org_id, COALESCE("                                            \
+    "(SELECT partstat FROM rsvps WHERE invitation_id = i.id AND meeting_id = ?1), "               \
+    "(SELECT partstat FROM rsvps WHERE invitation_id = i.id AND meeting_id = 0), "                \
+    "'needs-action') AS ps FROM meetings mt JOIN series s ON s.id = mt.series_id "                \
+    "JOIN list_members m ON m.list_id = s.list_id JOIN people p ON p.id = m.person_id "           \
+    "LEFT JOIN invitations i ON i.series_id = s.id AND i.person_id = p.id AND i.case_id = 0 "     \
+    "AND i.status = 'active' WHERE mt.id = ?1) "                                                 \
+    "SELECT o.id, o.name, (SELECT count(*) FROM a WHERE a.org_id = o.id), "                       \
+    "(SELECT count(*) FROM a WHERE a.org_id = o.id AND ps = 'accepted'), "                        \
+    "(SELECT count(*) FROM a WHERE a.org_id = o.id AND ps = 'declined'), "                        \
+    "(SELECT count(*) FROM a WHERE a.org_id = o.id AND ps = 'tentative') "                        \
+    "FROM meetings mt JOIN series_required_orgs ro ON ro.series_id = mt.series_id "               \
+    "JOIN orgs o ON o.id = ro.org_id WHERE mt.id = ?1 ORDER BY o.name, o.id"
+
+/* An organisation is absent when everyone of it on the list declined (or
+ * nobody of it is on the list). */
+static int row_absent(sqlite3_stmt *st)
+{
+    int64_t n = sqlite3_column_int64(st, 2), declined = sqlite3_column_int64(st, 4);
+    return n == 0 || declined == n;
+}
+
+void mdt_invites_w_quorum(struct mdt_db *db, int64_t meeting_id, struct mdt_jsonw *w)
+{
+    sqlite3_stmt *st = mdt_db_stmt(db, QUORUM_SQL);
+    struct mdt_buf warn;
+    int rc, absent = 0;
+
+    mdt_buf_init(&warn, 16 * 1024);
+    MDT_JSONW_KEY(w, "required_orgs");
+    mdt_jsonw_arr_begin(w);
+    if (st) {
+        sqlite3_bind_int64(st, 1, meeting_id);
+        while ((rc = mdt_db_step(db, st)) > 0) {
+            mdt_jsonw_obj_begin(w);
+            mdt_jsonw_kint(w, "id", sqlite3_column_int64(st, 0));
+            MDT_JSONW_KEY(w, "name");
+            mdt_db_w_text(w, st, 1);
+            mdt_jsonw_kint(w, "members", sqlite3_column_int64(st, 2));
+            mdt_jsonw_kint(w, "accepted", sqlite3_column_int64(st, 3));
+            mdt_jsonw_kint(w, "declined", sqlite3_column_int64(st, 4));
+            mdt_jsonw_kint(w, "tentative", sqlite3_column_int64(st, 5));
+            MDT_JSONW_KEY(w, "coming");
+            mdt_jsonw_bool(w, sqlite3_column_int64(st, 3) > 0);
+            MDT_JSONW_KEY(w, "absent");
+            mdt_jsonw_bool(w, row_absent(st));
+            mdt_jsonw_obj_end(w);
+            if (row_absent(st)) {
+                mdt_buf_printf(&warn, "%s%s", absent ? ", " : "", (const char *)sqlite3_column_text(st, 1));
+                absent++;
+            }
+        }
+    }
+    mdt_jsonw_arr_end(w);
+    MDT_JSONW_KEY(w, "quorum_warning");
+    if (absent) {
+        struct mdt_buf msg;
+        mdt_buf_init(&msg, 17 * 1024);
+        mdt_buf_printf(&msg, "required organisation%s will be absent: %s", absent > 1 ? "s" : "",
+                       mdt_buf_str(&warn));
+        mdt_jsonw_str(w, mdt_buf_str(&msg));
+        mdt_buf_release(&msg);
+    } else {
+        mdt_jsonw_null(w);
+    }
+    mdt_buf_release(&warn);
+}
+
+/* After an answer: for each coming meeting of the series not yet warned
+ * about whose required organisations will now be absent, one email to
+ * the chair listing them. meeting_id 0: every coming meeting. */
+static int quorum_check(struct mdt_req *r, int64_t series_id, int64_t meeting_id)
+{
+    struct series_info s;
+    int64_t *meetings = NULL;
+    size_t n = 0;
+    struct mdt_buf text, names;
+    char when[64];
+    int rc, warned = 0;
+    sqlite3_stmt *st;
+
+    mdt_buf_init(&text, 64 * 1024);
+    mdt_buf_init(&names, 16 * 1024);
+    if ((rc = series_load(r->db, r->cfg, series_id, &s)) < 0)
+        goto out;
+    rc = collect_ids(r->db, "SELECT id FROM meetings WHERE series_id = ?1 AND status = 'scheduled' "
+                            "AND end_at > ?2 AND id NOT IN (SELECT meeting_id FROM quorum_warnings) "
+                            "ORDER BY start_at",
+                     series_id, mdt_now(), &meetings, &n);
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        int64_t start = 0;
+        int absent = 0;
+        if (meeting_id && meetings[i] != meeting_id)
+            continue;
+        mdt_buf_reset(&names);
+        if ((st = mdt_db_stmt(r->db, QUORUM_SQL)) == NULL) {
+            rc = -EPROTO;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, meetings[i]);
+        while ((rc = mdt_db_step(r->db, st)) > 0)
+            if (row_absent(st))
+                mdt_buf_printf(&names, "%s%s", absent++ ? ", " : "", (const char *)sqlite3_column_text(st, 1));
+        if (rc < 0 || absent == 0)
+            continue;
+        if ((st = mdt_db_stmt(r->db, "SELECT start_at FROM meetings WHERE id = ?1")) == NULL) {
+            rc = -EPROTO;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, meetings[i]);
+        if ((rc = mdt_db_step(r->db, st)) > 0) {
+            start = sqlite3_column_int64(st, 0);
+            sqlite3_reset(st);
+        }
+        mdt_buf_printf(&text, "  Meeting %lld, %s: %s\r\n", (long long)meetings[i],
+                       mdt_ical_format_local(s.tz, start, when, sizeof(when)), mdt_buf_str(&names));
+        if ((st = mdt_db_stmt(r->db, "INSERT INTO quorum_warnings (meeting_id, warned_at) "
+                                     "VALUES (?1, ?2)")) == NULL) {
+            rc = -EPROTO;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, meetings[i]);
+        sqlite3_bind_int64(st, 2, mdt_now());
+        if ((rc = mdt_db_step(r->db, st)) < 0)
+            break;
+        warned++;
+    }
+    if (rc >= 0 && warned) {
+        struct mdt_buf body, subject;
+        char ref[48];
+        mdt_buf_init(&body, 80 * 1024);
+        mdt_buf_init(&subject, 1024);
+        mdt_buf_printf(&subject, "Quorum warning: %s", s.title);
+        mdt_buf_printf(&body, "The answers to the invitation show that organisations the meeting "
+                              "needs will be absent:\r\n\r\n%s\r\n`mdt meeting attendees ID` shows "
+                              "who answered what.\r\n",
+                       mdt_buf_str(&text));
+        snprintf(ref, sizeof(ref), "series:%lld", (long long)series_id);
+        struct mdt_mail m = {.to = s.org_email, .to_name = s.org_name,
+                             .subject = mdt_buf_str(&subject), .text = mdt_buf_str(&body),
+                             .ref = ref};
+        rc = mdt_outbox_add_mail(r->db, r->cfg, &m, NULL);
+        mdt_buf_release(&body);
+        mdt_buf_release(&subject);
+    }
+out:
+    free(meetings);
+    series_release(&s);
+    mdt_buf_release(&text);
+    mdt_buf_release(&names);
+    return rc < 0 ? rc : 0;
+}
+
+/* Records an answer and checks the quorum; inside the caller's
+ * transaction. */
+static int record_answer(struct mdt_req *r, int64_t inv, int64_t series_id, int64_t meeting_id,
+                         int partstat, const char *via)
+{
+    sqlite3_stmt *st = mdt_db_stmt(r->db, "INSERT INTO rsvps (invitation_id, meeting_id, partstat, "
+                                          "via, answered_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+                                          "ON CONFLICT (invitation_id, meeting_id) DO UPDATE SET "
+                                          "partstat = ?3, via = ?4, answered_at = ?5");
+    int rc;
+
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, inv);
+    sqlite3_bind_int64(st, 2, meeting_id);
+    sqlite3_bind_text(st, 3, mdt_ical_partstat_name(partstat), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, via, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, mdt_now());
+    if ((rc = mdt_db_step(r->db, st)) < 0)
+        return rc;
+    return quorum_check(r, series_id, meeting_id);
+}
+
+/* RSVP pages: small, plain HTML that works on a phone. */
+static void html_esc(struct mdt_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': mdt_buf_adds(b, "&lt;"); break;
+        case '>': mdt_buf_adds(b, "&gt;"); break;
+        case '&': mdt_buf_adds(b, "&amp;"); break;
+        case '"': mdt_buf_adds(b, "&quot;"); break;
+        case '\'': mdt_buf_adds(b, "&#39;"); break;
+        default: mdt_buf_addc(b, *s);
+        }
+    }
+}
+
+static void html_page(struct mdt_req *r, int status, const char *title, const char *body_html)
+{
+    struct mdt_buf b;
+
+    mdt_buf_init(&b, MDT_BUF_NOCAP);
+    mdt_buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                     "<meta name=\"robots\" content=\"noindex\"><title>");
+    html_esc(&b, title);
+    mdt_buf_adds(&b, "</title><style>body{font-family:sans-serif;max-width:32em;margin:1em auto;"
+                     "padding:0 1em;line-height:1.4}button{font-size:1.1em;padding:.6em 1em;"
+                     "margin:.3em .3em .3em 0;min-width:7em}</style></head><body>\n<h1>");
+    html_esc(&b, title);
+    mdt_buf_adds(&b, "</h1>\n");
+    mdt_buf_adds(&b, body_html);
+    mdt_buf_adds(&b, "\n</body></html>\n");
+    size_t n = b.len;
+    mdt_reply_raw(r, status, "text/html; charset=utf-8", mdt_buf_detach(&b), n);
+}
+
+/* The invitation an RSVP secret names (active only), with its series. */
+static int rsvp_lookup(struct mdt_db *db, const char *secret, int64_t *inv, int64_t *series_id,
+                       int64_t *case_id)
+{
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    sqlite3_stmt *st;
+    int rc;
+
+    if (secret == NULL || strlen(secret) != SECRET_HEX)
+        return -ENOENT;
+    for (const char *p = secret; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return -ENOENT;
+    crypto_hash_sha256(hash, (const unsigned char *)secret, SECRET_HEX);
+    st = mdt_db_stmt(db, "SELECT i.id, i.series_id, i.case_id FROM rsvp_links l JOIN invitations i "
+                         "ON i.id = l.invitation_id WHERE l.hash = ?1 AND i.status = 'active'");
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
+    if ((rc = mdt_db_step(db, st)) <= 0)
+        return rc == 0 ? -ENOENT : rc;
+    *inv = sqlite3_column_int64(st, 0);
+    *series_id = sqlite3_column_int64(st, 1);
+    *case_id = sqlite3_column_int64(st, 2);
+    sqlite3_reset(st);
+    return 0;
+}
+
+/* ?meeting=ID: a meeting of the series, else 0 (the whole series). */
+static int rsvp_meeting(struct mdt_req *r, int64_t series_id, int64_t *meeting_id)
+{
+    const char *q = mdt_req_query(r, "meeting");
+    sqlite3_stmt *st;
+    char *end;
+    long long v;
+    int rc;
+
+    *meeting_id = 0;
+    if (q == NULL || *q == '\0')
+        return 0;
+    v = strtoll(q, &end, 10);
+    if (*end || v <= 0)
+        return -EINVAL;
+    if ((st = mdt_db_stmt(r->db, "SELECT 1 FROM meetings WHERE id = ?1 AND series_id = ?2")) == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, v);
+    sqlite3_bind_int64(st, 2, series_id);
+    if ((rc = mdt_db_step(r->db, st)) <= 0)
+        return rc == 0 ? -EINVAL : rc;
+    sqlite3_reset(st);
+    *meeting_id = v;
+    return 0;
+}
+
+static void rsvp(struct mdt_req *r, int post)
+{
+    int64_t inv, series_id, case_id, meeting_id;
+    const char *answer = mdt_req_query(r, "answer");
+    int partstat = answer ? mdt_ical_partstat_parse(answer) : -1, rc;
+    struct series_info s;
+    struct mdt_buf b;
+    char when[64];
+
+    memset(&s, 0, sizeof(s));
+    mdt_buf_init(&b, 64 * 1024);
+    if ((rc = rsvp_lookup(r->db, r->param, &inv, &series_id, &case_id)) < 0) {
+        if (rc == -ENOENT)
+            html_page(r, 404, "Link not valid",
+                      "<p>This answer link is not valid any more (the invitation was withdrawn "
+                      "or replaced). Use the link in your most recent invitation email.</p>");
+        else
+            mdt_reply_errno(r, rc, NULL, "invitation");
+        goto out;
+    }
+    if (answer && (partstat < 0 || partstat == MDT_PARTSTAT_NEEDS_ACTION)) {
+        mdt_reply_error(r, 422, "invalid", "answer", "answer: must be accepted, declined or tentative");
+        goto out;
+    }
+    if (rsvp_meeting(r, series_id, &meeting_id) < 0) {
+        mdt_reply_error(r, 422, "invalid", "meeting", "meeting: not a meeting of this series");
+        goto out;
+    }
+    if (post && partstat < 0) {
+        mdt_reply_error(r, 422, "invalid", "answer", "answer: required (accepted, declined or tentative)");
+        goto out;
+    }
+    if (post) {
+        if ((rc = mdt_db_begin(r->db)) < 0 ||
+            (rc = record_answer(r, inv, series_id, meeting_id, partstat, "link")) < 0 ||
+            (rc = mdt_db_commit(r->db)) < 0) {
+            mdt_db_rollback(r->db);
+            mdt_reply_errno(r, rc, NULL, "invitation");
+            goto out;
+        }
+        mdt_outbox_kick(r->outbox);
+    }
+    if ((rc = series_load(r->db, r->cfg, series_id, &s)) < 0) {
+        mdt_reply_errno(r, rc, NULL, "series");
+        goto out;
+    }
+    mdt_buf_adds(&b, "<p><strong>");
+    html_esc(&b, s.title);
+    mdt_buf_adds(&b, "</strong><br>");
+    html_esc(&b, s.pcn);
+    mdt_buf_printf(&b, " &middot; from %s (", mdt_ical_format_local(s.tz, s.start, when, sizeof(when)));
+    html_esc(&b, s.tz);
+    mdt_buf_adds(&b, ")</p>\n");
+    if (post) {
+        mdt_buf_printf(&b, "<p>Thank you: your answer <strong>%s</strong> is recorded%s.</p>\n",
+                       mdt_ical_partstat_name(partstat),
+                       meeting_id ? " for this meeting" : " for the meetings of this series");
+        mdt_buf_adds(&b, "<p>You can change it with the same link at any time.</p>");
+        html_page(r, 200, "Answer recorded", mdt_buf_str(&b));
+        goto out;
+    }
+    mdt_buf_adds(&b, "<p>Will you come?</p>\n");
+    static const int choices[] = {MDT_PARTSTAT_ACCEPTED, MDT_PARTSTAT_DECLINED, MDT_PARTSTAT_TENTATIVE};
+    static const char *const labels[] = {"Yes", "No", "Maybe"};
+    for (int i = 0; i < 3; i++) {
+        mdt_buf_printf(&b, "<form method=\"post\" action=\"%s?answer=%s", r->param,
+                       mdt_ical_partstat_name(choices[i]));
+        if (meeting_id)
+            mdt_buf_printf(&b, "&amp;meeting=%lld", (long long)meeting_id);
+        mdt_buf_printf(&b, "\" style=\"display:inline\"><button type=\"submit\"%s>%s</button></form>\n",
+                       partstat == choices[i] ? " autofocus" : "", labels[i]);
+    }
+    html_page(r, 200, "Your answer", mdt_buf_str(&b));
+out:
+    series_release(&s);
+    mdt_buf_release(&b);
+}
+
+void mdt_h_rsvp_get(struct mdt_req *r)
+{
+    rsvp(r, 0);
+}
+
+void mdt_h_rsvp_post(struct mdt_req *r)
+{
+    rsvp(r, 1);
+}
+
+/* POST /v1/imip: an iMIP REPLY that reached the organiser's mailbox,
+ * relayed by the mail gateway with a chair or admin token. The token
+ * proves the relay; the body is accepted only when its ATTENDEE is an
+ * invitee of that UID (an active invitation), and it can only change
+ * that invitee's own answer. */
+void mdt_h_imip(struct mdt_req *r)
+{
+    struct mdt_ical_reply rep;
+    struct mdt_buf err;
+    sqlite3_stmt *st;
+    int64_t series_id = 0, case_id = 0, inv = 0, meeting_id = 0;
+    const char *uid;
+    int rc;
+
+    mdt_buf_init(&err, 1024);
+    rc = mdt_ical_parse_reply(r->raw, r->raw_len, &rep, &err);
+    if (rc == -E2BIG) {
+        mdt_reply_error(r, 413, "too_large", NULL, "%s", mdt_buf_str(&err));
+        goto out;
+    }
+    if (rc < 0) {
+        mdt_reply_error(r, 422, "invalid", "body", "%s", mdt_buf_str(&err));
+        goto out;
+    }
+    /* Which event: a series' UID, or a case slot's "case-N.<series uid>". */
+    uid = rep.uid;
+    if (strncmp(uid, "case-", 5) == 0 && strchr(uid, '.')) {
+        case_id = strtoll(uid + 5, NULL, 10);
+        uid = strchr(uid, '.') + 1;
+    }
+    st = mdt_db_stmt(r->db, "SELECT id FROM series WHERE uid = ?1");
+    if (st == NULL) {
+        mdt_reply_errno(r, -EPROTO, NULL, "series");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, uid, -1, SQLITE_TRANSIENT);
+    if ((rc = mdt_db_step(r->db, st)) <= 0) {
+        if (rc == 0)
+            mdt_reply_error(r, 422, "invalid", "UID", "UID: no such event");
+        else
+            mdt_reply_errno(r, rc, NULL, "series");
+        goto out;
+    }
+    series_id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    st = mdt_db_stmt(r->db, "SELECT i.id FROM invitations i JOIN people p ON p.id = i.person_id "
+                            "WHERE i.series_id = ?1 AND i.case_id = ?2 AND p.email = ?3 "
+                            "AND i.status = 'active'");
+    if (st == NULL) {
+        mdt_reply_errno(r, -EPROTO, NULL, "invitation");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, case_id);
+    sqlite3_bind_text(st, 3, rep.attendee, -1, SQLITE_TRANSIENT);
+    if ((rc = mdt_db_step(r->db, st)) <= 0) {
+        if (rc == 0)
+            mdt_reply_error(r, 403, "forbidden", "ATTENDEE", "ATTENDEE: not an invitee of this event");
+        else
+            mdt_reply_errno(r, rc, NULL, "invitation");
+        goto out;
+    }
+    inv = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (case_id) {
+        struct series_info s;
+        struct slot sl;
+        if ((rc = series_load(r->db, r->cfg, series_id, &s)) == 0)
+            rc = slot_load(r->db, &s, case_id, &sl);
+        series_release(&s);
+        if (rc < 0) {
+            mdt_reply_errno(r, rc, NULL, "case");
+            goto out;
+        }
+        meeting_id = sl.meeting_id;
+    } else if (rep.has_recurrence_id) {
+        st = mdt_db_stmt(r->db, "SELECT id FROM meetings WHERE series_id = ?1 AND recurrence_id = ?2");
+        if (st == NULL) {
+            mdt_reply_errno(r, -EPROTO, NULL, "meeting");
+            goto out;
+        }
+        sqlite3_bind_int64(st, 1, series_id);
+        sqlite3_bind_int64(st, 2, rep.recurrence_id);
+        if ((rc = mdt_db_step(r->db, st)) <= 0) {
+            if (rc == 0)
+                mdt_reply_error(r, 422, "invalid", "RECURRENCE-ID",
+                                "RECURRENCE-ID: no such occurrence of this series");
+            else
+                mdt_reply_errno(r, rc, NULL, "meeting");
+            goto out;
+        }
+        meeting_id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    if ((rc = mdt_db_begin(r->db)) < 0 ||
+        (rc = record_answer(r, inv, series_id, meeting_id, (int)rep.partstat, "imip")) < 0 ||
+        (rc = mdt_db_commit(r->db)) < 0) {
+        mdt_db_rollback(r->db);
+        mdt_reply_errno(r, rc, NULL, "invitation");
+        goto out;
+    }
+    mdt_outbox_kick(r->outbox);
+    {
+        struct mdt_jsonw w;
+        mdt_jsonw_init(&w);
+        mdt_jsonw_obj_begin(&w);
+        mdt_jsonw_kint(&w, "series", series_id);
+        if (meeting_id)
+            mdt_jsonw_kint(&w, "meeting", meeting_id);
+        else {
+            MDT_JSONW_KEY(&w, "meeting");
+            mdt_jsonw_null(&w);
+        }
+        mdt_jsonw_kstr(&w, "attendee", rep.attendee);
+        mdt_jsonw_kstr(&w, "partstat", mdt_ical_partstat_name(rep.partstat));
+        mdt_jsonw_obj_end(&w);
+        mdt_reply_jsonw(r, 200, &w);
+    }
+out:
+    mdt_ical_reply_release(&rep);
+    mdt_buf_release(&err);
+}
+
+/* GET /v1/meetings/{id}/attendees: every member of the list with their
+ * answer for this meeting, and each required organisation. */
+void mdt_h_meeting_attendees(struct mdt_req *r)
+{
+    int64_t id = path_id(r, "meeting");
+    sqlite3_stmt *st;
+    struct mdt_jsonw w;
+    int rc;
+
+    if (id < 0)
+        return;
+    st = mdt_db_stmt(r->db, "SELECT m.series_id, m.start_at, m.status FROM meetings m WHERE m.id = ?1");
+    if (st == NULL) {
+        mdt_reply_errno(r, -EPROTO, NULL, "meeting");
+        return;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = mdt_db_step(r->db, st)) <= 0) {
+        mdt_reply_errno(r, rc == 0 ? -ENOENT : rc, NULL, "meeting");
+        return;
+    }
+    mdt_jsonw_init(&w);
+    mdt_jsonw_obj_begin(&w);
+    mdt_jsonw_kint(&w, "meeting", id);
+    mdt_jsonw_kint(&w, "series", sqlite3_column_int64(st, 0));
+    mdt_jsonw_ktime(&w, "start_at", sqlite3_column_int64(st, 1));
+    sqlite3_reset(st);
+    MDT_JSONW_KEY(&w, "attendees");
+    mdt_jsonw_arr_begin(&w);
+    st = mdt_db_stmt(r->db,
+                     "SELECT p.id, p.name, p.email, o.id, o.name, i.id IS NOT NULL, "
+                     "COALESCE((SELECT partstat FROM rsvps WHERE invitation_id = i.id AND meeting_id = ?1), "
+                     "(SELECT partstat FROM rsvps WHERE invitation_id = i.id AND meeting_id = 0), "
+                     "'needs-action'), COALESCE((SELECT answered_at FROM rsvps WHERE invitation_id = i.id "
+                     "AND meeting_id = ?1), (SELECT answered_at FROM rsvps WHERE invitation_id = i.id "
+                     "AND meeting_id = 0)) "
+                     "FROM meetings mt JOIN series s ON s.id = mt.series_id "
+                     "JOIN list_members lm ON lm.list_id = s.list_id JOIN people p ON p.id = lm.person_id "
+                     "JOIN orgs o ON o.id = p.org_id LEFT JOIN invitations i ON i.series_id = s.id "
+                     "AND i.person_id = p.id AND i.case_id = 0 AND i.status = 'active' "
+                     "WHERE mt.id = ?1 ORDER BY o.name, p.name, p.id");
+    if (st == NULL) {
+        mdt_jsonw_release(&w);
+        mdt_reply_errno(r, -EPROTO, NULL, "meeting");
+        return;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    while ((rc = mdt_db_step(r->db, st)) > 0) {
+        mdt_jsonw_obj_begin(&w);
+        mdt_jsonw_kint(&w, "id", sqlite3_column_int64(st, 0));
+        MDT_JSONW_KEY(&w, "name");
+        mdt_db_w_text(&w, st, 1);
+        MDT_JSONW_KEY(&w, "email");
+        mdt_db_w_text(&w, st, 2);
+        MDT_JSONW_KEY(&w, "org");
+        mdt_db_w_ref(&w, st, 3, 4);
+        MDT_JSONW_KEY(&w, "invited");
+        mdt_jsonw_bool(&w, sqlite3_column_int(st, 5));
+        MDT_JSONW_KEY(&w, "answer");
+        mdt_db_w_text(&w, st, 6);
+        MDT_JSONW_KEY(&w, "answered_at");
+        mdt_db_w_time(&w, st, 7);
+        mdt_jsonw_obj_end(&w);
+    }
+    mdt_jsonw_arr_end(&w);
+    if (rc < 0) {
+        mdt_jsonw_release(&w);
+        mdt_reply_errno(r, rc, NULL, "meeting");
+        return;
+    }
+    mdt_invites_w_quorum(r->db, id, &w);
+    mdt_jsonw_obj_end(&w);
+    mdt_reply_jsonw(r, 200, &w);
+}
