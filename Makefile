@@ -5,6 +5,7 @@
 #   make check      install deps, build, run every test (plain, then ASan+UBSan)
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
 #   make bench      HTTP and scrubber benchmarks (numbers, not assertions)
+#   make install    PREFIX=/usr/local DESTDIR=... (and make uninstall)
 
 CC      ?= cc
 O       ?= build
@@ -124,5 +125,14 @@ bench: deps
 
 clean:
 	rm -rf build build-san build-fuzz
+
+# make install PREFIX=/usr/local DESTDIR=...: binaries, man pages, example
+# config, guides, schema, bash completion and systemd unit; the list is in
+# scripts/install, which uninstall reads too.
+PREFIX ?= /usr/local
+install: all
+	scripts/install install $(O) "$(DESTDIR)" $(PREFIX)
+uninstall:
+	scripts/install uninstall $(O) "$(DESTDIR)" $(PREFIX)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
