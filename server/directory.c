@@ -841,7 +841,8 @@ void mdt_h_lists_members(struct mdt_req *r)
         (rc = apply_members(r->db, id, add, "INSERT OR IGNORE INTO list_members (list_id, person_id) "
                                             "VALUES (?1, ?2)")) < 0 ||
         (rc = apply_members(r->db, id, rem, "DELETE FROM list_members WHERE list_id = ?1 "
-                                            "AND person_id = ?2")) < 0) {
+                                            "AND person_id = ?2")) < 0 ||
+        (rc = mdt_invites_members_changed(r, id, add, rem)) < 0) {
         mdt_db_rollback(r->db);
         mdt_reply_errno(r, rc, NULL, "list");
         goto out;
@@ -859,6 +860,7 @@ void mdt_h_lists_members(struct mdt_req *r)
         mdt_reply_errno(r, rc, NULL, "list");
         goto out;
     }
+    mdt_outbox_kick(r->outbox); /* invites queued by the change */
     reply_one(r, 200, LIST_ONE, id, list_full, "list");
 out:
     json_decref(add);
