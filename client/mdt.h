@@ -139,6 +139,10 @@ int mdt_res_fields(const struct mdt_inv *inv, const struct mdt_field *fields, js
 /* The command groups (cmd-*.c). */
 extern const struct mdt_group mdt_group_token, mdt_group_org, mdt_group_person, mdt_group_pcn,
     mdt_group_list, mdt_group_import, mdt_group_key, mdt_group_case, mdt_group_audit;
+/* cmd-invite.c, cmd-feed.c */
+extern const struct mdt_group mdt_group_invite, mdt_group_feed;
+/* `mdt meeting attendees ID`, for the meeting group's table. */
+int mdt_meeting_attendees(struct mdt_cli *cli, struct mdt_inv *inv);
 
 /* cmd-key.c: loads the pseudonym key for case commands. Returns
  * MDT_EXIT_OK, or prints the reason ("no pseudonym key: run 'mdt key

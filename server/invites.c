@@ -805,6 +805,30 @@ void mdt_invites_w_quorum(struct mdt_db *db, int64_t meeting_id, struct mdt_json
     mdt_buf_release(&warn);
 }
 
+void mdt_invites_add_quorum(struct mdt_db *db, int64_t meeting_id, json_t *obj)
+{
+    struct mdt_jsonw w;
+    json_t *q;
+    char *doc;
+    size_t len;
+
+    mdt_jsonw_init(&w);
+    mdt_jsonw_obj_begin(&w);
+    mdt_invites_w_quorum(db, meeting_id, &w);
+    mdt_jsonw_obj_end(&w);
+    if (mdt_jsonw_failed(&w)) {
+        mdt_jsonw_release(&w);
+        return;
+    }
+    doc = mdt_jsonw_detach(&w, &len);
+    q = json_loadb(doc, len, 0, NULL);
+    free(doc);
+    if (q) {
+        json_object_update(obj, q);
+        json_decref(q);
+    }
+}
+
 /* After an answer: for each coming meeting of the series not yet warned
  * about whose required organisations will now be absent, one email to
  * the chair listing them. meeting_id 0: every coming meeting. */

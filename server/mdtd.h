@@ -385,6 +385,8 @@ int mdt_invites_case_changed(struct mdt_req *r, int64_t case_id);
  * "quorum_warning" (null, or a sentence naming the absent ones) into the
  * object w is inside, for GET /v1/meetings/{id}. */
 void mdt_invites_w_quorum(struct mdt_db *db, int64_t meeting_id, struct mdt_jsonw *w);
+/* The same members added to the JSON object obj (borrowed). */
+void mdt_invites_add_quorum(struct mdt_db *db, int64_t meeting_id, json_t *obj);
 void mdt_h_invites_send(struct mdt_req *r);
 void mdt_h_rsvp_get(struct mdt_req *r);
 void mdt_h_rsvp_post(struct mdt_req *r);
