@@ -126,6 +126,7 @@ struct req_state {
     const char *ctype;   /* the answer's Content-Type; NULL: JSON */
     int64_t object_id;   /* the object a change acted on (audit), 0: unknown */
     int retry_after;     /* seconds, for a 429 */
+    struct mdt_http_answer *cap; /* mdt__http_call: the answer is kept here */
 };
 
 void mdt_req_set_object(struct mdt_req *r, int64_t id)
@@ -272,6 +273,12 @@ static void finish(struct mdt_req *r, int status, char *body, size_t len)
     if (status >= 200 && status < 300 && !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
         !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD")))
         audit_change(r, status, body, len);
+    if (s->cap) {
+        s->cap->status = status;
+        s->cap->body = body;
+        s->cap->len = body ? len : 0;
+        return;
+    }
     req->res.status = status;
     req->res.reason = reason(status);
     if (body) {
@@ -528,7 +535,7 @@ static int peer_addr(h2o_req_t *req, unsigned char out[16])
     struct sockaddr_storage ss;
     socklen_t len;
 
-    if (req->conn->callbacks->get_peername == NULL ||
+    if (req->conn == NULL || req->conn->callbacks->get_peername == NULL ||
         (len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss)) == 0)
         return 0;
     memset(out, 0, 16);
@@ -618,10 +625,12 @@ static int authenticate(struct mdt_req *r, h2o_req_t *req)
     return mdt_token_auth(r->db, v, len, &r->token_id, &r->role, &r->org_id);
 }
 
-static int on_req(h2o_handler_t *self, h2o_req_t *req)
+/* The whole path of one request, from routing to the answer; cap is NULL
+ * for a request from h2o (answered on its connection) and set by
+ * mdt__http_call (the answer is kept there). */
+static int handle(struct mdt_server *srv, h2o_req_t *req, struct mdt_http_answer *cap)
 {
-    struct mdt_server *srv = *(struct mdt_server **)(self + 1);
-    struct req_state st = {.req = req, .tmpl = "-", .t0 = uv_hrtime()};
+    struct req_state st = {.req = req, .tmpl = "-", .t0 = uv_hrtime(), .cap = cap};
     struct mdt_req r = {.srv = srv, .db = srv->db, .scrub = srv->scrub, .cfg = srv->cfg,
                         .outbox = srv->outbox, .priv = &st};
     size_t plen = req->query_at == SIZE_MAX ? req->path.len : req->query_at;
@@ -733,6 +742,33 @@ out:
     json_decref(r.body);
     mdt_buf_release(&dec);
     return 0;
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    return handle(*(struct mdt_server **)(self + 1), req, NULL);
+}
+
+void mdt__http_call(struct mdt_server *srv, const char *method, const char *path,
+                    const char *ctype, const char *auth, const char *body, size_t len,
+                    struct mdt_http_answer *ans)
+{
+    h2o_req_t req;
+    const char *q = strchr(path, '?');
+
+    memset(&req, 0, sizeof(req));
+    memset(ans, 0, sizeof(*ans));
+    h2o_mem_init_pool(&req.pool);
+    req.method = h2o_iovec_init(method, strlen(method));
+    req.path = h2o_iovec_init(path, strlen(path));
+    req.query_at = q ? (size_t)(q - path) : SIZE_MAX;
+    if (ctype)
+        h2o_add_header(&req.pool, &req.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
+    if (auth)
+        h2o_add_header(&req.pool, &req.headers, H2O_TOKEN_AUTHORIZATION, NULL, auth, strlen(auth));
+    req.entity = h2o_iovec_init(body, len);
+    handle(srv, &req, ans);
+    h2o_mem_clear_pool(&req.pool);
 }
 
 void mdt_h_health(struct mdt_req *r)

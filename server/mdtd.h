@@ -214,6 +214,18 @@ void mdt_server_set_outbox(struct mdt_server *srv, struct mdt_outbox *ob);
 /* Percent-decodes a path segment or query value (plus as space when
  * form is set). Returns -EINVAL for bad escapes, NUL or invalid UTF-8. */
 int mdt_url_decode(const char *s, size_t len, int form, struct mdt_buf *out);
+/* One request through the whole server path (routing, authentication,
+ * body checks, the handler, the audit log) without a connection: for
+ * the fuzzers. auth is the Authorization value or NULL. The answer's
+ * body is new (free), NULL when empty. */
+struct mdt_http_answer {
+    int status;
+    char *body;
+    size_t len;
+};
+void mdt__http_call(struct mdt_server *srv, const char *method, const char *path,
+                    const char *ctype, const char *auth, const char *body, size_t len,
+                    struct mdt_http_answer *ans);
 
 /* validate.c: pure checks shared by the routes and the CSV import. Each
  * returns NULL when v is acceptable, else the rule it breaks. */
