@@ -9,11 +9,12 @@ static const struct mdt_field token_fields[] = {
     {"role", "role", MDT_F_STRING},
     {"name", "name", MDT_F_STRING},
     {"org", "org", MDT_F_REF},
+    {"person", "person", MDT_F_REF},
     {NULL, NULL, MDT_F_STRING},
 };
 
 static const struct mdt_col token_cols[] = {
-    {"ID", "id"}, {"NAME", "name"}, {"ROLE", "role"}, {"ORG", "org"},
+    {"ID", "id"}, {"NAME", "name"}, {"ROLE", "role"}, {"ORG", "org"}, {"PERSON", "person"},
     {"CREATED", "created_at"}, {"REVOKED", "revoked_at"}, {NULL, NULL},
 };
 
@@ -99,11 +100,13 @@ static const struct mdt_opt create_opts[] = {
     {"role", "ROLE", "admin, chair, case_holder or partner", NULL, 0},
     {"name", "NAME", "who or what uses the token", NULL, 0},
     {"org", "ORG", "the organisation (case holders and partners)", NULL, 0},
+    {"person", "PERSON", "the professional the token acts for (email or id): their slot invites",
+     NULL, 0},
     {NULL, NULL, NULL, NULL, 0},
 };
 
 static const struct mdt_cmd cmds[] = {
-    {"create", "--role ROLE --name NAME [--org ORG]", "create a token (shown once)",
+    {"create", "--role ROLE --name NAME [--org ORG] [--person PERSON]", "create a token (shown once)",
      create_opts, 0, 0, token_create},
     {"list", "", "list tokens", NULL, 0, 0, token_list},
     {"revoke", "ID", "revoke a token: it stops working at once", NULL, 1, 1, token_revoke},

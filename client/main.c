@@ -12,6 +12,7 @@
 
 static const struct mdt_group *const groups[] = {
     &mdt_group_token, &mdt_group_org, &mdt_group_person, &mdt_group_pcn, &mdt_group_list,
+    &mdt_group_series, &mdt_group_meeting, &mdt_group_agenda,
     &mdt_group_import, &mdt_group_key, &mdt_group_case, &mdt_group_audit, &mdt_group_invite,
     &mdt_group_feed, NULL,
 };
@@ -244,6 +245,12 @@ static int dispatch(struct mdt_cli *cli, int argc, char **argv)
         group_usage(stdout, g);
         return MDT_EXIT_OK;
     }
+    /* A group may take an argument where a command would stand ("mdt
+     * agenda 7"): its command named in capitals (MEETING) runs then. */
+    if (find_cmd(g, argv[i]) == NULL)
+        for (c = g->cmds; c->name; c++)
+            if (c->name[0] >= 'A' && c->name[0] <= 'Z')
+                return run_cmd(cli, g, c, argc - i, argv + i);
     if ((c = find_cmd(g, argv[i])) == NULL) {
         fprintf(stderr, "mdt: unknown command '%s %s' (see 'mdt help %s')\n", g->name, argv[i],
                 g->name);

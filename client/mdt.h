@@ -144,6 +144,9 @@ extern const struct mdt_group mdt_group_invite, mdt_group_feed;
 /* `mdt meeting attendees ID`, for the meeting group's table. */
 int mdt_meeting_attendees(struct mdt_cli *cli, struct mdt_inv *inv);
 
+/* cmd-series.c, cmd-meeting.c, cmd-agenda.c */
+extern const struct mdt_group mdt_group_series, mdt_group_meeting, mdt_group_agenda;
+
 /* cmd-key.c: loads the pseudonym key for case commands. Returns
  * MDT_EXIT_OK, or prints the reason ("no pseudonym key: run 'mdt key
  * init' or 'mdt key import'") and returns MDT_EXIT_FAIL. */

@@ -70,8 +70,10 @@ static void gate(struct mdt_req *r, const char *field, const char *text, json_t 
 /* The PCN's and organisation's names come in the same row (joins). */
 #define CASE_COLS "c.id, c.pseudonym, c.age_band, c.needs, c.presentation, c.question, c.risk, " \
                   "c.pcn_id, c.meeting_id, c.org_id, c.status, c.created_at, c.updated_at, " \
-                  "c.version, cp.name, co.name"
-#define CASE_JOIN " LEFT JOIN pcns cp ON cp.id = c.pcn_id LEFT JOIN orgs co ON co.id = c.org_id"
+                  "c.version, cp.name, co.name, c.slot, cm.start_at, cs.slot_minutes, c.carried"
+#define CASE_JOIN " LEFT JOIN pcns cp ON cp.id = c.pcn_id LEFT JOIN orgs co ON co.id = c.org_id" \
+                  " LEFT JOIN meetings cm ON cm.id = c.meeting_id" \
+                  " LEFT JOIN series cs ON cs.id = cm.series_id"
 
 static void case_row(struct mdt_jsonw *w, sqlite3_stmt *st)
 {
@@ -93,7 +95,26 @@ static void case_row(struct mdt_jsonw *w, sqlite3_stmt *st)
     MDT_JSONW_KEY(w, "pcn");
     mdt_db_w_ref(w, st, 7, 14);
     MDT_JSONW_KEY(w, "meeting");
-    mdt_jsonw_null(w);
+    if (sqlite3_column_type(st, 8) == SQLITE_NULL || sqlite3_column_type(st, 17) == SQLITE_NULL) {
+        mdt_jsonw_null(w);
+    } else {
+        /* The meeting and the case's own slot in it. */
+        int64_t start = sqlite3_column_int64(st, 17);
+        int slot = sqlite3_column_int(st, 16);
+        mdt_jsonw_obj_begin(w);
+        MDT_JSONW_KEY(w, "id");
+        mdt_jsonw_int(w, sqlite3_column_int64(st, 8));
+        MDT_JSONW_KEY(w, "start");
+        mdt_jsonw_time(w, start);
+        MDT_JSONW_KEY(w, "slot");
+        mdt_jsonw_int(w, slot);
+        MDT_JSONW_KEY(w, "slot_start");
+        mdt_jsonw_time(w, start + (int64_t)(slot > 0 ? slot - 1 : 0) *
+                                      sqlite3_column_int64(st, 18) * 60);
+        mdt_jsonw_obj_end(w);
+    }
+    MDT_JSONW_KEY(w, "carried");
+    mdt_jsonw_int(w, sqlite3_column_int64(st, 19));
     MDT_JSONW_KEY(w, "org");
     mdt_db_w_ref(w, st, 9, 15);
     MDT_JSONW_KEY(w, "status");
@@ -138,6 +159,105 @@ static int check_needs(struct mdt_req *r, json_t **out)
     return 0;
 }
 
+/* "meeting": a meeting id (number or digits). 0 when absent, -1 after
+ * answering. */
+static int64_t meeting_field(struct mdt_req *r)
+{
+    json_t *v = json_object_get(r->body, "meeting");
+    const char *s;
+    char *end;
+    long long id;
+
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (json_is_integer(v) && json_integer_value(v) > 0)
+        return json_integer_value(v);
+    if (json_is_string(v) && (s = json_string_value(v))[0] >= '0' && s[0] <= '9') {
+        id = strtoll(s, &end, 10);
+        if (*end == '\0' && id > 0)
+            return id;
+    }
+    mdt_reply_error(r, 422, "invalid", "meeting", "meeting: must be a meeting id");
+    return -1;
+}
+
+/* The meeting must take cases and have room: 422 when it cannot, 409
+ * naming the next meeting of its series with room when it is full.
+ * *pcn_id becomes the meeting's PCN (a different one given is 422). */
+static int check_meeting(struct mdt_req *r, int64_t meeting_id, int64_t *pcn_id)
+{
+    sqlite3_stmt *st = mdt_db_stmt(r->db, "SELECT s.pcn_id, m.start_at, m.series_id, s.slots "
+                                          "FROM meetings m JOIN series s ON s.id = m.series_id "
+                                          "WHERE m.id = ?1");
+    int64_t pcn, start, series, next;
+    int free_slots, scheduled, slots, rc;
+
+    if (st == NULL) {
+        mdt_reply_errno(r, -EPROTO, NULL, "meeting");
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, meeting_id);
+    if ((rc = mdt_db_step(r->db, st)) != 1) {
+        if (rc < 0)
+            mdt_reply_errno(r, rc, NULL, "meeting");
+        else
+            mdt_reply_error(r, 422, "invalid", "meeting", "meeting: no such meeting");
+        return -1;
+    }
+    pcn = sqlite3_column_int64(st, 0);
+    start = sqlite3_column_int64(st, 1);
+    series = sqlite3_column_int64(st, 2);
+    slots = sqlite3_column_int(st, 3);
+    sqlite3_reset(st);
+    if (*pcn_id && *pcn_id != pcn) {
+        mdt_reply_error(r, 422, "invalid", "pcn", "pcn: the meeting belongs to another PCN");
+        return -1;
+    }
+    *pcn_id = pcn;
+    if ((rc = mdt_meetings_room(r->db, meeting_id, &free_slots, &scheduled)) < 0) {
+        mdt_reply_errno(r, rc, NULL, "meeting");
+        return -1;
+    }
+    if (!scheduled || start <= mdt_now()) {
+        mdt_reply_error(r, 422, "invalid", "meeting",
+                        "meeting: %s", scheduled ? "the meeting has started or is over"
+                                                 : "the meeting is cancelled or closed");
+        return -1;
+    }
+    if (free_slots > 0)
+        return 0;
+    if ((rc = mdt_meetings_next_with_room(r->db, series, 0, start, &next)) < 0) {
+        mdt_reply_errno(r, rc, NULL, "meeting");
+        return -1;
+    }
+    if (next == 0) {
+        mdt_reply_error_extra(r, 409, "conflict", "meeting", json_pack("{s:n}", "next_meeting"),
+                              "meeting: meeting %lld is full (%d slots) and no later meeting of "
+                              "its series has room", (long long)meeting_id, slots);
+        return -1;
+    }
+    st = mdt_db_stmt(r->db, "SELECT start_at FROM meetings WHERE id = ?1");
+    if (st)
+        sqlite3_bind_int64(st, 1, next);
+    if (st == NULL || mdt_db_step(r->db, st) != 1) {
+        mdt_reply_errno(r, -EPROTO, NULL, "meeting");
+        return -1;
+    }
+    start = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    {
+        json_t *t = mdt_json_time(start);
+        mdt_reply_error_extra(r, 409, "conflict", "meeting",
+                              json_pack("{s:{s:I, s:O}}", "next_meeting", "id", (json_int_t)next,
+                                        "start", t),
+                              "meeting: meeting %lld is full (%d slots); the next meeting with "
+                              "room is %lld on %s", (long long)meeting_id, slots, (long long)next,
+                              json_string_value(t));
+        json_decref(t);
+    }
+    return -1;
+}
+
 void mdt_h_cases_create(struct mdt_req *r)
 {
     static const char *const fields[] = {"pseudonym", "age_band", "needs", "presentation",
@@ -148,10 +268,10 @@ void mdt_h_cases_create(struct mdt_req *r)
     struct mdt_jsonw w;
     struct mdt_buf msg;
     sqlite3_stmt *st;
-    int64_t pcn_id, now = mdt_now();
+    int64_t pcn_id, now = mdt_now(), meeting_id, case_id;
     char *needs_s = NULL;
     size_t i;
-    int rc;
+    int rc, in_tx = 0;
 
     mdt_buf_init(&msg, 4096);
     if (mdt_fields_known(r, fields) < 0 || mdt_field_str(r, "pseudonym", 1, &pseudonym) < 0 ||
@@ -184,28 +304,43 @@ void mdt_h_cases_create(struct mdt_req *r)
         log_info("cases: refused a case: %zu identifiers found", json_array_size(findings));
         goto out;
     }
-    if (json_object_get(r->body, "meeting") && !json_is_null(json_object_get(r->body, "meeting"))) {
-        mdt_reply_error(r, 422, "invalid", "meeting", "meeting: no such meeting");
-        goto out;
-    }
     pcn = json_object_get(r->body, "pcn");
-    if (pcn == NULL || json_is_null(pcn)) {
+    if ((meeting_id = meeting_field(r)) < 0)
+        goto out;
+    if ((pcn == NULL || json_is_null(pcn)) && meeting_id == 0) {
         mdt_reply_error(r, 422, "invalid", "pcn", "pcn: required (or meeting)");
         goto out;
     }
-    pcn_id = mdt_lookup_json_ref(r->db, pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME);
-    if (pcn_id == -ENOENT || pcn_id == -EINVAL) {
-        mdt_reply_error(r, 422, "invalid", "pcn", "pcn: no such PCN");
+    if (pcn && !json_is_null(pcn)) {
+        pcn_id = mdt_lookup_json_ref(r->db, pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME);
+        if (pcn_id == -ENOENT || pcn_id == -EINVAL) {
+            mdt_reply_error(r, 422, "invalid", "pcn", "pcn: no such PCN");
+            goto out;
+        }
+        if (pcn_id < 0) {
+            mdt_reply_errno(r, (int)pcn_id, NULL, "PCN");
+            goto out;
+        }
+    } else {
+        pcn_id = 0;
+    }
+    if (meeting_id > 0) {
+        if (check_meeting(r, meeting_id, &pcn_id) < 0)
+            goto out;
+    } else if ((rc = mdt_meetings_next_with_room(r->db, 0, pcn_id, now, &meeting_id)) < 0) {
+        mdt_reply_errno(r, rc, NULL, "meeting");
         goto out;
     }
-    if (pcn_id < 0) {
-        mdt_reply_errno(r, (int)pcn_id, NULL, "PCN");
+    if ((rc = mdt_db_begin(r->db)) < 0) {
+        mdt_reply_errno(r, rc, NULL, "case");
         goto out;
     }
+    in_tx = 1;
     needs_s = json_dumps(needs, JSON_COMPACT);
     st = mdt_db_stmt(r->db, "INSERT INTO cases (pseudonym, age_band, needs, presentation, question, "
-                            "risk, pcn_id, org_id, token_id, created_at, updated_at) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)");
+                            "risk, pcn_id, org_id, token_id, created_at, updated_at, holder_id) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, "
+                            "(SELECT person_id FROM tokens WHERE id = ?9))");
     if (st == NULL) {
         mdt_reply_errno(r, -EPROTO, NULL, "case");
         goto out;
@@ -227,12 +362,25 @@ void mdt_h_cases_create(struct mdt_req *r)
         mdt_reply_errno(r, rc, NULL, "case");
         goto out;
     }
+    case_id = mdt_db_last_id(r->db);
+    /* Onto the meeting's next free slot (the holder's slot invite with it). */
+    if (meeting_id > 0 && (rc = mdt_meetings_place_case(r, case_id, meeting_id, 0)) < 0) {
+        mdt_reply_errno(r, rc, NULL, "case");
+        goto out;
+    }
+    if ((rc = mdt_db_commit(r->db)) < 0) {
+        in_tx = 0;
+        mdt_reply_errno(r, rc, NULL, "case");
+        goto out;
+    }
+    in_tx = 0;
+    mdt_outbox_kick(r->outbox);
     st = mdt_db_stmt(r->db, "SELECT " CASE_COLS " FROM cases c" CASE_JOIN " WHERE c.id = ?1");
     if (st == NULL) {
         mdt_reply_errno(r, -EPROTO, NULL, "case");
         goto out;
     }
-    sqlite3_bind_int64(st, 1, mdt_db_last_id(r->db));
+    sqlite3_bind_int64(st, 1, case_id);
     if (mdt_db_step(r->db, st) != 1) {
         mdt_reply_errno(r, -EPROTO, NULL, "case");
         goto out;
@@ -243,6 +391,8 @@ void mdt_h_cases_create(struct mdt_req *r)
     sqlite3_reset(st);
     mdt_reply_jsonw(r, 201, &w);
 out:
+    if (in_tx)
+        mdt_db_rollback(r->db);
     free(needs_s);
     json_decref(needs);
     json_decref(findings);

@@ -67,6 +67,12 @@ static const struct option_entry options[] = {
      "failed authentications one address may make in a row before 429"},
     {"auth_fail_per_minute", OPT_COUNT, 1, 1000000, "10", OFF(auth_fail_per_minute),
      "failed authentications an address is allowed again per minute"},
+    {"agenda_days", OPT_COUNT, 0, 60, "3", OFF(agenda_days),
+     "days before a meeting its agenda is emailed to the list (0: on the day)"},
+    {"scheduler_interval", OPT_SECONDS, 1, 86400, "60", OFF(scheduler_interval),
+     "seconds between the scheduler's passes (meetings topped up, agendas sent)"},
+    {"holidays_file", OPT_PATH, 0, 0, NULL, OFF(holidays_file),
+     "extra one-off bank holidays, lines \"YYYY-MM-DD Name\" (\"-YYYY-MM-DD\" removes one)"},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 

@@ -240,6 +240,7 @@ struct serve {
     uv_signal_t sigterm, sigint, sighup;
     struct mdt_server *srv;
     struct mdt_outbox *outbox;
+    struct mdt_scheduler *sched; /* closes itself on stop */
 };
 
 static void on_outbox_stopped(void *arg)
@@ -268,6 +269,8 @@ static void on_signal(uv_signal_t *h, int signum)
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sighup, NULL);
+    mdt_scheduler_stop(s->sched);
+    s->sched = NULL;
     mdt_server_stop(s->srv, on_stopped, s);
 }
 
@@ -407,6 +410,11 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     mdt_server_set_outbox(s.srv, s.outbox);
+    if ((s.sched = mdt_scheduler_new(&s.loop, &cfg, db, &err)) == NULL) {
+        log_warnx("mdtd: %s", mdt_buf_str(&err));
+        goto out;
+    }
+    mdt_scheduler_set_outbox(s.sched, s.outbox);
     uv_signal_init(&s.loop, &s.sigterm);
     uv_signal_init(&s.loop, &s.sigint);
     uv_signal_init(&s.loop, &s.sighup);
@@ -425,11 +433,13 @@ static int cmd_serve(int argc, char **argv)
     }
     if (mdt_outbox_start(s.outbox) < 0)
         log_warnx("mdtd: the outbox cannot read its table: nothing is delivered");
+    mdt_scheduler_start(s.sched);
     notify("READY=1\nSTATUS=serving");
     uv_run(&s.loop, UV_RUN_DEFAULT);
     log_info("mdtd: stopped");
     rc = 0;
 out:
+    mdt_scheduler_stop(s.sched);
     if (s.srv)
         mdt_server_free(s.srv);
     if (loop_ready) {

@@ -52,6 +52,10 @@ struct mdt_config {
     long long header_timeout; /* seconds */
     long long auth_fail_burst;
     long long auth_fail_per_minute;
+    /* Meetings (meetings.c, scheduler.c) */
+    long long agenda_days;        /* days before a meeting its agenda goes out */
+    long long scheduler_interval; /* seconds between scheduler passes */
+    char *holidays_file;          /* more one-off bank holidays, or NULL */
 };
 
 /* Fills c with the defaults of the option table. */
@@ -371,6 +375,63 @@ void mdt_outbox_free(struct mdt_outbox *ob);
 char *mdt_outbox_signature(const char *secret, int64_t t, const char *body, size_t len);
 void mdt_h_outbox_list(struct mdt_req *r);
 void mdt_h_outbox_retry(struct mdt_req *r);
+
+/* meetings.c: series (a recurring meeting of a PCN) and the meetings they
+ * expand into, 12 months ahead; case slots on meetings. */
+struct mdt_holidays;
+/* new (mdt_holidays_free): the built-in bank holidays plus cfg's
+ * holidays_file. -EINVAL with err when the file cannot be read or used. */
+int mdt_meetings_holidays(const struct mdt_config *cfg, struct mdt_holidays **out,
+                          struct mdt_buf *err);
+/* Creates the meetings of series_id from its expanded_to up to 12 months
+ * ahead of now (or of its start, when later). Inside the caller's
+ * transaction. *added (optional) counts new meetings. */
+int mdt_meetings_top_up(struct mdt_db *db, const struct mdt_holidays *h, int64_t series_id,
+                        int64_t now, int *added);
+/* The next scheduled meeting after `after` with a free slot: of the series
+ * (series_id > 0) or else of any active series of the PCN. *id 0 when none. */
+int mdt_meetings_next_with_room(struct mdt_db *db, int64_t series_id, int64_t pcn_id,
+                                int64_t after, int64_t *id);
+/* Puts the case in the meeting's last slot (or, with first set, before
+ * every other case), then mdt_invites_case_changed for it (and, with
+ * first, for the cases it moved down). In the caller's transaction. */
+int mdt_meetings_place_case(struct mdt_req *r, int64_t case_id, int64_t meeting_id, int first);
+/* The meeting's free slots (slots less cases; negative when over), or
+ * -ENOENT; *scheduled whether it can still take cases. */
+int mdt_meetings_room(struct mdt_db *db, int64_t meeting_id, int *free_slots, int *scheduled);
+void mdt_h_series_create(struct mdt_req *r);
+void mdt_h_series_list(struct mdt_req *r);
+void mdt_h_series_get(struct mdt_req *r);
+void mdt_h_series_patch(struct mdt_req *r);
+void mdt_h_series_cancel(struct mdt_req *r);
+void mdt_h_meetings_list(struct mdt_req *r);
+void mdt_h_meetings_get(struct mdt_req *r);
+void mdt_h_meetings_move(struct mdt_req *r);
+void mdt_h_meetings_cancel(struct mdt_req *r);
+void mdt_h_meetings_close(struct mdt_req *r);
+/* agenda.c: a meeting's slots and cases, and who in the directory can help. */
+/* Queues the agenda of meeting_id to every member of its series' list
+ * and sets agenda_sent_at. In the caller's transaction. */
+int mdt_agenda_queue(struct mdt_db *db, const struct mdt_config *cfg, int64_t meeting_id,
+                     int *queued);
+void mdt_h_agenda_get(struct mdt_req *r);
+void mdt_h_agenda_send(struct mdt_req *r);
+/* scheduler.c: on the loop, tops up every series' 12 months of meetings
+ * and sends each agenda agenda_days before its meeting. */
+struct mdt_scheduler;
+/* new: freed by mdt_scheduler_stop (once its timer is closed). NULL with
+ * err when the holidays cannot be loaded. */
+struct mdt_scheduler *mdt_scheduler_new(void *uv_loop, const struct mdt_config *cfg,
+                                        struct mdt_db *db, struct mdt_buf *err);
+/* Runs once now, then every scheduler_interval seconds. */
+void mdt_scheduler_start(struct mdt_scheduler *s);
+/* Borrowed: the outbox to kick after queueing (may be NULL). */
+void mdt_scheduler_set_outbox(struct mdt_scheduler *s, struct mdt_outbox *ob);
+/* Closes the timer and frees s (NULL is a no-op). */
+void mdt_scheduler_stop(struct mdt_scheduler *s);
+/* One pass (also for tests): top-up and due agendas at time now. */
+int mdt_scheduler_run(struct mdt_db *db, const struct mdt_config *cfg,
+                      const struct mdt_holidays *h, int64_t now, int *agendas);
 
 /* invites.c: iMIP invites to a series' list, their updates and cancels,
  * RSVP links, iMIP REPLY bodies and the quorum warning. The hooks are

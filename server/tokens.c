@@ -98,8 +98,9 @@ int mdt_token_auth(struct mdt_db *db, const char *secret, size_t len, int64_t *i
 }
 
 /* The organisation's name comes in the same row (a join). */
-#define TOKEN_COLS "t.id, t.name, t.role, t.org_id, t.created_at, t.revoked_at, o.name"
-#define TOKEN_JOIN " LEFT JOIN orgs o ON o.id = t.org_id"
+#define TOKEN_COLS "t.id, t.name, t.role, t.org_id, t.created_at, t.revoked_at, o.name, " \
+                   "t.person_id, tp.name"
+#define TOKEN_JOIN " LEFT JOIN orgs o ON o.id = t.org_id LEFT JOIN people tp ON tp.id = t.person_id"
 
 /* The token's members, without the closing brace. */
 static void token_w(struct mdt_jsonw *w, sqlite3_stmt *st)
@@ -113,6 +114,8 @@ static void token_w(struct mdt_jsonw *w, sqlite3_stmt *st)
     mdt_db_w_text(w, st, 2);
     MDT_JSONW_KEY(w, "org");
     mdt_db_w_ref(w, st, 3, 6);
+    MDT_JSONW_KEY(w, "person");
+    mdt_db_w_ref(w, st, 7, 8);
     MDT_JSONW_KEY(w, "created_at");
     mdt_db_w_time(w, st, 4);
     MDT_JSONW_KEY(w, "revoked_at");
@@ -121,11 +124,11 @@ static void token_w(struct mdt_jsonw *w, sqlite3_stmt *st)
 
 void mdt_h_tokens_create(struct mdt_req *r)
 {
-    static const char *const fields[] = {"role", "name", "org", NULL};
+    static const char *const fields[] = {"role", "name", "org", "person", NULL};
     const char *role_s, *name, *why;
-    json_t *org = json_object_get(r->body, "org");
+    json_t *org = json_object_get(r->body, "org"), *person;
     struct mdt_jsonw w;
-    int64_t org_id = 0, id;
+    int64_t org_id = 0, id, person_id = 0;
     char *secret = NULL;
     sqlite3_stmt *st;
     int role, rc;
@@ -161,9 +164,46 @@ void mdt_h_tokens_create(struct mdt_req *r)
             return;
         }
     }
+    if ((person = json_object_get(r->body, "person")) != NULL && !json_is_null(person)) {
+        /* The token acts for this professional (their own slot invites);
+         * they must belong to the token's organisation when it has one. */
+        person_id = mdt_lookup_json_ref(r->db, person, MDT_SQL_PERSON_BY_ID,
+                                        MDT_SQL_PERSON_BY_EMAIL);
+        if (person_id == -ENOENT || person_id == -EINVAL) {
+            mdt_reply_error(r, 422, "invalid", "person", "person: no such person");
+            return;
+        }
+        if (person_id < 0) {
+            mdt_reply_errno(r, (int)person_id, NULL, "person");
+            return;
+        }
+        if (org_id && (st = mdt_db_stmt(r->db, "SELECT org_id FROM people WHERE id = ?1"))) {
+            int64_t porg = 0;
+            sqlite3_bind_int64(st, 1, person_id);
+            if (mdt_db_step(r->db, st) == 1) {
+                porg = sqlite3_column_int64(st, 0);
+                sqlite3_reset(st);
+            }
+            if (porg != org_id) {
+                mdt_reply_error(r, 422, "invalid", "person",
+                                "person: belongs to another organisation than the token");
+                return;
+            }
+        }
+    }
     if ((rc = mdt_token_create(r->db, role, name, org_id, &secret, &id)) < 0) {
         mdt_reply_errno(r, rc, NULL, "token");
         return;
+    }
+    if (person_id > 0 &&
+        (st = mdt_db_stmt(r->db, "UPDATE tokens SET person_id = ?2 WHERE id = ?1")) != NULL) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, person_id);
+        if ((rc = mdt_db_step(r->db, st)) < 0) {
+            free(secret);
+            mdt_reply_errno(r, rc, NULL, "token");
+            return;
+        }
     }
     st = mdt_db_stmt(r->db, "SELECT " TOKEN_COLS " FROM tokens t" TOKEN_JOIN " WHERE t.id = ?1");
     if (st)

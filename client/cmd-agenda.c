@@ -1,0 +1,133 @@
+/* mdt agenda: a meeting's agenda (pseudonymised cases in slot order, and
+ * who in the directory can help each), and sending it to the list. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdt.h"
+#include "xmalloc.h"
+
+static int only_digits(const char *s)
+{
+    if (*s == '\0' || strlen(s) > 15)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+static const char *str(const json_t *o, const char *path)
+{
+    const char *s = json_string_value(mdt_out_lookup(o, path));
+    return s ? s : "";
+}
+
+/* "2027-01-12T10:20:00+00:00" → "10:20". */
+static void hhmm(const char *t, char out[6])
+{
+    snprintf(out, 6, "%.5s", strlen(t) >= 16 ? t + 11 : "?");
+}
+
+static void print_agenda(const json_t *a)
+{
+    const json_t *slot;
+    size_t i;
+
+    printf("%s (%s)\n", str(a, "series.title"), str(a, "pcn.name"));
+    printf("Meeting %" JSON_INTEGER_FORMAT ": %s (%s), %s\n",
+           json_integer_value(mdt_out_lookup(a, "meeting.id")), str(a, "meeting.start"),
+           str(a, "series.tz"), str(a, "meeting.status"));
+    printf("%" JSON_INTEGER_FORMAT " slots of %" JSON_INTEGER_FORMAT " minutes, %" JSON_INTEGER_FORMAT
+           " free\n",
+           json_integer_value(json_object_get(a, "slots")),
+           json_integer_value(json_object_get(a, "slot_minutes")),
+           json_integer_value(json_object_get(a, "free_slots")));
+    printf("Join: %s\n\n", str(a, "series.url"));
+    json_array_foreach(json_object_get(a, "slots"), i, slot) {
+        const json_t *c = json_object_get(slot, "case"), *o;
+        char t[6];
+        size_t k;
+
+        hhmm(str(slot, "start"), t);
+        printf("%2" JSON_INTEGER_FORMAT ". %s  ", json_integer_value(json_object_get(slot, "slot")),
+               t);
+        if (c == NULL || json_is_null(c)) {
+            printf("(free)\n");
+            continue;
+        }
+        {
+            char *needs = mdt_out_value(json_object_get(c, "needs"));
+            printf("%s  age %s  case %" JSON_INTEGER_FORMAT "  needs: %s", str(c, "pseudonym"),
+                   str(c, "age_band"), json_integer_value(json_object_get(c, "id")), needs);
+            free(needs);
+        }
+        if (json_integer_value(json_object_get(c, "carried")) > 0)
+            printf("  (carried over %" JSON_INTEGER_FORMAT ")",
+                   json_integer_value(json_object_get(c, "carried")));
+        printf("\n      Question: %s\n", str(c, "question"));
+        if (json_array_size(json_object_get(slot, "orgs")) == 0) {
+            printf("      Who can help: no organisation in the directory with capacity\n");
+            continue;
+        }
+        printf("      Who can help:\n");
+        json_array_foreach(json_object_get(slot, "orgs"), k, o) {
+            char *serves = mdt_out_value(json_object_get(o, "serves"));
+            printf("        - %s (%s; %s)\n", str(o, "name"), str(o, "capacity"), serves);
+            free(serves);
+        }
+    }
+}
+
+static int agenda_show(struct mdt_cli *cli, struct mdt_inv *inv)
+{
+    char *path;
+    json_t *out = NULL;
+    int rc;
+
+    if (!only_digits(inv->pos[0]))
+        return mdt_usage_error(inv, "a meeting is named by its id (a number), not '%s'",
+                               inv->pos[0]);
+    path = mdt_xasprintf("/v1/meetings/%s/agenda", inv->pos[0]);
+    if ((rc = mdt_http_json(cli, "GET", path, NULL, &out)) == MDT_EXIT_OK) {
+        if (cli->json)
+            rc = mdt_out_json(out);
+        else
+            print_agenda(out);
+    }
+    json_decref(out);
+    free(path);
+    return rc;
+}
+
+static int agenda_send(struct mdt_cli *cli, struct mdt_inv *inv)
+{
+    char *path;
+    json_t *out = NULL;
+    int rc;
+
+    if (!only_digits(inv->pos[0]))
+        return mdt_usage_error(inv, "a meeting is named by its id (a number), not '%s'",
+                               inv->pos[0]);
+    path = mdt_xasprintf("/v1/meetings/%s/agenda/send", inv->pos[0]);
+    if ((rc = mdt_http_json(cli, "POST", path, NULL, &out)) == MDT_EXIT_OK) {
+        if (cli->json)
+            rc = mdt_out_json(out);
+        else
+            printf("Agenda of meeting %s queued to %" JSON_INTEGER_FORMAT " people.\n",
+                   inv->pos[0], json_integer_value(json_object_get(out, "queued")));
+    }
+    json_decref(out);
+    free(path);
+    return rc;
+}
+
+/* A command named in capitals stands for an argument: "mdt agenda 7". */
+static const struct mdt_cmd cmds[] = {
+    {"MEETING", "", "print the meeting's agenda: mdt agenda MEETING", NULL, 1, 1, agenda_show},
+    {"send", "MEETING", "email the agenda (pseudonymised) to the list's members", NULL, 1, 1,
+     agenda_send},
+    {NULL, NULL, NULL, NULL, 0, 0, NULL},
+};
+
+const struct mdt_group mdt_group_agenda = {"agenda", "meeting agendas", cmds};

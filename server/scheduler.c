@@ -1,0 +1,154 @@
+/* The scheduler: a libuv timer on the daemon's loop. Each pass keeps every
+ * active series expanded 12 months ahead and queues each meeting's agenda
+ * agenda_days before it starts. A pass is a few short transactions, so
+ * the loop stays responsive. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "log.h"
+#include "mdtd.h"
+#include "recur.h"
+#include "xmalloc.h"
+
+struct mdt_scheduler {
+    uv_timer_t timer; /* timer.data points back here */
+    const struct mdt_config *cfg;
+    struct mdt_db *db;
+    struct mdt_outbox *outbox;
+    struct mdt_holidays *holidays;
+};
+
+/* The ids a query gives (its ?1 bound to a), new in *out. */
+static int ids_of(struct mdt_db *db, const char *sql, int64_t a, int64_t b, int64_t **out,
+                  size_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(mdt_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
+        return mdt_db_err(db, sqlite3_errcode(mdt_db_handle(db)), "prepare");
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    while ((rc = mdt_db_step(db, st)) == 1) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = mdt_xreallocarray(*out, cap, sizeof(**out));
+        }
+        (*out)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int mdt_scheduler_run(struct mdt_db *db, const struct mdt_config *cfg,
+                      const struct mdt_holidays *h, int64_t now, int *agendas)
+{
+    int64_t *ids = NULL;
+    size_t n = 0;
+    int rc, first_rc = 0;
+
+    *agendas = 0;
+    /* Top up: series whose meetings end less than 11 months ahead. */
+    if ((rc = ids_of(db, "SELECT id FROM series WHERE status = 'active' AND expanded_to < ?1",
+                     now + 330 * 86400LL, 0, &ids, &n)) < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        int added = 0;
+        if ((rc = mdt_db_begin(db)) < 0 || (rc = mdt_meetings_top_up(db, h, ids[i], now, &added)) < 0 ||
+            (rc = mdt_db_commit(db)) < 0) {
+            mdt_db_rollback(db);
+            log_warnx("scheduler: series %lld: cannot top up: %s", (long long)ids[i],
+                      strerror(-rc));
+            first_rc = first_rc ? first_rc : rc;
+            continue;
+        }
+        if (added)
+            log_info("scheduler: series %lld: %d more meetings", (long long)ids[i], added);
+    }
+    free(ids);
+    /* Agendas that are due and not sent. */
+    if ((rc = ids_of(db, "SELECT m.id FROM meetings m JOIN series s ON s.id = m.series_id "
+                         "WHERE m.status = 'scheduled' AND s.status = 'active' AND "
+                         "m.agenda_sent_at IS NULL AND m.start_at > ?1 AND m.start_at <= ?2 "
+                         "ORDER BY m.start_at",
+                     now, now + cfg->agenda_days * 86400LL, &ids, &n)) < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        int queued = 0;
+        if ((rc = mdt_db_begin(db)) < 0 || (rc = mdt_agenda_queue(db, cfg, ids[i], &queued)) < 0 ||
+            (rc = mdt_db_commit(db)) < 0) {
+            mdt_db_rollback(db);
+            log_warnx("scheduler: meeting %lld: cannot queue the agenda: %s", (long long)ids[i],
+                      strerror(-rc));
+            first_rc = first_rc ? first_rc : rc;
+            continue;
+        }
+        log_info("scheduler: meeting %lld: agenda queued to %d people", (long long)ids[i],
+                 queued);
+        (*agendas)++;
+    }
+    free(ids);
+    return first_rc;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct mdt_scheduler *s = t->data;
+    int agendas = 0;
+
+    mdt_scheduler_run(s->db, s->cfg, s->holidays, mdt_now(), &agendas);
+    if (agendas)
+        mdt_outbox_kick(s->outbox);
+}
+
+struct mdt_scheduler *mdt_scheduler_new(void *uv_loop, const struct mdt_config *cfg,
+                                        struct mdt_db *db, struct mdt_buf *err)
+{
+    struct mdt_scheduler *s = mdt_xcalloc(1, sizeof(*s));
+
+    mdt_recur_global_init();
+    if (mdt_meetings_holidays(cfg, &s->holidays, err) < 0) {
+        free(s);
+        return NULL;
+    }
+    s->cfg = cfg;
+    s->db = db;
+    uv_timer_init(uv_loop, &s->timer);
+    s->timer.data = s;
+    return s;
+}
+
+void mdt_scheduler_set_outbox(struct mdt_scheduler *s, struct mdt_outbox *ob)
+{
+    s->outbox = ob;
+}
+
+void mdt_scheduler_start(struct mdt_scheduler *s)
+{
+    uint64_t every = (uint64_t)s->cfg->scheduler_interval * 1000;
+
+    uv_timer_start(&s->timer, on_timer, 0, every);
+}
+
+static void on_close(uv_handle_t *h)
+{
+    struct mdt_scheduler *s = h->data;
+
+    mdt_holidays_free(s->holidays);
+    free(s);
+}
+
+void mdt_scheduler_stop(struct mdt_scheduler *s)
+{
+    if (s == NULL)
+        return;
+    uv_timer_stop(&s->timer);
+    if (!uv_is_closing((uv_handle_t *)&s->timer))
+        uv_close((uv_handle_t *)&s->timer, on_close);
+}
