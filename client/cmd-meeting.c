@@ -276,6 +276,8 @@ static const struct mdt_cmd cmds[] = {
      move_opts, 1, 1, meeting_move},
     {"cancel", "ID", "cancel one meeting; its cases move to the next", NULL, 1, 1,
      meeting_cancel},
+    {"attendees", "ID", "who was invited and what they answered", NULL, 1, 1,
+     mdt_meeting_attendees},
     {"close", "ID [--attended P,...] [--apologies P,...] [--absent P,...] [--deputy P=FOR,...] "
               "[--discussed CASE,...]",
      "record attendance after the meeting; undiscussed cases go first on the next", close_opts,
