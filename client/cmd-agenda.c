@@ -40,7 +40,7 @@ static void print_agenda(const json_t *a)
            str(a, "series.tz"), str(a, "meeting.status"));
     printf("%" JSON_INTEGER_FORMAT " slots of %" JSON_INTEGER_FORMAT " minutes, %" JSON_INTEGER_FORMAT
            " free\n",
-           json_integer_value(json_object_get(a, "slots")),
+           json_integer_value(json_object_get(a, "slot_count")),
            json_integer_value(json_object_get(a, "slot_minutes")),
            json_integer_value(json_object_get(a, "free_slots")));
     printf("Join: %s\n\n", str(a, "series.url"));
@@ -56,12 +56,10 @@ static void print_agenda(const json_t *a)
             printf("(free)\n");
             continue;
         }
-        {
-            char *needs = mdt_out_value(json_object_get(c, "needs"));
-            printf("%s  age %s  case %" JSON_INTEGER_FORMAT "  needs: %s", str(c, "pseudonym"),
-                   str(c, "age_band"), json_integer_value(json_object_get(c, "id")), needs);
-            free(needs);
-        }
+        printf("%s  age %s  case %" JSON_INTEGER_FORMAT "  needs:", str(c, "pseudonym"),
+               str(c, "age_band"), json_integer_value(json_object_get(c, "id")));
+        json_array_foreach(json_object_get(c, "needs"), k, o)
+            printf("%s %s", k ? "," : "", json_string_value(o) ? json_string_value(o) : "?");
         if (json_integer_value(json_object_get(c, "carried")) > 0)
             printf("  (carried over %" JSON_INTEGER_FORMAT ")",
                    json_integer_value(json_object_get(c, "carried")));
@@ -72,9 +70,12 @@ static void print_agenda(const json_t *a)
         }
         printf("      Who can help:\n");
         json_array_foreach(json_object_get(slot, "orgs"), k, o) {
-            char *serves = mdt_out_value(json_object_get(o, "serves"));
-            printf("        - %s (%s; %s)\n", str(o, "name"), str(o, "capacity"), serves);
-            free(serves);
+            const json_t *n;
+            size_t x;
+            printf("        - %s (%s;", str(o, "name"), str(o, "capacity"));
+            json_array_foreach(json_object_get(o, "serves"), x, n)
+                printf("%s %s", x ? "," : "", json_string_value(n) ? json_string_value(n) : "?");
+            printf(")\n");
         }
     }
 }

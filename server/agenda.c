@@ -103,7 +103,7 @@ static json_t *agenda_json(struct mdt_db *db, int64_t id, int *rc)
                   (const char *)sqlite3_column_text(st, 6), "tz",
                   (const char *)sqlite3_column_text(st, 9), "pcn", "id",
                   (json_int_t)sqlite3_column_int64(st, 10), "name",
-                  (const char *)sqlite3_column_text(st, 11), "slots", nslots, "slot_minutes",
+                  (const char *)sqlite3_column_text(st, 11), "slot_count", nslots, "slot_minutes",
                   (json_int_t)slot_min);
     json_object_set_new(j, "agenda_sent_at", mdt_json_time_col(st, 12));
     sqlite3_reset(st);
