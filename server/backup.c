@@ -168,14 +168,29 @@ out:
     return rc;
 }
 
+/* Whether a and b name the same file (the rename at the end would put
+ * the copy in place of the database itself). */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 int mdt_backup_copy(const char *src, const char *dst, int show_progress, struct mdt_buf *err)
 {
     sqlite3 *h = NULL;
     int rc;
 
     if (access(src, F_OK) != 0) {
+        rc = -errno;
         mdt_buf_printf(err, "%s: %s", src, strerror(errno));
-        return -errno;
+        return rc;
+    }
+    if (same_file(src, dst)) {
+        mdt_buf_printf(err, "%s: the backup cannot replace the database itself", dst);
+        return -EINVAL;
     }
     /* Read-write although we only read: a WAL database's shared-memory
      * index must be writable by every connection. */
@@ -273,6 +288,10 @@ int mdt_backup_restore(const char *from, const char *db, int show_progress, char
     if (version < 1 || version > mdt_db_latest_version()) {
         mdt_buf_printf(err, "%s: schema version %d: not a database of this mdtd (1 to %d)", from,
                        version, mdt_db_latest_version());
+        goto out;
+    }
+    if (same_file(from, db)) {
+        mdt_buf_printf(err, "%s is the database itself", from);
         goto out;
     }
     /* 2. Nobody may have the target open: it would keep writing to the

@@ -69,6 +69,11 @@ printf 'not a database at all' >"$T/junk.db"
 check_fails "a file that is not a database is refused" "$MDTD" restore --from "$T/junk.db" --db "$T/other.db"
 check_match "... naming the file" "$(cat "$T/err")" "junk.db: file is not a database"
 check_fails "restore needs --from" "$MDTD" restore --db "$DB"
+check_fails "a backup onto the database itself is refused" "$MDTD" backup --db "$DB" --to "$T/var/../var/mdtd.db"
+check_match "... saying so" "$(cat "$T/err")" "the backup cannot replace the database itself"
+check_fails "a restore from the database itself is refused" "$MDTD" restore --from "$T/var/../var/mdtd.db" --db "$DB"
+check_match "... saying so" "$(cat "$T/err")" "is the database itself"
+check_eq "the database is untouched" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
 
 stop_mdtd
 total=$(wc -l <"$T/acked")
