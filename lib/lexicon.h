@@ -44,6 +44,8 @@ enum {
     MDT_LEX_PREFIX = 1u << 24,     /* words that begin a longer phrase entry */
     MDT_LEX_C_AUX = 1u << 25,      /* verbs that start a question: can, did */
     MDT_LEX_C_HOSP = 1u << 26,     /* hospital, infirmary: ends an institution's name */
+    MDT_LEX_C_LANGB = 1u << 27,    /* speaks, celebrates: a language or festival follows */
+    MDT_LEX_C_LANGA = 1u << 28,    /* interpreter, festival: after a language or festival */
 };
 
 /* Adds flags to the folded word (or phrase) key, creating the entry. Only

@@ -29,6 +29,7 @@ enum {
     W_SENT = 64,  /* starts a sentence */
     W_STOP = 128, /* a function word (the, and, his) */
     W_CUED = 256, /* a name by a title or relation before it ("son Jordan") */
+    W_LANG = 512, /* a language or festival ("speaks Sorani") */
 };
 
 struct scan {
@@ -158,7 +159,20 @@ static const char *const subject_verbs[] = {
  * Hospital", "Bradford Royal Infirmary", "Bradford Council" name an
  * institution, never a person or a home. */
 static const char *const hospitals[] = {
-    "hospital", "infirmary", "hospice", "clinic", "council", NULL,
+    "hospital", "infirmary", "hospice", "clinic", "council", "services", "service", "project",
+    "programme", "legion", "partnership", NULL,
+};
+
+/* Words before and after the name of a language, a people's tongue or a
+ * festival ("speaks Sorani", "a Dari interpreter", "celebrates
+ * Navratri"): words of other languages are no names. */
+static const char *const lang_before[] = {
+    "speaks", "speak", "speaking", "spoke", "celebrates", "celebrate", "celebrated",
+    "celebrating", "celebration", NULL,
+};
+static const char *const lang_after[] = {
+    "interpreter", "interpreters", "interpreting", "translator", "translation", "speaker",
+    "speakers", "speaking", "festival", "language", "dialect", "celebrations", NULL,
 };
 
 /* Verbs that start a question: a given name after them is no surname of
@@ -250,7 +264,12 @@ static bool strong_name(const struct scan *s, size_t i)
         return letters >= 4 && (f & (MDT_LEX_NAME | MDT_LEX_FIRST)) && !(f & MDT_LEX_DICT);
     if (w->cap)
         return letters >= 2 && !(f & MDT_LEX_DICT);
-    /* lower case: names only, never ordinary words */
+    /* lower case: names only, never ordinary words; and no abbreviation
+     * before a number that is only a surname somewhere ("ext 2231",
+     * "ext. 43", "rm 4") */
+    if (!(f & (MDT_LEX_FIRST | MDT_LEX_NICK)) && letters <= 4 && i + 1 < s->n &&
+        s->w[i + 1].digit && s->w[i + 1].start - w->end <= 2)
+        return false;
     return letters >= 3 && !(f & MDT_LEX_DICT) && (f & (MDT_LEX_NAME | MDT_LEX_FIRST | MDT_LEX_NICK));
 }
 
@@ -359,6 +378,16 @@ static bool institution_gap(const struct scan *s, size_t i)
  * "Luton & Dunstable Hospital", "Thames Magistrates' Court", "Florence
  * Nightingale Hospital") are services: the whole capitalised run is kept,
  * so none of it is read as a name or an address. */
+static bool work_context(const struct scan *s, size_t i);
+
+/* The heads that end a hospital's or a council's name, as before the
+ * service heads (services, project, trust ...) were added. */
+static bool is_old_head(const struct scan *s, size_t i)
+{
+    return key_is(s, i, "hospital") || key_is(s, i, "infirmary") || key_is(s, i, "hospice") ||
+           key_is(s, i, "clinic") || key_is(s, i, "council") || key_is(s, i, "court");
+}
+
 static void protect_institutions(struct scan *s)
 {
     for (size_t i = 0; i < s->n; i++) {
@@ -377,12 +406,41 @@ static void protect_institutions(struct scan *s)
         while (b > 0 && e - b < 4) {
             size_t p = b - 1;
             bool near = joined(s, b) || institution_gap(s, b);
+            /* a relation word inside the name is part of it when it is a
+             * possessive: "Bradford Children's Services" */
+            uint32_t stop = MDT_LEX_TITLE | MDT_LEX_C_STOP |
+                            (s->w[p].possessive ? 0 : MDT_LEX_RELATION);
             if (near && s->w[p].cap && !s->w[p].digit && !(s->st[p] & W_HOLDER) &&
-                !(s->lf[p] & (MDT_LEX_TITLE | MDT_LEX_RELATION | MDT_LEX_C_STOP))) {
+                !(s->lf[p] & stop)) {
                 b = p;
                 continue;
             }
             break;
+        }
+        /* "son Jordan Smith Foundation": a person named after a relation
+         * or a title keeps the name */
+        if (b > 0 && b < i && (s->lf[b - 1] & (MDT_LEX_RELATION | MDT_LEX_TITLE)) &&
+            !is_old_head(s, i))
+            continue;
+        /* "cleans at Amberley Care Services": a workplace, found as a
+         * place (find_places) */
+        if (!is_old_head(s, i) && work_context(s, b))
+            continue;
+        /* a service's name is kept when it says where it serves
+         * ("Bradford Children's Services"), is made of ordinary words
+         * ("Royal British Legion"), or follows "the" ("the Seaview
+         * Project"); "Amberley Care Services" alone may be a workplace */
+        if (!is_old_head(s, i)) {
+            bool keep = b > 0 && key_is(s, b - 1, "the");
+            bool plain = true;
+            for (size_t k = b; k < i && !keep; k++) {
+                if (s->lf[k] & MDT_LEX_GEO)
+                    keep = true;
+                if (!(s->lf[k] & (MDT_LEX_DICT | MDT_LEX_ALLOW)))
+                    plain = false;
+            }
+            if (!keep && !plain)
+                continue;
         }
         mark(s, b, i, W_PROT);
     }
@@ -566,6 +624,47 @@ static void find_places(struct scan *s)
     }
 }
 
+/* Word i alone in brackets right after word i-1: "Hao (Harry)". */
+static bool bracketed(const struct scan *s, size_t i)
+{
+    size_t a = s->w[i - 1].end, b = s->w[i].start, e = s->w[i].end;
+    if (s->w[i - 1].possessive || s->w[i].possessive)
+        return false;
+    return b - a == 2 && s->text[a] == ' ' && s->text[a + 1] == '(' && e < s->len &&
+           s->text[e] == ')';
+}
+
+/* Languages and festivals by the words around them, and the ones listed
+ * with them ("speaks Sorani and Dari", "Kurdish, Sorani interpreter"). */
+static void protect_languages(struct scan *s)
+{
+    for (size_t i = 1; i < s->n; i++) {
+        /* "celebrates Hannah's birthday" names someone */
+        if (!s->w[i].cap || s->w[i].digit || !usable(s, i) || s->w[i].possessive)
+            continue;
+        bool cue = (key_in(s, i - 1, MDT_LEX_C_LANGB) && joined(s, i)) ||
+                   (i + 1 < s->n && key_in(s, i + 1, MDT_LEX_C_LANGA) && joined(s, i + 1));
+        /* one of a list: "X and Y", "X or Y", "X, Y" */
+        if (!cue && i >= 2 && (s->st[i - 2] & W_LANG) &&
+            (key_is(s, i - 1, "and") || key_is(s, i - 1, "or")) && joined(s, i))
+            cue = true;
+        if (!cue && (s->st[i - 1] & W_LANG)) {
+            size_t a, b;
+            gap(s, i, &a, &b);
+            cue = b - a == 2 && s->text[a] == ',' && s->text[a + 1] == ' ';
+        }
+        if (cue)
+            s->st[i] |= W_PROT | W_LANG;
+    }
+    /* a list before the cue: "Sorani and Dari interpreters" */
+    for (size_t i = s->n; i-- > 2;) {
+        if ((s->st[i] & W_LANG) && s->w[i - 2].cap && usable(s, i - 2) &&
+            !s->w[i - 2].digit && (key_is(s, i - 1, "and") || key_is(s, i - 1, "or")) &&
+            joined(s, i - 1) && joined(s, i) && i + 1 < s->n && key_in(s, i + 1, MDT_LEX_C_LANGA))
+            s->st[i - 2] |= W_PROT | W_LANG;
+    }
+}
+
 static void find_names(struct scan *s)
 {
     for (size_t i = 0; i < s->n; i++) {
@@ -583,7 +682,7 @@ static void find_names(struct scan *s)
                 joined(s, i) && (f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) &&
                 !(f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) && !(s->st[i] & W_STOP) &&
                 !(i + 1 < s->n && (s->st[i + 1] & W_STOP) && joined(s, i + 1)))
-                s->st[i] |= W_NAME;
+                s->st[i] |= W_NAME | W_CUED;
             continue;
         }
         size_t p = i; /* the word before, skipping one opening bracket or quote */
@@ -648,6 +747,35 @@ static void find_names(struct scan *s)
                  initial(s, i - 1)))
                 s->st[i - 1] |= W_NAME;
         }
+    }
+    /* a word followed by a relation in brackets, "with patience (aunt)",
+     * "Drew (ex-partner)": a name in any case */
+    for (size_t i = 0; i + 1 < s->n; i++) {
+        if ((s->st[i] & (W_NAME | W_ADDR | W_PLACE)) || !usable(s, i) || s->w[i].digit ||
+            s->w[i].possessive || (s->lf[i] & (MDT_LEX_C_STOP | MDT_LEX_RELATION | MDT_LEX_TITLE |
+                                               MDT_LEX_ALLOW | MDT_LEX_UNIT)) ||
+            s->w[i].end - s->w[i].start < 2)
+            continue;
+        /* after a determiner it is a word: "a joy (mum)" */
+        if (i > 0 && joined(s, i) &&
+            (key_is(s, i - 1, "a") || key_is(s, i - 1, "an") || key_is(s, i - 1, "the") ||
+             key_is(s, i - 1, "no") || key_is(s, i - 1, "her") || key_is(s, i - 1, "his") ||
+             key_is(s, i - 1, "their") || key_is(s, i - 1, "my") || key_is(s, i - 1, "our")))
+            continue;
+        size_t e = i + 1; /* the relation ("ex-partner" is one word) */
+        size_t a = s->w[i].end, b = s->w[i + 1].start;
+        if (!(b - a == 2 && s->text[a] == ' ' && s->text[a + 1] == '(') ||
+            s->w[e].end >= s->len || s->text[s->w[e].end] != ')' || !(s->lf[e] & MDT_LEX_RELATION))
+            continue;
+        s->st[i] |= W_NAME | W_CUED;
+    }
+    /* a nickname in brackets after a name: "ZHANG Hao (Harry)" names
+     * Harry wherever he comes up, though "harry" is a word too */
+    for (size_t i = 1; i < s->n; i++) {
+        if ((s->st[i - 1] & W_NAME) && bracketed(s, i) && s->w[i].cap && usable(s, i) &&
+            !s->w[i].digit && !(s->lf[i] & (MDT_LEX_ALLOW | MDT_LEX_TITLE | MDT_LEX_UNIT)) &&
+            !(s->st[i] & (W_ADDR | W_PLACE | W_GEOP)))
+            s->st[i] |= W_NAME | W_CUED;
     }
     /* "Y. Tesfamariam", "S.O'S": an initial and a full stop before a name */
     for (size_t i = 1; i < s->n; i++) {
@@ -741,16 +869,52 @@ static size_t surname_of(const struct scan *s, size_t b, size_t e)
     return last;
 }
 
+static size_t person_key2(const struct scan *s, size_t b, size_t ge, size_t e, char *out);
+
+/* The key of the person named by words b..e, written to out (at least
+ * the text's length): the given name and the surname ("karim haddad"), so
+ * two relatives who share a surname are two people, and "Mary Jane
+ * Smith" and "Mary Smith" are one. The given name is the first word of
+ * two letters or more that is not the surname; without one, the surname
+ * alone. Returns its length. */
+static size_t person_key(const struct scan *s, size_t b, size_t e, char *out)
+{
+    return person_key2(s, b, e, e, out);
+}
+
+/* The same for a name split by a nickname in brackets: the given name
+ * from b..ge, the surname from b..e. */
+static size_t person_key2(const struct scan *s, size_t b, size_t ge, size_t e, char *out)
+{
+    size_t sn = surname_of(s, b, e), o = 0;
+    for (size_t k = b; k <= ge; k++) {
+        if (k == sn || s->w[k].end - s->w[k].start <= 1)
+            continue;
+        memcpy(out, key(s, k), s->w[k].keylen);
+        o = s->w[k].keylen;
+        out[o++] = ' ';
+        break;
+    }
+    memcpy(out + o, key(s, sn), s->w[sn].keylen);
+    return o + s->w[sn].keylen;
+}
+
 static void emit(struct scan *s)
 {
     struct wordset fullname; /* name word -> surname key, from names of two words or more */
     struct wordset seen;     /* every name word */
+    struct wordset lowseen;  /* name words named in lower case */
     size_t nn = 0;
     for (size_t i = 0; i < s->n; i++)
         nn += (s->st[i] & W_NAME) != 0;
     /* sized by the name words, not all words: clearing it is per text */
     ws_init(&fullname, nn);
     ws_init(&seen, nn);
+    ws_init(&lowseen, nn);
+    /* person keys ("karim haddad"), each at most the text's length */
+    char *kbuf = mdt_xmalloc(s->len + 2);
+    char *keys_arena = mdt_xmalloc(3 * s->len + 16);
+    size_t arena_len = 0;
 
     /* first pass: full names, so "Karim" alone can take "haddad" */
     for (size_t i = 0; i < s->n;) {
@@ -781,14 +945,56 @@ static void emit(struct scan *s)
                               s->w[k].allcaps || (s->st[k] & (W_GEOP | W_PROT))))
                 continue;
             ws_put(&seen, key(s, k), s->w[k].keylen, NULL, 0);
+            /* a name the writer spells in lower case ("his brother martin")
+             * is looked for in lower case too */
+            if ((s->st[k] & W_CUED) && !s->w[k].cap)
+                ws_put(&lowseen, key(s, k), s->w[k].keylen, NULL, 0);
         }
         if (words >= 2) {
-            size_t sn = surname_of(s, i, e);
+            size_t kl = person_key(s, i, e, kbuf);
+            /* the key lives as long as this call, in the arena */
+            char *kk = keys_arena + arena_len;
+            memcpy(kk, kbuf, kl);
+            arena_len += kl;
             for (size_t k = i; k <= e; k++)
                 if (s->w[k].end - s->w[k].start > 1)
-                    ws_put(&fullname, key(s, k), s->w[k].keylen, key(s, sn), s->w[sn].keylen);
+                    ws_put(&fullname, key(s, k), s->w[k].keylen, kk, kl);
         }
         i = e + 1;
+    }
+
+    /* a nickname in brackets after a name, "Robert (Bobby) Jones", "ZHANG
+     * Hao (Harry)": the same person, whatever the nickname is later */
+    for (size_t i = 1; i + 1 < s->n; i++) {
+        if (!(s->st[i] & W_NAME) || !(s->st[i - 1] & W_NAME) || !bracketed(s, i))
+            continue;
+        const char *v;
+        size_t vl;
+        size_t b = i - 1; /* the name before the bracket */
+        while (b > 0 && (s->st[b - 1] & W_NAME) && joined(s, b))
+            b--;
+        size_t sn = surname_of(s, b, i - 1);
+        if (!ws_get(&fullname, key(s, sn), s->w[sn].keylen, &v, &vl)) {
+            /* "Robert (Bobby) Jones": the name runs on after the bracket */
+            size_t e = i + 1;
+            if (!(s->st[e] & W_NAME) || s->text[s->w[e].start - 2] != ')')
+                continue;
+            while (e + 1 < s->n && (s->st[e + 1] & W_NAME) && joined(s, e + 1))
+                e++;
+            size_t kl = person_key2(s, b, i - 1, e, kbuf);
+            char *kk = keys_arena + arena_len;
+            memcpy(kk, kbuf, kl);
+            arena_len += kl;
+            v = kk;
+            vl = kl;
+            for (size_t k = i + 1; k <= e; k++)
+                if (s->w[k].end - s->w[k].start > 1)
+                    ws_put(&fullname, key(s, k), s->w[k].keylen, v, vl);
+        }
+        for (size_t k = b; k < i; k++)
+            if (s->w[k].end - s->w[k].start > 1)
+                ws_put(&fullname, key(s, k), s->w[k].keylen, v, vl);
+        ws_put(&fullname, key(s, i), s->w[i].keylen, v, vl);
     }
 
     /* every other use of a name seen in full: "Kerry" after "Kerry Fisher";
@@ -798,16 +1004,26 @@ static void emit(struct scan *s)
         size_t vl;
         if ((s->st[i] & (W_NAME | W_ADDR | W_PLACE | W_HOLDER)) || s->w[i].digit)
             continue;
-        if ((s->lf[i] & MDT_LEX_DICT) && !s->w[i].cap)
-            continue;
         if (!ws_get(&seen, key(s, i), s->w[i].keylen, &v, &vl))
+            continue;
+        /* an ordinary word in lower case is the name only where it reads
+         * as one: a possessive ("slept at mercy's"), before a verb of
+         * saying or doing ("martin rang"), or when the writer named the
+         * person in lower case */
+        if ((s->lf[i] & MDT_LEX_DICT) && !s->w[i].cap &&
+            ((s->lf[i] & (MDT_LEX_C_STOP | MDT_LEX_C_AUX | MDT_LEX_C_LOC)) || key_is(s, i, "will") ||
+             !(s->w[i].possessive ||
+               /* after a function word it is the word again: "no hope",
+                * "her faith", "with grace", "at dawn" */
+               (!(i > 0 && (s->st[i - 1] & W_STOP) && joined(s, i)) &&
+                ((i + 1 < s->n && joined(s, i + 1) && key_in(s, i + 1, MDT_LEX_C_SUBJVERB)) ||
+                 ws_get(&lowseen, key(s, i), s->w[i].keylen, &v, &vl))))))
             continue;
         if (s->st[i] & W_PROT) /* a service's name keeps its words */
             continue;
         s->st[i] |= W_NAME;
     }
 
-    char *kbuf = mdt_xmalloc(s->len + 1);
     for (size_t i = 0; i < s->n;) {
         uint16_t m = s->st[i] & (W_NAME | W_ADDR | W_PLACE);
         if (!m) {
@@ -855,17 +1071,27 @@ static void emit(struct scan *s)
                 mdt__spans_add(s->out_spans, s->w[i].start, end, MDT_KIND_PLACE, MDT_PRIO_CONTEXT,
                                NULL);
             } else {
-                size_t sn = surname_of(s, i, e);
-                const char *v = key(s, sn);
-                size_t vl = s->w[sn].keylen;
-                const char *v2;
-                size_t vl2;
-                if (ws_get(&fullname, v, vl, &v2, &vl2)) {
-                    v = v2;
-                    vl = vl2;
+                size_t words = 0, kl;
+                for (size_t k = i; k <= e; k++)
+                    words += s->w[k].end - s->w[k].start > 1;
+                if (words >= 2) {
+                    kl = person_key(s, i, e, kbuf);
+                } else {
+                    /* one word: the person whose full name holds it
+                     * ("Karim", "Mr Haddad"), else the word itself */
+                    size_t sn = surname_of(s, i, e);
+                    const char *v = key(s, sn);
+                    size_t vl = s->w[sn].keylen;
+                    const char *v2;
+                    size_t vl2;
+                    if (ws_get(&fullname, v, vl, &v2, &vl2)) {
+                        v = v2;
+                        vl = vl2;
+                    }
+                    memcpy(kbuf, v, vl);
+                    kl = vl;
                 }
-                memcpy(kbuf, v, vl);
-                kbuf[vl] = '\0';
+                kbuf[kl] = '\0';
                 mdt__spans_add(s->out_spans, s->w[i].start, end, MDT_KIND_PERSON, MDT_PRIO_CONTEXT,
                                kbuf);
             }
@@ -873,8 +1099,10 @@ static void emit(struct scan *s)
         i = e + 1;
     }
     free(kbuf);
+    free(keys_arena);
     ws_free(&fullname);
     ws_free(&seen);
+    ws_free(&lowseen);
 }
 
 void mdt__names_add_classes(struct mdt_lexicons *lex)
@@ -887,7 +1115,8 @@ void mdt__names_add_classes(struct mdt_lexicons *lex)
         {locatives, MDT_LEX_C_LOC},         {work_words, MDT_LEX_C_WORK},
         {weak_street, MDT_LEX_C_WEAKST},    {law_court, MDT_LEX_C_LAWCOURT},
         {institutions, MDT_LEX_C_INSTIT},   {aux_verbs, MDT_LEX_C_AUX},
-        {hospitals, MDT_LEX_C_HOSP},
+        {hospitals, MDT_LEX_C_HOSP},       {lang_before, MDT_LEX_C_LANGB},
+        {lang_after, MDT_LEX_C_LANGA},
     };
     for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++)
         for (const char *const *w = classes[c].words; *w; w++)
@@ -916,6 +1145,7 @@ void mdt__detect_names(const struct mdt_scrub_ctx *ctx, const char *text, size_t
     }
     mark_phrases(&s);
     protect_institutions(&s);
+    protect_languages(&s);
     find_addresses(&s);
     find_places(&s);
     find_names(&s);
