@@ -136,13 +136,26 @@ char *mdt_outbox_signature(const char *secret, int64_t t, const char *body, size
     return mdt_xasprintf("t=%" PRId64 ",v1=%s", t, hex);
 }
 
-/* Delivery */
+/* Delivery
+ *
+ * libcurl's SMTP waits for the server's reply to the end of the message
+ * inside its "done" step with a blocking poll (smtp_done →
+ * smtp_block_statemach in curl 7.88), up to the transfer's timeout: a
+ * slow or stalling relay would freeze whatever loop drives the multi
+ * handle. So the multi handle runs on a loop of its own in a delivery
+ * thread, with the multi socket interface as in curl's multi-uv.c, and
+ * the daemon's loop only ever touches the database: it claims rows,
+ * hands the prepared transfers over, and writes back the outcomes that
+ * come back through a uv_async. The SQLite connection never leaves the
+ * daemon's thread. */
 
 enum kind { KIND_MAIL, KIND_WEBHOOK };
+enum { RES_SENT, RES_RETRY, RES_FAILED, RES_ABANDONED };
 
-/* One transfer under way: owns its easy handle and its copy of the row. */
+/* One transfer: prepared on the daemon's loop, run on the delivery
+ * loop, then handed back with its outcome. Owned by whichever list
+ * holds it. */
 struct xfer {
-    struct mdt_outbox *ob;
     struct xfer *next;
     CURL *easy;
     int64_t id;
@@ -152,39 +165,59 @@ struct xfer {
     size_t len, off;
     struct curl_slist *list; /* recipients or headers */
     char errbuf[CURL_ERROR_SIZE];
+    int state;   /* RES_*, set when done */
+    char *error; /* new, NULL when sent */
 };
 
-/* A socket curl asked us to watch. */
+/* A socket curl asked the delivery loop to watch. */
 struct sock {
     uv_poll_t poll;
-    struct mdt_outbox *ob;
+    struct worker *w;
     struct sock *next;
     curl_socket_t fd;
+};
+
+/* The delivery thread's state. Fields under "shared" are guarded by
+ * mu; the rest belong to the thread while it runs. */
+struct worker {
+    struct mdt_outbox *ob;
+    uv_loop_t loop;
+    uv_async_t wake;
+    uv_timer_t curl_timer, grace_timer;
+    CURLM *multi;
+    struct xfer *running;
+    int nrunning;
+    struct sock *socks;
+    int stopping, cleaning;
+    /* shared */
+    uv_mutex_t mu;
+    struct xfer *incoming, *finished;
+    int stop_requested, exited;
 };
 
 /* The outcome of a transfer, kept until it is written to the table. */
 struct result {
     int64_t id;
     int64_t attempts; /* including this one */
-    int state;        /* RES_* */
-    char *error;      /* NULL when sent */
+    int state;
+    char *error;
 };
-enum { RES_SENT, RES_RETRY, RES_FAILED, RES_ABANDONED };
 
 struct mdt_outbox {
     uv_loop_t *loop;
     const struct mdt_config *cfg;
     struct mdt_db *db;
-    CURLM *multi;
     char *smtp_url; /* with the sending domain as its path */
     char *mail_from;
-    uv_timer_t poll_timer, curl_timer, grace_timer;
-    struct xfer *xfers;
+    uv_timer_t poll_timer;
+    uv_async_t back; /* the worker's "something finished" */
+    uv_thread_t thread;
+    int thread_running;
+    struct worker w;
     int inflight;
-    struct sock *socks;
     struct result *results;
     size_t nresults, aresults;
-    int started, stopping, cleaning, closing;
+    int started, stopping, closing, closed;
     void (*stop_done)(void *arg);
     void *stop_arg;
 };
@@ -213,7 +246,18 @@ static void xfer_free(struct xfer *x)
         curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->list);
     free(x->body);
+    free(x->error);
     free(x);
+}
+
+static void xfers_free(struct xfer *x)
+{
+    struct xfer *next;
+
+    for (; x; x = next) {
+        next = x->next;
+        xfer_free(x);
+    }
 }
 
 /* The delay before attempt n+1 after n failed ones: min·2^(n-1), capped,
@@ -229,7 +273,8 @@ static int64_t backoff(const struct mdt_config *cfg, int64_t n)
         d = cfg->outbox_backoff_max;
     if (d < 1)
         d = 1;
-    return d / 2 + (int64_t)randombytes_uniform((uint32_t)(d - d / 2 + 1));
+    d = d / 2 + (int64_t)randombytes_uniform((uint32_t)(d - d / 2 + 1));
+    return d < 1 ? 1 : d;
 }
 
 static size_t read_cb(char *buf, size_t size, size_t nmemb, void *arg)
@@ -304,8 +349,8 @@ static int xfer_setup(struct mdt_outbox *ob, struct xfer *x, const char *recipie
     return 0;
 }
 
-/* What became of a finished transfer. */
-static void xfer_done(struct mdt_outbox *ob, struct xfer *x, CURLcode code)
+/* What became of a finished transfer (delivery thread). */
+static void xfer_outcome(struct worker *w, struct xfer *x, CURLcode code)
 {
     long status = 0;
     int64_t n = x->attempts + 1;
@@ -313,94 +358,82 @@ static void xfer_done(struct mdt_outbox *ob, struct xfer *x, CURLcode code)
     int permanent;
 
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    x->state = RES_SENT;
     if (x->kind == KIND_MAIL) {
-        if (code == CURLE_OK) {
-            add_result(ob, x->id, n, RES_SENT, NULL);
-            log_debug("outbox: message %" PRId64 " sent", x->id);
+        if (code == CURLE_OK)
             return;
-        }
         /* a 5xx reply is the server saying it will never take it */
         permanent = status >= 500 && status <= 599;
-        snprintf(msg, sizeof(msg), "%s%.0ld%s%s%s", status ? "SMTP " : "", status,
-                 status ? ": " : "", curl_easy_strerror(code), x->errbuf[0] ? ": " : "");
+        if (status)
+            snprintf(msg, sizeof(msg), "SMTP %ld: %s", status, curl_easy_strerror(code));
+        else
+            snprintf(msg, sizeof(msg), "%s", curl_easy_strerror(code));
     } else {
-        if (code == CURLE_OK && status >= 200 && status <= 299) {
-            add_result(ob, x->id, n, RES_SENT, NULL);
-            log_debug("outbox: webhook %" PRId64 " delivered", x->id);
+        if (code == CURLE_OK && status >= 200 && status <= 299)
             return;
-        }
         permanent = code == CURLE_OK && status >= 400 && status <= 499 && status != 408 &&
                     status != 429;
         if (code == CURLE_OK)
             snprintf(msg, sizeof(msg), "HTTP %ld", status);
         else
-            snprintf(msg, sizeof(msg), "%s%s", curl_easy_strerror(code), x->errbuf[0] ? ": " : "");
+            snprintf(msg, sizeof(msg), "%s", curl_easy_strerror(code));
     }
     if (code != CURLE_OK && x->errbuf[0]) {
         size_t l = strlen(msg);
-        snprintf(msg + l, sizeof(msg) - l, "%s", x->errbuf);
+        snprintf(msg + l, sizeof(msg) - l, ": %s", x->errbuf);
     }
-    if (permanent || n >= ob->cfg->outbox_attempts) {
-        log_warnx("outbox: %s %" PRId64 " failed after %" PRId64 " attempt%s: %s",
-                  x->kind == KIND_MAIL ? "message" : "webhook", x->id, n, n == 1 ? "" : "s", msg);
-        add_result(ob, x->id, n, RES_FAILED, msg);
-    } else {
-        log_info("outbox: %s %" PRId64 " attempt %" PRId64 " failed, will retry: %s",
-                 x->kind == KIND_MAIL ? "message" : "webhook", x->id, n, msg);
-        add_result(ob, x->id, n, RES_RETRY, msg);
-    }
+    x->error = mdt_xstrdup(msg);
+    x->state = permanent || n >= w->ob->cfg->outbox_attempts ? RES_FAILED : RES_RETRY;
 }
 
-static void unlink_xfer(struct mdt_outbox *ob, struct xfer *x)
+static void worker_close_all(struct worker *w);
+
+/* Hands x back to the daemon's loop. */
+static void worker_return(struct worker *w, struct xfer *x)
 {
-    for (struct xfer **p = &ob->xfers; *p; p = &(*p)->next)
-        if (*p == x) {
-            *p = x->next;
-            break;
-        }
-    ob->inflight--;
+    uv_mutex_lock(&w->mu);
+    x->next = w->finished;
+    w->finished = x;
+    uv_mutex_unlock(&w->mu);
 }
 
-static void close_all(struct mdt_outbox *ob);
-
-static void check_multi_info(struct mdt_outbox *ob)
+static void worker_check(struct worker *w)
 {
     CURLMsg *m;
     int left, any = 0;
 
-    while ((m = curl_multi_info_read(ob->multi, &left)) != NULL) {
+    while ((m = curl_multi_info_read(w->multi, &left)) != NULL) {
         struct xfer *x = NULL;
         if (m->msg != CURLMSG_DONE)
             continue;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         MDT_REQUIRE(x != NULL);
-        xfer_done(ob, x, m->data.result);
-        curl_multi_remove_handle(ob->multi, x->easy);
-        unlink_xfer(ob, x);
-        xfer_free(x);
+        xfer_outcome(w, x, m->data.result);
+        curl_multi_remove_handle(w->multi, x->easy);
+        for (struct xfer **p = &w->running; *p; p = &(*p)->next)
+            if (*p == x) {
+                *p = x->next;
+                break;
+            }
+        w->nrunning--;
+        worker_return(w, x);
         any = 1;
     }
-    if (!any)
-        return;
-    refill(ob);
-    if (ob->stopping && ob->inflight == 0)
-        close_all(ob);
+    if (any)
+        uv_async_send(&w->ob->back);
+    if (w->stopping && w->nrunning == 0)
+        worker_close_all(w);
 }
 
 static void on_sock_closed(uv_handle_t *h)
 {
-    struct sock *s = h->data;
-    struct mdt_outbox *ob = s->ob;
-
-    free(s);
-    if (--ob->closing == 0 && ob->stop_done)
-        ob->stop_done(ob->stop_arg);
+    free(h->data);
 }
 
 static void on_poll_event(uv_poll_t *h, int status, int events)
 {
     struct sock *s = h->data;
-    struct mdt_outbox *ob = s->ob;
+    struct worker *w = s->w;
     int flags = 0, running;
 
     if (status < 0)
@@ -409,48 +442,47 @@ static void on_poll_event(uv_poll_t *h, int status, int events)
         flags |= CURL_CSELECT_IN;
     if (events & UV_WRITABLE)
         flags |= CURL_CSELECT_OUT;
-    curl_multi_socket_action(ob->multi, s->fd, flags, &running);
-    check_multi_info(ob);
+    curl_multi_socket_action(w->multi, s->fd, flags, &running);
+    worker_check(w);
 }
 
-static void sock_close(struct mdt_outbox *ob, struct sock *s)
+static void sock_close(struct worker *w, struct sock *s)
 {
-    for (struct sock **p = &ob->socks; *p; p = &(*p)->next)
+    for (struct sock **p = &w->socks; *p; p = &(*p)->next)
         if (*p == s) {
             *p = s->next;
             break;
         }
-    ob->closing++;
     uv_close((uv_handle_t *)&s->poll, on_sock_closed);
 }
 
 static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
 {
-    struct mdt_outbox *ob = userp;
+    struct worker *w = userp;
     struct sock *s = socketp;
     int events = 0;
 
     (void)e;
     if (what == CURL_POLL_REMOVE) {
         if (s) {
-            if (!ob->cleaning)
-                curl_multi_assign(ob->multi, fd, NULL);
-            sock_close(ob, s);
+            if (!w->cleaning)
+                curl_multi_assign(w->multi, fd, NULL);
+            sock_close(w, s);
         }
         return 0;
     }
     if (s == NULL) {
         s = mdt_xcalloc(1, sizeof(*s));
-        s->ob = ob;
+        s->w = w;
         s->fd = fd;
-        if (uv_poll_init_socket(ob->loop, &s->poll, fd) < 0) {
+        if (uv_poll_init_socket(&w->loop, &s->poll, fd) < 0) {
             free(s);
             return -1;
         }
         s->poll.data = s;
-        s->next = ob->socks;
-        ob->socks = s;
-        curl_multi_assign(ob->multi, fd, s);
+        s->next = w->socks;
+        w->socks = s;
+        curl_multi_assign(w->multi, fd, s);
     }
     if (what & CURL_POLL_IN)
         events |= UV_READABLE;
@@ -462,25 +494,100 @@ static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *soc
 
 static void on_curl_timeout(uv_timer_t *t)
 {
-    struct mdt_outbox *ob = t->data;
+    struct worker *w = t->data;
     int running;
 
-    curl_multi_socket_action(ob->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    check_multi_info(ob);
+    curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    worker_check(w);
 }
 
 static int on_curl_timer(CURLM *m, long timeout_ms, void *userp)
 {
-    struct mdt_outbox *ob = userp;
+    struct worker *w = userp;
 
     (void)m;
-    if (ob->cleaning)
+    if (w->cleaning)
         return 0;
     if (timeout_ms < 0)
-        uv_timer_stop(&ob->curl_timer);
+        uv_timer_stop(&w->curl_timer);
     else /* 0 too goes through the loop: curl must not be re-entered */
-        uv_timer_start(&ob->curl_timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
+        uv_timer_start(&w->curl_timer, on_curl_timeout, (uint64_t)timeout_ms, 0);
     return 0;
+}
+
+/* Transfers still under way at the end are abandoned: their rows go
+ * back to pending and are sent again (same Message-ID) later. */
+static void worker_close_all(struct worker *w)
+{
+    struct xfer *x;
+
+    if (w->cleaning)
+        return;
+    w->cleaning = 1;
+    while ((x = w->running) != NULL) {
+        w->running = x->next;
+        curl_multi_remove_handle(w->multi, x->easy);
+        x->state = RES_ABANDONED;
+        w->nrunning--;
+        worker_return(w, x);
+    }
+    curl_multi_cleanup(w->multi);
+    w->multi = NULL;
+    while (w->socks)
+        sock_close(w, w->socks);
+    uv_close((uv_handle_t *)&w->curl_timer, NULL);
+    uv_close((uv_handle_t *)&w->grace_timer, NULL);
+    uv_close((uv_handle_t *)&w->wake, NULL);
+}
+
+static void on_grace(uv_timer_t *t)
+{
+    worker_close_all(t->data);
+}
+
+/* New transfers or a stop request from the daemon's loop. */
+static void on_wake(uv_async_t *a)
+{
+    struct worker *w = a->data;
+    struct xfer *in, *x;
+    int stop;
+
+    uv_mutex_lock(&w->mu);
+    in = w->incoming;
+    w->incoming = NULL;
+    stop = w->stop_requested;
+    uv_mutex_unlock(&w->mu);
+    while ((x = in) != NULL) {
+        in = x->next;
+        if (w->stopping) { /* too late: back unsent */
+            x->state = RES_ABANDONED;
+            worker_return(w, x);
+            continue;
+        }
+        x->next = w->running;
+        w->running = x;
+        w->nrunning++;
+        curl_multi_add_handle(w->multi, x->easy);
+    }
+    if (stop && !w->stopping) {
+        w->stopping = 1;
+        if (w->nrunning == 0)
+            worker_close_all(w);
+        else /* a few seconds for the transfers under way */
+            uv_timer_start(&w->grace_timer, on_grace, 5000, 0);
+    }
+}
+
+static void worker_main(void *arg)
+{
+    struct worker *w = arg;
+
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&w->loop);
+    uv_mutex_lock(&w->mu);
+    w->exited = 1;
+    uv_mutex_unlock(&w->mu);
+    uv_async_send(&w->ob->back);
 }
 
 /* Writes the outcomes kept so far; inside the caller's transaction. */
@@ -514,7 +621,7 @@ static int write_results(struct mdt_outbox *ob, int64_t now)
         sqlite3_bind_int64(st, 1, r->id);
         sqlite3_bind_int64(st, 2, r->state == RES_RETRY ? now + backoff(ob->cfg, r->attempts) : now);
         sqlite3_bind_int64(st, 3, r->attempts);
-        if (r->error && r->state != RES_SENT && r->state != RES_ABANDONED)
+        if (r->error && (r->state == RES_RETRY || r->state == RES_FAILED))
             sqlite3_bind_text(st, 4, r->error, -1, SQLITE_STATIC);
         rc = mdt_db_step(ob->db, st);
         sqlite3_clear_bindings(st);
@@ -540,8 +647,8 @@ static void refill(struct mdt_outbox *ob)
     struct xfer *claimed = NULL, *x;
     sqlite3_stmt *st;
     int64_t now = mdt_now();
-    int64_t want = ob->stopping ? 0 : ob->cfg->outbox_concurrency - ob->inflight;
-    int rc;
+    int64_t want = ob->stopping || !ob->started ? 0 : ob->cfg->outbox_concurrency - ob->inflight;
+    int rc, n = 0;
 
     if (ob->nresults == 0 && want <= 0)
         return;
@@ -564,7 +671,6 @@ static void refill(struct mdt_outbox *ob)
             const void *b = sqlite3_column_blob(st, 3);
             const char *secret = (const char *)sqlite3_column_text(st, 4);
             x = mdt_xcalloc(1, sizeof(*x));
-            x->ob = ob;
             x->id = sqlite3_column_int64(st, 0);
             x->kind = strcmp((const char *)sqlite3_column_text(st, 1), "mail") == 0 ? KIND_MAIL
                                                                                    : KIND_WEBHOOK;
@@ -576,6 +682,7 @@ static void refill(struct mdt_outbox *ob)
             x->attempts = sqlite3_column_int64(st, 5);
             x->next = claimed;
             claimed = x;
+            n++;
             if (xfer_setup(ob, x, (const char *)sqlite3_column_text(st, 2),
                            secret ? secret : "") < 0) {
                 rc = -ENOMEM;
@@ -600,12 +707,16 @@ static void refill(struct mdt_outbox *ob)
     if ((rc = mdt_db_commit(ob->db)) < 0)
         goto fail_committed;
     clear_results(ob);
-    while ((x = claimed) != NULL) {
-        claimed = x->next;
-        x->next = ob->xfers;
-        ob->xfers = x;
-        ob->inflight++;
-        curl_multi_add_handle(ob->multi, x->easy);
+    if (claimed) {
+        ob->inflight += n;
+        uv_mutex_lock(&ob->w.mu);
+        while ((x = claimed) != NULL) {
+            claimed = x->next;
+            x->next = ob->w.incoming;
+            ob->w.incoming = x;
+        }
+        uv_mutex_unlock(&ob->w.mu);
+        uv_async_send(&ob->w.wake);
     }
     return;
 fail:
@@ -613,15 +724,69 @@ fail:
 fail_committed:
     log_warnx("outbox: cannot update the outbox table (%s): trying again at the next poll",
               strerror(-rc));
-    while ((x = claimed) != NULL) {
-        claimed = x->next;
-        xfer_free(x);
-    }
+    xfers_free(claimed);
 }
 
 static void on_poll(uv_timer_t *t)
 {
     refill(t->data);
+}
+
+static void on_main_closed(uv_handle_t *h)
+{
+    struct mdt_outbox *ob = h->data;
+
+    if (--ob->closing == 0) {
+        ob->closed = 1;
+        if (ob->stop_done)
+            ob->stop_done(ob->stop_arg);
+    }
+}
+
+/* Outcomes (or the thread's end) from the delivery thread. */
+static void on_back(uv_async_t *a)
+{
+    struct mdt_outbox *ob = a->data;
+    struct xfer *done, *x;
+    int exited;
+
+    uv_mutex_lock(&ob->w.mu);
+    done = ob->w.finished;
+    ob->w.finished = NULL;
+    exited = ob->w.exited;
+    uv_mutex_unlock(&ob->w.mu);
+    while ((x = done) != NULL) {
+        int64_t n = x->state == RES_ABANDONED ? x->attempts : x->attempts + 1;
+        done = x->next;
+        if (x->state == RES_SENT)
+            log_debug("outbox: %s %" PRId64 " delivered", x->kind == KIND_MAIL ? "message" : "webhook",
+                      x->id);
+        else if (x->state == RES_FAILED)
+            log_warnx("outbox: %s %" PRId64 " failed after %" PRId64 " attempt%s: %s",
+                      x->kind == KIND_MAIL ? "message" : "webhook", x->id, n, n == 1 ? "" : "s",
+                      x->error);
+        else if (x->state == RES_RETRY)
+            log_info("outbox: %s %" PRId64 " attempt %" PRId64 " failed, will retry: %s",
+                     x->kind == KIND_MAIL ? "message" : "webhook", x->id, n, x->error);
+        add_result(ob, x->id, n, x->state, x->error);
+        ob->inflight--;
+        xfer_free(x);
+    }
+    refill(ob);
+    if (exited && ob->thread_running) {
+        uv_thread_join(&ob->thread);
+        ob->thread_running = 0;
+        if (ob->nresults) { /* refill could not write them: last try */
+            if (mdt_db_begin(ob->db) == 0 && write_results(ob, mdt_now()) == 0)
+                mdt_db_commit(ob->db);
+            else
+                mdt_db_rollback(ob->db);
+            clear_results(ob);
+        }
+        ob->closing = 2;
+        uv_close((uv_handle_t *)&ob->poll_timer, on_main_closed);
+        uv_close((uv_handle_t *)&ob->back, on_main_closed);
+    }
 }
 
 void mdt_outbox_kick(struct mdt_outbox *ob)
@@ -648,21 +813,27 @@ struct mdt_outbox *mdt_outbox_new(void *uv_loop, const struct mdt_config *cfg, s
                                   struct mdt_buf *err)
 {
     struct mdt_outbox *ob;
+    struct worker *w;
 
     if (cfg->smtp_url && (cfg->smtp_from == NULL || mdt_mime_check_addr(cfg->smtp_from))) {
         mdt_buf_printf(err, "smtp_url needs smtp_from, an address such as mdt@example.org");
         return NULL;
     }
+    /* before any thread: curl_global_init is not thread-safe */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         mdt_buf_printf(err, "libcurl cannot start");
         return NULL;
     }
     ob = mdt_xcalloc(1, sizeof(*ob));
+    w = &ob->w;
     ob->loop = uv_loop;
     ob->cfg = cfg;
     ob->db = db;
-    if ((ob->multi = curl_multi_init()) == NULL) {
+    w->ob = ob;
+    if ((w->multi = curl_multi_init()) == NULL || uv_loop_init(&w->loop) < 0) {
         mdt_buf_printf(err, "libcurl cannot start");
+        if (w->multi)
+            curl_multi_cleanup(w->multi);
         free(ob);
         curl_global_cleanup();
         return NULL;
@@ -671,16 +842,22 @@ struct mdt_outbox *mdt_outbox_new(void *uv_loop, const struct mdt_config *cfg, s
         ob->smtp_url = smtp_url_with_domain(cfg->smtp_url, cfg->smtp_from);
         ob->mail_from = mdt_xasprintf("<%s>", cfg->smtp_from);
     }
-    curl_multi_setopt(ob->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(ob->multi, CURLMOPT_SOCKETDATA, ob);
-    curl_multi_setopt(ob->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-    curl_multi_setopt(ob->multi, CURLMOPT_TIMERDATA, ob);
-    /* one connection per transfer slot to the relay, reused */
-    curl_multi_setopt(ob->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->outbox_concurrency);
+    curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
+    curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
+    /* at most one connection per transfer slot to the relay, reused */
+    curl_multi_setopt(w->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->outbox_concurrency);
+    uv_mutex_init(&w->mu);
+    uv_async_init(&w->loop, &w->wake, on_wake);
+    uv_timer_init(&w->loop, &w->curl_timer);
+    uv_timer_init(&w->loop, &w->grace_timer);
+    w->wake.data = w->curl_timer.data = w->grace_timer.data = w;
     uv_timer_init(ob->loop, &ob->poll_timer);
-    uv_timer_init(ob->loop, &ob->curl_timer);
-    uv_timer_init(ob->loop, &ob->grace_timer);
-    ob->poll_timer.data = ob->curl_timer.data = ob->grace_timer.data = ob;
+    uv_async_init(ob->loop, &ob->back, on_back);
+    ob->poll_timer.data = ob->back.data = ob;
+    MDT_REQUIRE(uv_thread_create(&ob->thread, worker_main, w) == 0);
+    ob->thread_running = 1;
     return ob;
 }
 
@@ -688,71 +865,21 @@ int mdt_outbox_start(struct mdt_outbox *ob)
 {
     sqlite3_stmt *st = mdt_db_stmt(ob->db, "UPDATE outbox SET status = 'pending' "
                                            "WHERE status = 'sending'");
+    int64_t n;
     int rc;
 
     if (st == NULL)
         return -EPROTO;
     if ((rc = mdt_db_step(ob->db, st)) < 0)
         return rc;
-    if (mdt_db_changes(ob->db) > 0)
+    if ((n = mdt_db_changes(ob->db)) > 0)
         log_info("outbox: %lld message%s being sent when mdtd stopped: sending again with the "
-                 "same Message-ID", (long long)mdt_db_changes(ob->db),
-                 mdt_db_changes(ob->db) == 1 ? " was" : "s were");
+                 "same Message-ID", (long long)n, n == 1 ? " was" : "s were");
     if (ob->smtp_url == NULL)
         log_info("outbox: smtp_url is not set: mail stays queued, webhooks are delivered");
     ob->started = 1;
     uv_timer_start(&ob->poll_timer, on_poll, 0, (uint64_t)ob->cfg->outbox_poll * 1000);
     return 0;
-}
-
-static void on_handle_closed(uv_handle_t *h)
-{
-    struct mdt_outbox *ob = h->data;
-
-    if (--ob->closing == 0 && ob->stop_done)
-        ob->stop_done(ob->stop_arg);
-}
-
-static void close_all(struct mdt_outbox *ob)
-{
-    struct xfer *x;
-
-    if (ob->cleaning)
-        return;
-    ob->cleaning = 1;
-    uv_timer_stop(&ob->grace_timer);
-    /* transfers still under way are abandoned: their rows go back to
-     * pending and are sent again (same Message-ID) at the next start */
-    while ((x = ob->xfers) != NULL) {
-        ob->xfers = x->next;
-        add_result(ob, x->id, x->attempts, RES_ABANDONED, NULL);
-        curl_multi_remove_handle(ob->multi, x->easy);
-        xfer_free(x);
-        ob->inflight--;
-    }
-    if (ob->nresults) {
-        if (mdt_db_begin(ob->db) == 0 && write_results(ob, mdt_now()) == 0)
-            mdt_db_commit(ob->db);
-        else
-            mdt_db_rollback(ob->db);
-        clear_results(ob);
-    }
-    ob->closing++; /* held while closing, so done runs once, at the end */
-    curl_multi_cleanup(ob->multi);
-    ob->multi = NULL;
-    while (ob->socks)
-        sock_close(ob, ob->socks);
-    ob->closing += 3;
-    uv_close((uv_handle_t *)&ob->poll_timer, on_handle_closed);
-    uv_close((uv_handle_t *)&ob->curl_timer, on_handle_closed);
-    uv_close((uv_handle_t *)&ob->grace_timer, on_handle_closed);
-    if (--ob->closing == 0 && ob->stop_done)
-        ob->stop_done(ob->stop_arg);
-}
-
-static void on_grace(uv_timer_t *t)
-{
-    close_all(t->data);
 }
 
 void mdt_outbox_stop(struct mdt_outbox *ob, void (*done)(void *arg), void *arg)
@@ -763,35 +890,31 @@ void mdt_outbox_stop(struct mdt_outbox *ob, void (*done)(void *arg), void *arg)
         return;
     ob->stopping = 1;
     uv_timer_stop(&ob->poll_timer);
-    if (ob->inflight == 0) {
-        close_all(ob);
-        return;
-    }
-    log_info("outbox: waiting up to 5 s for %d transfer%s", ob->inflight,
-             ob->inflight == 1 ? "" : "s");
-    uv_timer_start(&ob->grace_timer, on_grace, 5000, 0);
+    if (ob->inflight)
+        log_info("outbox: waiting up to 5 s for %d transfer%s", ob->inflight,
+                 ob->inflight == 1 ? "" : "s");
+    uv_mutex_lock(&ob->w.mu);
+    ob->w.stop_requested = 1;
+    uv_mutex_unlock(&ob->w.mu);
+    uv_async_send(&ob->w.wake);
 }
 
 void mdt_outbox_free(struct mdt_outbox *ob)
 {
     if (ob == NULL)
         return;
-    if (ob->multi) {
-        /* never stopped: the loop has closed every handle by now */
-        struct xfer *x;
-        struct sock *s;
-        ob->cleaning = 1;
-        while ((x = ob->xfers) != NULL) {
-            ob->xfers = x->next;
-            curl_multi_remove_handle(ob->multi, x->easy);
-            xfer_free(x);
-        }
-        curl_multi_cleanup(ob->multi);
-        while ((s = ob->socks) != NULL) {
-            ob->socks = s->next;
-            free(s);
-        }
+    if (ob->thread_running) {
+        /* never stopped (the loop was torn down around us): stop the
+         * thread here; the abandoned rows are reset at the next start */
+        uv_mutex_lock(&ob->w.mu);
+        ob->w.stop_requested = 1;
+        uv_mutex_unlock(&ob->w.mu);
+        uv_async_send(&ob->w.wake);
+        uv_thread_join(&ob->thread);
     }
+    xfers_free(ob->w.incoming);
+    xfers_free(ob->w.finished);
+    uv_mutex_destroy(&ob->w.mu);
     clear_results(ob);
     free(ob->results);
     free(ob->smtp_url);
