@@ -263,10 +263,22 @@ static int case_submit(struct mdt_cli *cli, struct mdt_inv *inv)
         int at_meeting = m && !json_is_null(m);
         char *p = mdt_out_value(json_object_get(out, "pseudonym"));
         char *st = mdt_out_value(json_object_get(out, "status"));
-        char *where = mdt_out_value(at_meeting ? m : json_object_get(out, "pcn"));
+        const json_t *wj = at_meeting ? json_object_get(m, "id") : json_object_get(out, "pcn");
+        char *where = wj ? mdt_out_value(wj) : mdt_xstrdup("?");
 
-        printf("Submitted case %" JSON_INTEGER_FORMAT " as %s (status %s, %s %s).\n", id, p, st,
+        printf("Submitted case %" JSON_INTEGER_FORMAT " as %s (status %s, %s %s", id, p, st,
                at_meeting ? "meeting" : "PCN", where);
+        if (at_meeting && json_object_get(m, "slot") && json_object_get(m, "slot_start")) {
+            /* Its place on the agenda and when that slot begins. */
+            char *slot = mdt_out_value(json_object_get(m, "slot"));
+            char *at = mdt_out_value(json_object_get(m, "slot_start"));
+            printf(", slot %s at %s", slot, at);
+            free(slot);
+            free(at);
+        } else if (!at_meeting) {
+            printf(", waiting for a meeting");
+        }
+        printf(").\n");
         free(p);
         free(st);
         free(where);

@@ -72,7 +72,10 @@ int mdt_scheduler_run(struct mdt_db *db, const struct mdt_config *cfg,
             log_info("scheduler: series %lld: %d more meetings", (long long)ids[i], added);
     }
     free(ids);
-    /* Agendas that are due and not sent. */
+    /* Agendas that are due and not sent (none without a sender address:
+     * they wait until one is configured). */
+    if (cfg->smtp_from == NULL)
+        return first_rc;
     if ((rc = ids_of(db, "SELECT m.id FROM meetings m JOIN series s ON s.id = m.series_id "
                          "WHERE m.status = 'scheduled' AND s.status = 'active' AND "
                          "m.agenda_sent_at IS NULL AND m.start_at > ?1 AND m.start_at <= ?2 "
@@ -117,6 +120,8 @@ struct mdt_scheduler *mdt_scheduler_new(void *uv_loop, const struct mdt_config *
         free(s);
         return NULL;
     }
+    if (cfg->smtp_from == NULL)
+        log_info("scheduler: smtp_from is not set: agendas are not emailed");
     s->cfg = cfg;
     s->db = db;
     uv_timer_init(uv_loop, &s->timer);

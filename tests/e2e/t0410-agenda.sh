@@ -132,4 +132,18 @@ for i in $(seq 1 50); do
 done
 check_eq "the scheduler expanded the weekly series back to 12 months" "$(sqlite3 "$DB" "SELECT count(*) >= 52 FROM meetings WHERE series_id = $S2")" 1
 
+# --- mdt case submit: --meeting and --next --------------------------------------------------
+CORPUS=$SHARED/corpus/deid-dev/cases
+run key init
+expect "key init" 0
+MDT_TOKEN=$HOLDER run case submit "$CORPUS/case-01.json" --meeting "$M1" --yes
+expect "case submit --meeting" 0
+check_match "submit: the meeting, the slot and its time" "$OUT" "meeting $M1, slot 3 at 2027-01-12T10:30:00\+00:00\)\.$"
+MDT_TOKEN=$HOLDER run case submit "$CORPUS/case-07.json" --meeting "$M1" --yes
+expect "case submit to a full meeting: exit 1" 1
+check_match "full: the next meeting with room is named" "$ERR" "meeting $M1 is full \(3 slots\); the next meeting with room is [0-9]+ on 2027-03-09T10:00" # February was cancelled above
+MDT_TOKEN=$HOLDER run case submit "$CORPUS/case-07.json" --next "Lewisham North" --yes --json
+expect "case submit --next PCN" 0
+check_eq "--next: the PCN's soonest meeting with room (of any series)" "$(py 'j["meeting"]["id"]')" "$SOON_M"
+
 stop_mdtd
