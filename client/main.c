@@ -13,7 +13,8 @@
 static const struct mdt_group *const groups[] = {
     &mdt_group_token, &mdt_group_org, &mdt_group_person, &mdt_group_pcn, &mdt_group_list,
     &mdt_group_import, &mdt_group_key, &mdt_group_case, &mdt_group_series, &mdt_group_meeting,
-    &mdt_group_agenda, &mdt_group_audit, &mdt_group_invite, &mdt_group_feed, NULL,
+    &mdt_group_agenda, &mdt_group_audit, &mdt_group_invite, &mdt_group_feed,
+    &mdt_group_outbox, NULL,
 };
 
 /* Every command also takes these. */

@@ -146,6 +146,8 @@ int mdt_meeting_attendees(struct mdt_cli *cli, struct mdt_inv *inv);
 
 /* cmd-series.c, cmd-meeting.c, cmd-agenda.c */
 extern const struct mdt_group mdt_group_series, mdt_group_meeting, mdt_group_agenda;
+/* cmd-outbox.c */
+extern const struct mdt_group mdt_group_outbox;
 
 /* cmd-key.c: loads the pseudonym key for case commands. Returns
  * MDT_EXIT_OK, or prints the reason ("no pseudonym key: run 'mdt key

@@ -358,7 +358,7 @@ static int add_part(struct mdt_buf *out, const char *ctype, const char *s, int q
 
 int mdt_mime_compose(const struct mdt_mime_msg *m, struct mdt_buf *out, struct mdt_buf *err)
 {
-    const char *why, *at;
+    const char *why = NULL, *at;
     char boundary[80];
     int rc;
 
