@@ -54,7 +54,7 @@ int log_reopen(void)
     if (dup3(fd, log_fd, O_CLOEXEC) < 0)
         rc = -errno;
     close(fd);
-    return rc;
+    return rc < 0 ? rc : 1;
 }
 
 int log_enabled(int level)

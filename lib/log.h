@@ -14,7 +14,8 @@ void log_init(int foreground, int level, const char *ident);
  * in use on failure. */
 int log_open_file(const char *path);
 /* Opens the file of log_open_file again under its name, after it was
- * moved away by log rotation (SIGHUP). 0 when there is no log file. */
+ * moved away by log rotation (SIGHUP). 1 when reopened, 0 when there is
+ * no log file (lines go to stderr), negative errno on failure. */
 int log_reopen(void);
 int log_enabled(int level);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* adds strerror(errno) */

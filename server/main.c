@@ -283,8 +283,10 @@ static void on_hup(uv_signal_t *h, int signum)
     (void)signum;
     if (rc < 0)
         log_warnx("mdtd: SIGHUP: cannot reopen the log file: %s", strerror(-rc));
-    else
+    else if (rc > 0)
         log_info("mdtd: SIGHUP: log file reopened");
+    else
+        log_info("mdtd: SIGHUP: no log_file to reopen (logging to stderr)");
 }
 
 static void close_any(uv_handle_t *h, void *arg)

@@ -105,3 +105,13 @@ stop_mdtd
 printf 'listen = 127.0.0.1:0\ndb = %s\nlog_file = %s\n' "$T/var/mdtd.db" "$T/no/such/dir/x.log" >"$T/bad.conf"
 check_fails "a log_file that cannot be opened stops the start" "$MDTD" serve --config "$T/bad.conf"
 check_match "... with a clear message" "$(cat "$T/err")" "log_file $T/no/such/dir/x.log: No such file or directory"
+
+# SIGHUP without log_file: lines stay on stderr and mdtd keeps running.
+printf 'listen = 127.0.0.1:0\ndb = %s\n' "$T/var/mdtd.db" >"$T/plain.conf"
+"$MDTD" serve --config "$T/plain.conf" 2>"$T/plain.log" &
+MDTD_PID=$!
+for _ in $(seq 1 200); do grep -q 'ready on' "$T/plain.log" && break; sleep 0.05; done
+kill -HUP "$MDTD_PID"
+for _ in $(seq 1 100); do grep -q SIGHUP "$T/plain.log" && break; sleep 0.02; done
+check_match "SIGHUP without log_file says so on stderr" "$(cat "$T/plain.log")" 'SIGHUP: no log_file to reopen'
+stop_mdtd
