@@ -59,3 +59,10 @@ for c in $cmds; do
     grep -qE "^\.It Cm $c( |\$)" "$MAN/mdtd.8" || missing+=" $c"
 done
 check_eq "every mdtd command is in docs/man/mdtd.8" "${missing# }" ""
+
+# And the other way: no key documented that mdtd no longer knows.
+stale=""
+for o in $(sed -n 's/^\.It Ic \([a-z0-9_]*\) Ar .*/\1/p' "$MAN/mdtd.conf.5"); do
+    printf '%s\n' $opts | grep -qx "$o" || stale+=" $o"
+done
+check_eq "every key in docs/man/mdtd.conf.5 is an option of mdtd serve" "${stale# }" ""
