@@ -46,10 +46,60 @@ static int ids_of(struct mdt_db *db, const char *sql, int64_t a, int64_t b, int6
     return rc;
 }
 
+/* Where the series' meetings ended before this top-up. */
+static int exceptions_before(struct mdt_db *db, int64_t series_id, int64_t *from)
+{
+    sqlite3_stmt *st = mdt_db_stmt(db, "SELECT expanded_to FROM series WHERE id = ?1");
+    int rc;
+
+    *from = 0;
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, series_id);
+    if ((rc = mdt_db_step(db, st)) == 1) {
+        *from = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+/* The rule alone implies the new meetings, but one moved or skipped for
+ * a bank holiday is an exception the invites must carry: raise the
+ * sequence and send the update, as any change does. */
+static int follow_exceptions(struct mdt_db *db, const struct mdt_config *cfg, int64_t series_id,
+                             int64_t from)
+{
+    sqlite3_stmt *st = mdt_db_stmt(db, "SELECT count(*) FROM meetings WHERE series_id = ?1 AND "
+                                       "recurrence_id >= ?2 AND (moved = 1 OR status = "
+                                       "'cancelled')");
+    struct mdt_req r = {.db = db, .cfg = cfg};
+    int64_t n = 0;
+    int rc;
+
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, from);
+    if ((rc = mdt_db_step(db, st)) < 0)
+        return rc;
+    if (rc == 1) {
+        n = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    if (n == 0)
+        return 0;
+    if ((st = mdt_db_stmt(db, "UPDATE series SET sequence = sequence + 1 WHERE id = ?1")) == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, series_id);
+    if ((rc = mdt_db_step(db, st)) < 0)
+        return rc;
+    return mdt_invites_series_changed(&r, series_id);
+}
+
 int mdt_scheduler_run(struct mdt_db *db, const struct mdt_config *cfg,
                       const struct mdt_holidays *h, int64_t now, int *agendas)
 {
-    int64_t *ids = NULL;
+    int64_t *ids = NULL, from;
     size_t n = 0;
     int rc, first_rc = 0;
 
@@ -60,8 +110,9 @@ int mdt_scheduler_run(struct mdt_db *db, const struct mdt_config *cfg,
         return rc;
     for (size_t i = 0; i < n; i++) {
         int added = 0;
-        if ((rc = mdt_db_begin(db)) < 0 || (rc = mdt_meetings_top_up(db, h, ids[i], now, &added)) < 0 ||
-            (rc = mdt_db_commit(db)) < 0) {
+        if ((rc = mdt_db_begin(db)) < 0 || (rc = exceptions_before(db, ids[i], &from)) < 0 ||
+            (rc = mdt_meetings_top_up(db, h, ids[i], now, &added)) < 0 ||
+            (rc = follow_exceptions(db, cfg, ids[i], from)) < 0 || (rc = mdt_db_commit(db)) < 0) {
             mdt_db_rollback(db);
             log_warnx("scheduler: series %lld: cannot top up: %s", (long long)ids[i],
                       strerror(-rc));

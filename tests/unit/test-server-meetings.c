@@ -170,6 +170,8 @@ TEST(meetings_scheduler_sends_each_due_agenda_once)
                         "cancel_reason = 'holiday'"),
               4);
     ASSERT_EQ(count(db, "SELECT count(*) FROM outbox"), 0);
+    /* The skipped holidays are exceptions to the rule: the sequence rose. */
+    ASSERT_EQ(count(db, "SELECT sequence FROM series"), 1);
     /* Friday 22 January 2027: Monday 25th is within 3 days. */
     ASSERT_EQ(mdt_scheduler_run(db, &cfg, h, utc(2027, 1, 22, 15, 0), &agendas), 0);
     ASSERT_EQ(agendas, 1);
@@ -184,6 +186,15 @@ TEST(meetings_scheduler_sends_each_due_agenda_once)
      * days before the cancelled 31 May. */
     ASSERT_EQ(mdt_scheduler_run(db, &cfg, h, utc(2027, 5, 28, 15, 0), &agendas), 0);
     ASSERT_EQ(agendas, 0);
+    /* A pass in July reaches 29 May 2028, a spring bank holiday: skipped,
+     * so the sequence rose again (the other top-ups had no exception). */
+    ASSERT_EQ(count(db, "SELECT sequence FROM series"), 1);
+    ASSERT_EQ(mdt_scheduler_run(db, &cfg, h, utc(2027, 7, 5, 12, 0), &agendas), 0);
+    ASSERT_EQ(utc(2028, 5, 29, 13, 0), 1843218000);
+    ASSERT_EQ(count(db, "SELECT count(*) FROM meetings WHERE recurrence_id = 1843218000 AND "
+                        "status = 'cancelled'"),
+              1);
+    ASSERT_EQ(count(db, "SELECT sequence FROM series"), 2);
     mdt_holidays_free(h);
     mdt_config_release(&cfg);
     mdt_db_close(db);
