@@ -92,6 +92,14 @@ check_eq "every write acknowledged before the backup began is restored ($(wc -l 
 check_eq "the restored writes are a prefix of the acknowledged ones (no gap, nothing unknown)" \
     "$(cat "$T/restored-ids")" "$(sort -n "$T/acked" | head -n "$(wc -l <"$T/restored-ids")")"
 
+# Onto a new machine: no database there yet.
+mkdir -p "$T/new"
+"$MDTD" restore --from "$T/backup.db" --db "$T/new/mdtd.db" >"$T/out" 2>"$T/err"
+check_eq "restore to a new place exits 0" "$?" 0
+check_eq "... says nothing about a replaced database" "$(cat "$T/out")" "$T/new/mdtd.db restored from $T/backup.db"
+check_eq "... mode 0600" "$(stat -c %a "$T/new/mdtd.db")" 600
+check_eq "... the same rows" "$(sqlite3 "$T/new/mdtd.db" 'SELECT count(*) FROM orgs')" "$(sqlite3 "$DB" 'SELECT count(*) FROM orgs')"
+
 # The daemon starts on the restored database and serves it.
 start_mdtd_again() {
     "$MDTD" serve --config "$T/mdtd.conf" 2>"$T/mdtd.log" &
