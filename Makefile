@@ -122,6 +122,7 @@ bench: deps
 	$(MAKE) all
 	scripts/bench-http
 	scripts/bench-scrub
+	scripts/bench-fanout
 
 clean:
 	rm -rf build build-san build-fuzz
