@@ -196,12 +196,18 @@ enum {
     KW_STOP = 1 << 15,     /* cannot start a street name: the, of, county ... */
     KW_DURATION = 1 << 16, /* for, over, within: "for 5/7" is five days */
     KW_AGE_REL = 1 << 17,  /* mother, grandad: "Mother 95," is an age */
+    /* numbers in words (the value in .month) */
+    KW_DIGIT = 1 << 18,    /* zero, oh, o, nought, one ... nine */
+    KW_REPEAT = 1 << 19,   /* double, treble, triple: the next digit again */
+    KW_TEEN = 1 << 20,     /* ten ... nineteen */
+    KW_TENS = 1 << 21,     /* twenty ... ninety */
+    KW_ORD = 1 << 22,      /* first ... nineteenth, twentieth, thirtieth */
 };
 
 struct kw {
     const char *w;
     uint32_t flags;
-    uint8_t month;
+    uint8_t month; /* the month of a month word, the value of a number word */
 };
 
 static const struct kw keywords[] = {
@@ -301,6 +307,30 @@ static const struct kw keywords[] = {
     {"pounds", KW_UNIT, 0}, {"quid", KW_UNIT, 0}, {"pence", KW_UNIT, 0}, {"p", KW_UNIT, 0},
     {"k", KW_UNIT, 0}, {"m", KW_UNIT, 0}, {"x", KW_UNIT, 0}, {"mph", KW_UNIT, 0}, {"st", KW_UNIT, 0},
     {"lbs", KW_UNIT, 0}, {"kcal", KW_UNIT, 0}, {"iu", KW_UNIT, 0}, {"mm", KW_UNIT, 0},
+    /* numbers dictated in words: "oh seven seven double oh nine", "the
+     * fourth of March nineteen eighty-two" */
+    {"zero", KW_DIGIT, 0}, {"oh", KW_DIGIT, 0}, {"o", KW_DIGIT, 0},
+    {"nought", KW_DIGIT, 0}, {"one", KW_DIGIT, 1}, {"two", KW_DIGIT, 2},
+    {"three", KW_DIGIT, 3}, {"four", KW_DIGIT, 4}, {"five", KW_DIGIT, 5},
+    {"six", KW_DIGIT, 6}, {"seven", KW_DIGIT, 7}, {"eight", KW_DIGIT, 8},
+    {"nine", KW_DIGIT, 9}, {"double", KW_REPEAT, 2}, {"treble", KW_REPEAT, 3},
+    {"triple", KW_REPEAT, 3},
+    {"ten", KW_TEEN, 10}, {"eleven", KW_TEEN, 11}, {"twelve", KW_TEEN, 12},
+    {"thirteen", KW_TEEN, 13}, {"fourteen", KW_TEEN, 14}, {"fifteen", KW_TEEN, 15},
+    {"sixteen", KW_TEEN, 16}, {"seventeen", KW_TEEN, 17}, {"eighteen", KW_TEEN, 18},
+    {"nineteen", KW_TEEN, 19},
+    {"twenty", KW_TENS, 20}, {"thirty", KW_TENS, 30}, {"forty", KW_TENS, 40},
+    {"fifty", KW_TENS, 50}, {"sixty", KW_TENS, 60}, {"seventy", KW_TENS, 70},
+    {"eighty", KW_TENS, 80}, {"ninety", KW_TENS, 90},
+    {"first", KW_ORD, 1}, {"second", KW_ORD, 2}, {"third", KW_ORD, 3},
+    {"fourth", KW_ORD, 4}, {"fifth", KW_ORD, 5}, {"sixth", KW_ORD, 6},
+    {"seventh", KW_ORD, 7}, {"eighth", KW_ORD, 8}, {"ninth", KW_ORD, 9},
+    {"tenth", KW_ORD, 10}, {"eleventh", KW_ORD, 11}, {"twelfth", KW_ORD, 12},
+    {"thirteenth", KW_ORD, 13}, {"fourteenth", KW_ORD, 14},
+    {"fifteenth", KW_ORD, 15}, {"sixteenth", KW_ORD, 16},
+    {"seventeenth", KW_ORD, 17}, {"eighteenth", KW_ORD, 18},
+    {"nineteenth", KW_ORD, 19}, {"twentieth", KW_ORD, 20}, {"thirtieth", KW_ORD, 30},
+    {"coroner", KW_STOP, 0},
 };
 
 #define KW_SLOTS 1024 /* power of two, well over twice the table */
@@ -309,7 +339,7 @@ static const struct kw keywords[] = {
 struct kw_slot {
     char w[KW_MAXLEN + 1];
     uint8_t len;
-    uint8_t month;
+    uint8_t month; /* as in struct kw */
     uint32_t flags;
 };
 
@@ -708,6 +738,9 @@ static size_t match_vehicle(struct scan *s, size_t i)
         if (p < len && T(p) == ' ')
             p++;
         r = run_digits(t, len, p, 4);
+        /* "his 60s", "her 20s" are decades */
+        if (r >= 1 && r <= 3 && T(p + r - 1) == '0' && T(p + r) == 's')
+            return 0;
         if (r >= 1 && r <= 3 && p + r < len && isalph(T(p + r)) && end_ok(t, len, p + r + 1))
             return p + r + 1;
     }
@@ -958,6 +991,12 @@ static size_t written_year(const char *t, size_t len, size_t p)
     return p;
 }
 
+/* Does a word follow e (after one space)? "the 3rd floor" vs "the 3rd." */
+static bool word_follows(const char *t, size_t len, size_t e)
+{
+    return e + 1 < len && T(e) == ' ' && isalph(T(e + 1));
+}
+
 /* A day number with an optional ordinal: "3", "03", "3rd", "21st". */
 static size_t day_number(const char *t, size_t len, size_t p, unsigned *day, bool *ord)
 {
@@ -1010,6 +1049,11 @@ static size_t written_day_first(struct scan *s, size_t p)
             if (!(mm && (mm->flags & KW_MONTH)))
                 return q;
         }
+        /* "on the 3rd.", "the 9th (Jan 2024)": a day that closes a clause */
+        wl = word_before(t, p, " ", &ws);
+        if (wl == 3 && prefix_ci(t, len, ws, "the") && !word_follows(t, len, q) &&
+            !(q < len && (isaln(T(q)) || T(q) == '-' || T(q) == '/')))
+            return q;
     }
     if (q < len && T(q) == '-')
         q++;
@@ -1197,6 +1241,321 @@ static size_t match_age_words(struct scan *s, size_t p, size_t w)
     if (e < len && (T(e) == ')' || T(e) == ',') && p >= 3 && T(p - 2) == ',' && T(p - 1) == ' ' &&
         isalph(T(p - 3)))
         return e;
+    /* "(ninety-two)", "family say ninety-one;" */
+    if (e < len && p > 0 && T(p - 1) == '(' && T(e) == ')')
+        return e;
+    if (e < len && (T(e) == ';' || T(e) == ')') && p > 0 && T(p - 1) == ' ')
+        return e;
+    return 0;
+}
+
+/* ---- numbers and dates dictated in words ---- */
+
+/* The keyword of the whole word at p, or NULL; *n gets the word's length. */
+static const struct kw_slot *word_kw(const struct scan *s, size_t p, size_t *n)
+{
+    const char *t = s->t;
+    size_t w = run_letters(t, s->len, p, 16);
+
+    *n = w;
+    if (w == 0 || !end_ok(t, s->len, p + w))
+        return NULL;
+    return kw_find(s->p, t + p, w);
+}
+
+/* Digits said one by one, alone or mixed with digit groups: "oh seven
+ * seven double oh nine ...", "07700 900 three one nine", "three two nine,
+ * one four nine, six eight six eight". Tokens are split by a space, a comma
+ * and a space, or a hyphen. At least one token must be a word. Returns the
+ * end of the last digit (p when none) and the digits in d (at most max),
+ * their count in *nd. */
+static size_t spoken_digits(const struct scan *s, size_t p, char *d, size_t *nd, size_t max)
+{
+    const char *t = s->t;
+    size_t len = s->len, q = p, end = p, n = 0, words = 0;
+    unsigned rep = 0;
+
+    *nd = 0;
+    while (q < len) {
+        size_t w;
+        const struct kw_slot *k;
+        if (isdig(T(q))) {
+            size_t r = run_digits(t, len, q, 16);
+            if (rep || n + r > max || !end_ok(t, len, q + r))
+                break;
+            memcpy(d + n, t + q, r);
+            n += r;
+            q += r;
+            end = q;
+        } else if ((k = word_kw(s, q, &w)) != NULL && (k->flags & (KW_DIGIT | KW_REPEAT))) {
+            if (k->flags & KW_REPEAT) {
+                if (rep)
+                    break;
+                rep = k->month;
+                q += w;
+            } else {
+                unsigned times = rep ? rep : 1;
+                /* a lone "o" only inside a number ("two o five") */
+                if ((w == 1 && n == 0) || n + times > max)
+                    break;
+                for (unsigned r = 0; r < times; r++)
+                    d[n++] = (char)('0' + k->month);
+                rep = 0;
+                q += w;
+                end = q;
+                words++;
+            }
+        } else {
+            break;
+        }
+        if (q + 1 < len && T(q) == ',' && T(q + 1) == ' ')
+            q += 2;
+        else if (q < len && (T(q) == ' ' || T(q) == '-'))
+            q++;
+        else
+            break;
+    }
+    if (words == 0)
+        return p;
+    *nd = n;
+    return end;
+}
+
+/* A number dictated in words at p (a digit word or digits): seven digits
+ * or more. Its kind: a valid NHS number, a UK phone, or a reference. */
+static size_t match_spoken_number(struct scan *s, size_t p, enum mdt_kind *kind)
+{
+    char d[24];
+    size_t n, e = spoken_digits(s, p, d, &n, sizeof(d));
+
+    if (e == p || n < 7)
+        return 0;
+    *kind = MDT_KIND_ID;
+    if (n == 10 && nhs_valid((const unsigned char *)d))
+        *kind = MDT_KIND_NHS_NUMBER;
+    else if ((n == 10 || n == 11) && d[0] == '0' && national_lead_ok((unsigned char)d[1]))
+        *kind = MDT_KIND_PHONE;
+    return e;
+}
+
+/* An ordinal day in words at p: "fourth", "twenty-second", "thirty
+ * first". Returns its end and the day in *day, or 0. */
+static size_t ord_day_words(const struct scan *s, size_t p, unsigned *day)
+{
+    const char *t = s->t;
+    size_t w, w2;
+    const struct kw_slot *k = word_kw(s, p, &w), *k2;
+
+    if (k == NULL)
+        return 0;
+    if (k->flags & KW_ORD) {
+        *day = k->month;
+        return p + w;
+    }
+    if ((k->flags & KW_TENS) && (k->month == 20 || k->month == 30) && p + w + 1 < s->len &&
+        (T(p + w) == ' ' || T(p + w) == '-') && (k2 = word_kw(s, p + w + 1, &w2)) != NULL &&
+        (k2->flags & KW_ORD) && k2->month <= 9 && k->month + k2->month <= 31) {
+        *day = k->month + k2->month;
+        return p + w + 1 + w2;
+    }
+    return 0;
+}
+
+/* Two digits of a year in words at p: "eighty-two", "fifty nine",
+ * "seventy", "nineteen", "oh five". Returns the end or 0. */
+static size_t year_pair_words(const struct scan *s, size_t p)
+{
+    const char *t = s->t;
+    size_t w, w2;
+    const struct kw_slot *k = word_kw(s, p, &w), *k2;
+
+    if (k == NULL)
+        return 0;
+    if (k->flags & KW_TEEN)
+        return p + w;
+    if (k->flags & KW_TENS) {
+        if (p + w + 1 < s->len && (T(p + w) == ' ' || T(p + w) == '-') &&
+            (k2 = word_kw(s, p + w + 1, &w2)) != NULL && (k2->flags & KW_DIGIT) && k2->month)
+            return p + w + 1 + w2;
+        return p + w;
+    }
+    if ((k->flags & KW_DIGIT) && k->month == 0 && p + w + 1 < s->len && T(p + w) == ' ' &&
+        (k2 = word_kw(s, p + w + 1, &w2)) != NULL && (k2->flags & KW_DIGIT) && k2->month)
+        return p + w + 1 + w2;
+    return 0;
+}
+
+/* A year after a date, in digits (written_year) or in words: "nineteen
+ * eighty-two", "two thousand and four", "twenty ten", ", seventy-one".
+ * Returns the end, or p when there is none. */
+static size_t spoken_year(const struct scan *s, size_t p)
+{
+    const char *t = s->t;
+    size_t len = s->len, q = p, w, e;
+    const struct kw_slot *k;
+
+    e = written_year(t, len, p);
+    if (e > p)
+        return e;
+    if (q < len && T(q) == ',')
+        q++;
+    if (q >= len || T(q) != ' ')
+        return p;
+    q++;
+    k = word_kw(s, q, &w);
+    if (k == NULL)
+        return p;
+    /* "nineteen eighty-two", "twenty ten": a century and two digits */
+    if (((k->flags & KW_TEEN) && k->month >= 18) || ((k->flags & KW_TENS) && k->month == 20)) {
+        if (q + w + 1 < len && T(q + w) == ' ' && (e = year_pair_words(s, q + w + 1)) != 0)
+            return e;
+    }
+    /* "two thousand", "two thousand and four" */
+    if ((k->flags & KW_DIGIT) && k->month == 2 && prefix_ci(t, len, q + w, " thousand") &&
+        end_ok(t, len, q + w + 9)) {
+        e = q + w + 9;
+        if (prefix_ci(t, len, e, " and "))
+            w = 5;
+        else if (e < len && T(e) == ' ')
+            w = 1;
+        else
+            return e;
+        {
+            size_t f = year_pair_words(s, e + w);
+            const struct kw_slot *u;
+            size_t uw;
+            if (f)
+                return f;
+            u = word_kw(s, e + w, &uw);
+            if (u && (u->flags & KW_DIGIT) && u->month)
+                return e + w + uw;
+        }
+        return e;
+    }
+    /* two digits alone: "eighty nine", "seventy-one" */
+    if ((k->flags & KW_TENS) || ((k->flags & KW_DIGIT) && k->month == 0)) {
+        e = year_pair_words(s, q);
+        if (e)
+            return e;
+    }
+    return p;
+}
+
+/* Is the word before p a weekday, perhaps with "the" between ("weds the
+ * twenty second")? Or "on the"? */
+static bool after_weekday(const struct scan *s, size_t p)
+{
+    const char *t = s->t;
+    size_t ws, wl = word_before(t, p, " ", &ws);
+    if (wl == 3 && prefix_ci(t, s->len, ws, "the") && ws > 0)
+        wl = word_before(t, ws, " ", &ws);
+    return wl && (kw_flags(s->p, t + ws, wl) & KW_WEEKDAY);
+}
+
+static bool after_on_the(const struct scan *s, size_t p)
+{
+    const char *t = s->t;
+    size_t ws, wl = word_before(t, p, " ", &ws);
+    if (wl != 3 || !prefix_ci(t, s->len, ws, "the") || ws == 0)
+        return false;
+    wl = word_before(t, ws, " ", &ws);
+    return wl == 2 && prefix_ci(t, s->len, ws, "on");
+}
+
+/* A date in words at an ordinal: "fourth of March nineteen eighty-two",
+ * "third of the ninth eighty nine", "fifteenth september", "twenty fourth
+ * of november"; without a month after a weekday ("weds the twenty
+ * second") or after "on the" closing a clause ("on the twenty-first -"). */
+static size_t date_words(struct scan *s, size_t p)
+{
+    const char *t = s->t;
+    size_t len = s->len, e, q, w;
+    unsigned day, mon;
+    bool of = false;
+    const struct kw_slot *m;
+
+    e = ord_day_words(s, p, &day);
+    if (e == 0 || day < 1 || day > 31)
+        return 0;
+    q = e;
+    if (prefix_ci(t, len, q, " of ")) {
+        q += 4;
+        of = true;
+    } else if (q < len && T(q) == ' ') {
+        q++;
+    }
+    if (q > e) {
+        size_t me;
+        /* the month as an ordinal: "of the ninth" */
+        if (of && prefix_ci(t, len, q, "the ") && (me = ord_day_words(s, q + 4, &mon)) != 0 &&
+            mon >= 1 && mon <= 12 && valid_dm(day, mon))
+            return spoken_year(s, me);
+        w = run_letters(t, len, q, 12);
+        m = w && end_ok(t, len, q + w) ? kw_find(s->p, t + q, w) : NULL;
+        if (m && (m->flags & KW_MONTH) && valid_dm(day, m->month) &&
+            (of || !(m->flags & KW_AMBIG) || isup(T(q))))
+            return spoken_year(s, q + w);
+    }
+    if (after_weekday(s, p))
+        return e;
+    if (after_on_the(s, p) && !word_follows(t, len, e))
+        return e;
+    return 0;
+}
+
+/* Month first with the day in words: "March the fourth, two thousand and
+ * four", "June twelfth". p is at the month word of w letters. */
+static size_t month_first_words(struct scan *s, size_t p, size_t w, const struct kw_slot *m)
+{
+    const char *t = s->t;
+    size_t len = s->len, q = p + w, e;
+    unsigned day;
+
+    if ((m->flags & KW_AMBIG) && !isup(T(p)))
+        return 0;
+    if (q >= len || T(q) != ' ')
+        return 0;
+    q++;
+    if (prefix_ci(t, len, q, "the "))
+        q += 4;
+    e = ord_day_words(s, q, &day);
+    if (e == 0 || !valid_dm(day, m->month))
+        return 0;
+    return spoken_year(s, e);
+}
+
+/* A registration spelt out after a vehicle word: "reg m u one nine k x z".
+ * Single letters, digit words and digits, one space apart, that make a
+ * plate: AB12CDE, A123BCD or ABC123D. */
+static size_t spelt_plate(struct scan *s, size_t p)
+{
+    const char *t = s->t;
+    size_t len = s->len, q = p, end = p, n = 0, w;
+    char c[8];
+
+    while (q < len && n < 7) {
+        const struct kw_slot *k;
+        if (isalph(T(q)) && end_ok(t, len, q + 1)) {
+            c[n++] = 'A';
+            q++;
+        } else if (isdig(T(q)) && end_ok(t, len, q + 1)) {
+            c[n++] = '9';
+            q++;
+        } else if ((k = word_kw(s, q, &w)) != NULL && (k->flags & KW_DIGIT) && w > 1) {
+            c[n++] = '9';
+            q += w;
+        } else {
+            break;
+        }
+        end = q;
+        if (q + 1 < len && T(q) == ' ')
+            q++;
+        else
+            break;
+    }
+    if (n == 7 && (!memcmp(c, "AA99AAA", 7) || !memcmp(c, "A999AAA", 7) ||
+                   !memcmp(c, "AAA999A", 7)))
+        return end;
     return 0;
 }
 
@@ -1270,7 +1629,65 @@ static size_t match_code(struct scan *s, size_t i)
         return c.end;
     if (c.seps && c.digits >= 6 && (c.letters || c.maxgroup >= 5))
         return c.end;
+    /* a card or account number in hyphenated groups: 4929-1055-6671-0843
+     * (a numeric date has at most eight digits) */
+    if (c.seps >= 2 && c.digits >= 9)
+        return c.end;
     return 0;
+}
+
+/* Digit groups split by single spaces or hyphens that make one long
+ * reference: "8801 2277 3311 0045", "GWF 071 882 419", "UC 55 871 902 D",
+ * "DLA 7 55 41 902 A", "UK 362041". After a capital prefix of one to four
+ * letters and digits six digits are enough; without one it takes three
+ * groups and nine digits (a phone or an NHS number is found first). A
+ * closing capital letter goes with it. */
+static size_t match_grouped(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    size_t len = s->len, p = i, digits = 0, groups = 0, end;
+    bool prefix = false;
+
+    {
+        size_t w = 0;
+        bool cap = false, low = false;
+        while (i + w < len && w < 5 && isaln(T(i + w))) {
+            cap = cap || isup(T(i + w));
+            low = low || islow(T(i + w));
+            w++;
+        }
+        if (w >= 1 && w <= 4 && cap && !low && i + w + 1 < len && T(i + w) == ' ' &&
+            isdig(T(i + w + 1)) && !kw_find(s->p, t + i, w)) {
+            prefix = true;
+            p = i + w + 1;
+            /* "MOB 07700 900123" is a phone with a label */
+            if (match_nhs(s, p) || match_phone(s, p))
+                return 0;
+        }
+    }
+    if (p >= len || !isdig(T(p)))
+        return 0;
+    end = p;
+    for (;;) {
+        size_t r = run_digits(t, len, p, 9);
+        /* without a prefix, groups of three or more: not "flat 31 2 07841" */
+        if (r == 0 || !end_ok(t, len, p + r) || (!prefix && r < 3))
+            break;
+        digits += r;
+        groups++;
+        end = p + r;
+        if (end + 1 < len && (T(end) == ' ' || T(end) == '-') && isdig(T(end + 1)))
+            p = end + 1;
+        else
+            break;
+    }
+    if (!(prefix ? digits >= 6 : (groups >= 3 && digits >= 9)))
+        return 0;
+    /* "... 902 D", but not the article of "902 A man" */
+    if (end + 1 < len && T(end) == ' ' && isup(T(end + 1)) && end_ok(t, len, end + 2) &&
+        !((T(end + 1) == 'A' || T(end + 1) == 'I') && word_follows(t, len, end + 2)))
+        end += 2;
+    return end;
 }
 
 /* After a context word ("hosp no.", "crime ref", "BRP", "licence no."):
@@ -1299,6 +1716,15 @@ static void ctx_code(struct scan *s, size_t p)
     }
     if (q >= len || !isaln(T(q)) || !num_start_ok(t, q))
         return;
+    /* a number said in words: "badge number one four seven seven" */
+    {
+        char d[24];
+        size_t nd, e = spoken_digits(s, q, d, &nd, sizeof(d));
+        if (e > q && nd >= 3) {
+            add(s, q, e, MDT_KIND_ID);
+            return;
+        }
+    }
     start = q;
     /* a trust or office prefix: 2-4 capitals then a space: PCH 7702186 */
     {
@@ -1358,9 +1784,19 @@ static void match_street(struct scan *s, size_t p, size_t n)
             b--;
         if (b > 0 && isword(T(b - 1)))
             break;
-        if (!cap_word(t, b, e) ||
-            (kw_flags(s->p, t + b, e - b - (T(e - 1) == '\'')) & (KW_STOP | KW_STREET)))
+        if (b == e)
             break;
+        {
+            /* "Coroner's Court", "Magistrates' Court": the word without
+             * its possessive */
+            size_t kl = e - b;
+            if (kl > 2 && T(e - 2) == '\'' && lower(T(e - 1)) == 's')
+                kl -= 2;
+            else if (T(e - 1) == '\'')
+                kl--;
+            if (!cap_word(t, b, e) || (kw_flags(s->p, t + b, kl) & (KW_STOP | KW_STREET)))
+                break;
+        }
         /* a sentence start ("Lives on ... Close to") still counts: rare */
         start = b;
         words++;
@@ -1445,6 +1881,12 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
                 take(&best, &bk, written_day_first(&s, i), MDT_KIND_DATE);
                 take(&best, &bk, match_age(&s, i), MDT_KIND_AGE_90);
                 take(&best, &bk, match_code(&s, i), MDT_KIND_ID);
+                take(&best, &bk, match_grouped(&s, i), MDT_KIND_ID);
+                if (i + 2 < len && in_set(T(i + run_digits(t, len, i, 16)), " ,-")) {
+                    enum mdt_kind k = MDT_KIND_ID;
+                    size_t sp = match_spoken_number(&s, i, &k);
+                    take(&best, &bk, sp, k);
+                }
                 if (i < s.platform_until)
                     take(&best, &bk, match_handle_token(&s, i), MDT_KIND_HANDLE);
             }
@@ -1481,12 +1923,25 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
                 take(&best, &bk, match_vehicle(&s, i), MDT_KIND_VEHICLE);
             if (dig_next || nx == '-' || nx == '/')
                 take(&best, &bk, match_code(&s, i), MDT_KIND_ID);
+            if (w <= 4 && (dig_next || dig_after_space))
+                take(&best, &bk, match_grouped(&s, i), MDT_KIND_ID);
+            if (f & (KW_DIGIT | KW_REPEAT)) {
+                enum mdt_kind k = MDT_KIND_ID;
+                size_t sp = match_spoken_number(&s, i, &k);
+                take(&best, &bk, sp, k);
+            }
+            if (f & (KW_ORD | KW_TENS))
+                take(&best, &bk, date_words(&s, i), MDT_KIND_DATE);
+            if (veh_ctx && w == 1 && nx == ' ')
+                take(&best, &bk, spelt_plate(&s, i), MDT_KIND_VEHICLE);
             if (i < s.platform_until && !(f & KW_PLATFORM))
                 take(&best, &bk, match_handle_token(&s, i), MDT_KIND_HANDLE);
             /* A weekday before a date stays ("Saturday [DATE]"): the date
              * itself is found at its day number or month. */
-            if (f & KW_MONTH)
+            if (f & KW_MONTH) {
                 take(&best, &bk, written_month_first(&s, i, w, kw), MDT_KIND_DATE);
+                take(&best, &bk, month_first_words(&s, i, w, kw), MDT_KIND_DATE);
+            }
             if (w == 6 && (c == 'n' || c == 'N'))
                 take(&best, &bk, match_age_words(&s, i, w), MDT_KIND_AGE_90);
             if (nx == ' ' && (w == 3 || w == 4 || w == 6 || w == 9))

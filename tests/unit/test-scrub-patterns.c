@@ -409,3 +409,103 @@ TEST(patterns_holidays_with_a_year_are_dates)
     };
     run_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
+
+TEST(patterns_numbers_dictated_in_words)
+{
+    static const struct pcase cases[] = {
+        {"his number is oh seven seven double oh nine double oh seven three three but",
+         "his number is [PHONE] but"},
+        {"nhs number four eight five two five three eight eight eight three he",
+         "nhs number [NHS-NUMBER] he"},
+        {"NHS three two nine, one four nine, six eight six eight.", "NHS [NHS-NUMBER]."},
+        {"or faadumo 07700 900 three one nine", "or faadumo [PHONE]"},
+        {"was zero seven seven zero zero nine zero zero five five one.", "was [PHONE]."},
+        {"call oh one five eight two nine six oh one seven seven after ten",
+         "call [PHONE] after ten"},
+        {"Case Two Seven Four Four Nine Nine One Eight closed", "Case [ID] closed"},
+        /* a short number after a reference word */
+        {"badge number one four seven seven until", "badge number [ID] until"},
+        /* counting and ordinary words stay */
+        {"one or two of them, three times", "one or two of them, three times"},
+        {"oh no, one two three four and she left", "oh no, one two three four and she left"},
+        {"double or nothing, one in Leeds", "double or nothing, one in Leeds"},
+        {"nine nine nine was called", "nine nine nine was called"},
+    };
+    RUN(cases);
+}
+
+TEST(patterns_dates_in_words)
+{
+    static const struct pcase cases[] = {
+        {"born on the fourth of March nineteen eighty-two in Poland",
+         "born on the [DATE] in Poland"},
+        {"dob third of the ninth eighty nine nhs", "dob [DATE] nhs"},
+        {"given as the twelfth of the eighth, seventy-one.", "given as the [DATE]."},
+        {"died on the sixteenth of january hes", "died on the [DATE] hes"},
+        {"Attended on Saturday the eleventh of October at 2", "Attended on Saturday the [DATE] at 2"},
+        {"an assessment on weds the twenty second which", "an assessment on weds the [DATE] which"},
+        {"on tuesday the eleventh.", "on tuesday the [DATE]."},
+        {"since the twenty fourth of november", "since the [DATE]"},
+        {"fifteenth september nineteen fifty nine seen", "[DATE] seen"},
+        {"March the fourth, two thousand and four.", "[DATE]."},
+        {"killed on the sixteenth of June 2011 in", "killed on the [DATE] in"},
+        {"Police stop on the twenty-first - he had", "Police stop on the [DATE] - he had"},
+        {"breakdown on the 3rd.", "breakdown on the [DATE]."},
+        {"the 9th (Jan 2024) police", "the [DATE] (Jan 2024) police"},
+        /* ordinals that are no dates */
+        {"for the first time, the second of them", "for the first time, the second of them"},
+        {"she was the first.", "she was the first."},
+        {"on the third floor; the twenty-first century", "on the third floor; the twenty-first century"},
+        {"fourth of the five, first of many", "fourth of the five, first of many"},
+        {"the first of the month", "the first of the month"},
+        {"second march to the park", "second march to the park"},
+    };
+    RUN(cases);
+}
+
+TEST(patterns_references_in_odd_shapes)
+{
+    static const struct pcase cases[] = {
+        {"Visa ref GWF 071 882 419.", "Visa ref [ID]."},
+        {"visa GWF 071 882 419 and", "visa [ID] and"},
+        {"council tax account CTX 7734 0192, HB", "council tax account [ID], HB"},
+        {"overpayment, ref UC 55 871 902 D from", "overpayment, ref [ID] from"},
+        {"DLA for Adam ref DLA 7 55 41 902 A;", "DLA for Adam ref [ID];"},
+        {"letter 4X 20 99 183 U.", "letter [ID]."},
+        {"account 8801 2277 3311 0045 and", "account [ID] and"},
+        {"his card (4929-1055-6671-0843).", "his card ([ID])."},
+        {"UAN 3312-7750-1284-9963", "[ID]"},
+        {"UAN: 3312-7750-1284-9963", "UAN: [ID]"},
+        {"herd mark UK 362041.", "herd mark [ID]."},
+        {"ref ABC/12345/7 and", "ref [ID] and"},
+        /* numbers that are no references */
+        {"BP 156/98, PHQ-9 16, Q3 2024", "BP 156/98, PHQ-9 16, Q3 2024"},
+        {"in 2019 2020 and NHS 111", "in 2019 2020 and NHS 111"},
+        {"£1,912.40 owed, rooms 12 14 and 16", "£1,912.40 owed, rooms 12 14 and 16"},
+        {"GAD-7 9 and A 2 B", "GAD-7 9 and A 2 B"},
+    };
+    RUN(cases);
+}
+
+TEST(patterns_decades_courts_and_ages_in_brackets)
+{
+    static const struct pcase cases[] = {
+        /* "Reg" is a name here, and "his 60s" a decade, not a plate */
+        {"Reg has depression (first episode in his 60s), treated",
+         "Reg has depression (first episode in his 60s), treated"},
+        {"reg her 20s car", "reg her 20s car"},
+        {"car ABC 123D parked", "car [VEHICLE] parked"},
+        /* a law court is no street */
+        {"at Bedfordshire Coroner's Court on", "at Bedfordshire Coroner's Court on"},
+        {"at Bedfordshire Coroner\xe2\x80\x99s Court on", "at Bedfordshire Coroner\xe2\x80\x99s Court on"},
+        {"Thames Magistrates' Court and Hastings County Court",
+         "Thames Magistrates' Court and Hastings County Court"},
+        {"lives at 12 Alder Court now", "lives at [ADDRESS] now"},
+        /* an age in words, in brackets or closing a clause */
+        {"Granny Nora Ward (ninety) lives", "Granny Nora Ward ([AGE-90+]) lives"},
+        {"Zubaida Bibi (ninety-two) opens", "Zubaida Bibi ([AGE-90+]) opens"},
+        {"(family say ninety-one; DOB unclear)", "(family say [AGE-90+]; DOB unclear)"},
+        {"took ninety minutes (ninety pounds)", "took ninety minutes (ninety pounds)"},
+    };
+    RUN(cases);
+}
