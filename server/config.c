@@ -10,6 +10,7 @@
 #include "ini.h"
 #include "log.h"
 #include "mdtd.h"
+#include "recur.h"
 #include "xmalloc.h"
 
 enum opt_type { OPT_STRING, OPT_PATH, OPT_URL, OPT_LISTEN, OPT_SIZE, OPT_LEVEL, OPT_TZ, OPT_COUNT, OPT_SECONDS };
@@ -334,6 +335,13 @@ int mdt_config_check(const struct mdt_config *c, struct mdt_buf *err)
     if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
         mdt_buf_printf(err, "tls_cert and tls_key go together: set both or neither");
         return -EINVAL;
+    }
+    if (c->holidays_file) {
+        /* Read and parsed now, so --check and start-up name a bad line. */
+        struct mdt_holidays *h = NULL;
+        if (mdt_meetings_holidays(c, &h, err) < 0)
+            return -EINVAL;
+        mdt_holidays_free(h);
     }
     return 0;
 }
