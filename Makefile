@@ -5,6 +5,8 @@
 #   make check      install deps, build, run every test (plain, then ASan+UBSan)
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
 #   make bench      HTTP and scrubber benchmarks (numbers, not assertions)
+#   make valgrind   unit tests and a subset of e2e scripts under valgrind memcheck
+#   make reliability  fuzz, crash, hostile-input and connection figures: docs/RELIABILITY.md
 #   make install    PREFIX=/usr/local DESTDIR=... (and make uninstall)
 
 CC      ?= cc
@@ -39,7 +41,7 @@ UNIT_OBJ   := $(UNIT_SRC:%.c=$(O)/%.o)
 # http helpers can be tested directly.
 SERVER_LIBOBJ := $(filter-out $(O)/server/main.o,$(SERVER_OBJ))
 
-.PHONY: all deps run check test unit e2e fuzz fuzz-build fuzz-replay bench clean install uninstall lint
+.PHONY: all deps run check test unit e2e fuzz fuzz-build fuzz-replay bench clean install uninstall lint valgrind reliability
 all: $(O)/mdtd $(O)/mdt
 
 deps:
@@ -117,6 +119,17 @@ check: deps
 
 test: all $(O)/unit-tests fuzz-replay
 	scripts/run-tests $(O)
+
+# Not part of make check (see docs/RELIABILITY.md for the times).
+valgrind: deps
+	$(MAKE) all $(O)/unit-tests
+	scripts/run-tests --valgrind $(O)
+
+reliability: deps
+	$(MAKE) all
+	$(MAKE) O=build-fuzz CC=clang SANITIZE=address,undefined \
+	    CFLAGS="-g -fsanitize=fuzzer-no-link" fuzz-build
+	scripts/reliability $(O) build-fuzz $(FUZZ_SECONDS)
 
 bench: deps
 	$(MAKE) all
