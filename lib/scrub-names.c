@@ -751,16 +751,19 @@ static void find_names(struct scan *s)
     /* a word followed by a relation in brackets, "with patience (aunt)",
      * "Drew (ex-partner)": a name in any case */
     for (size_t i = 0; i + 1 < s->n; i++) {
+        if (s->w[i + 1].start - s->w[i].end != 2 || s->text[s->w[i].end + 1] != '(')
+            continue;
         if ((s->st[i] & (W_NAME | W_ADDR | W_PLACE)) || !usable(s, i) || s->w[i].digit ||
             s->w[i].possessive || (s->lf[i] & (MDT_LEX_C_STOP | MDT_LEX_RELATION | MDT_LEX_TITLE |
                                                MDT_LEX_ALLOW | MDT_LEX_UNIT)) ||
             s->w[i].end - s->w[i].start < 2)
             continue;
         /* after a determiner it is a word: "a joy (mum)" */
-        if (i > 0 && joined(s, i) &&
+        if (i > 0 &&
             (key_is(s, i - 1, "a") || key_is(s, i - 1, "an") || key_is(s, i - 1, "the") ||
              key_is(s, i - 1, "no") || key_is(s, i - 1, "her") || key_is(s, i - 1, "his") ||
-             key_is(s, i - 1, "their") || key_is(s, i - 1, "my") || key_is(s, i - 1, "our")))
+             key_is(s, i - 1, "their") || key_is(s, i - 1, "my") || key_is(s, i - 1, "our")) &&
+            joined(s, i))
             continue;
         size_t e = i + 1; /* the relation ("ex-partner" is one word) */
         size_t a = s->w[i].end, b = s->w[i + 1].start;
@@ -911,6 +914,7 @@ static void emit(struct scan *s)
     ws_init(&fullname, nn);
     ws_init(&seen, nn);
     ws_init(&lowseen, nn);
+    size_t nlow = 0;
     /* person keys ("karim haddad"), each at most the text's length */
     char *kbuf = mdt_xmalloc(s->len + 2);
     char *keys_arena = mdt_xmalloc(3 * s->len + 16);
@@ -947,8 +951,10 @@ static void emit(struct scan *s)
             ws_put(&seen, key(s, k), s->w[k].keylen, NULL, 0);
             /* a name the writer spells in lower case ("his brother martin")
              * is looked for in lower case too */
-            if ((s->st[k] & W_CUED) && !s->w[k].cap)
+            if ((s->st[k] & W_CUED) && !s->w[k].cap) {
                 ws_put(&lowseen, key(s, k), s->w[k].keylen, NULL, 0);
+                nlow++;
+            }
         }
         if (words >= 2) {
             size_t kl = person_key(s, i, e, kbuf);
@@ -1004,21 +1010,29 @@ static void emit(struct scan *s)
         size_t vl;
         if ((s->st[i] & (W_NAME | W_ADDR | W_PLACE | W_HOLDER)) || s->w[i].digit)
             continue;
-        if (!ws_get(&seen, key(s, i), s->w[i].keylen, &v, &vl))
-            continue;
         /* an ordinary word in lower case is the name only where it reads
          * as one: a possessive ("slept at mercy's"), before a verb of
          * saying or doing ("martin rang"), or when the writer named the
-         * person in lower case */
-        if ((s->lf[i] & MDT_LEX_DICT) && !s->w[i].cap &&
-            ((s->lf[i] & (MDT_LEX_C_STOP | MDT_LEX_C_AUX | MDT_LEX_C_LOC)) || key_is(s, i, "will") ||
-             !(s->w[i].possessive ||
-               /* after a function word it is the word again: "no hope",
-                * "her faith", "with grace", "at dawn" */
-               (!(i > 0 && (s->st[i - 1] & W_STOP) && joined(s, i)) &&
-                ((i + 1 < s->n && joined(s, i + 1) && key_in(s, i + 1, MDT_LEX_C_SUBJVERB)) ||
-                 ws_get(&lowseen, key(s, i), s->w[i].keylen, &v, &vl))))))
+         * person in lower case; after a function word it is the word
+         * again ("no hope", "her faith", "with grace", "at dawn") */
+        if ((s->lf[i] & MDT_LEX_DICT) && !s->w[i].cap) {
+            if ((s->lf[i] & (MDT_LEX_C_STOP | MDT_LEX_C_AUX | MDT_LEX_C_LOC)) ||
+                key_is(s, i, "will"))
+                continue;
+            bool poss = s->w[i].possessive;
+            if (!poss && (nlow == 0 && !(i + 1 < s->n && key_in(s, i + 1, MDT_LEX_C_SUBJVERB))))
+                continue;
+            if (!poss && i > 0 && (s->st[i - 1] & W_STOP) && joined(s, i))
+                continue;
+            if (!ws_get(&seen, key(s, i), s->w[i].keylen, &v, &vl))
+                continue;
+            if (!poss && !(i + 1 < s->n && joined(s, i + 1) &&
+                           key_in(s, i + 1, MDT_LEX_C_SUBJVERB)) &&
+                !ws_get(&lowseen, key(s, i), s->w[i].keylen, &v, &vl))
+                continue;
+        } else if (!ws_get(&seen, key(s, i), s->w[i].keylen, &v, &vl)) {
             continue;
+        }
         if (s->st[i] & W_PROT) /* a service's name keeps its words */
             continue;
         s->st[i] |= W_NAME;
