@@ -56,12 +56,43 @@ static void print_warnings(const json_t *m)
         printf("\nWarning: %s\n", json_string_value(q));
 }
 
+/* The human view: nested lists as one line each. */
 static int print_meeting(const struct mdt_cli *cli, const json_t *m)
 {
-    int rc = mdt_out_object(cli, m);
+    json_t *d, *e;
+    struct mdt_buf b;
+    size_t i;
+    int rc;
 
-    if (!cli->json)
-        print_warnings(m);
+    if (cli->json || !json_is_object(m))
+        return mdt_out_object(cli, m);
+    d = json_copy((json_t *)m);
+    mdt_buf_init(&b, MDT_BUF_NOCAP);
+    json_array_foreach(json_object_get(m, "attendance"), i, e) {
+        const char *who = json_string_value(mdt_out_lookup(e, "person.name"));
+        const char *st = json_string_value(json_object_get(e, "status"));
+        const char *whom = json_string_value(mdt_out_lookup(e, "deputy_for.name"));
+        mdt_buf_printf(&b, "%s%s (%s%s%s)", i ? ", " : "", who ? who : "?", st ? st : "?",
+                       whom ? " for " : "", whom ? whom : "");
+    }
+    json_object_set_new(d, "attendance", json_string(mdt_buf_str(&b)));
+    mdt_buf_reset(&b);
+    json_array_foreach(json_object_get(m, "required_orgs"), i, e) {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        mdt_buf_printf(&b, "%s%s", i ? ", " : "", name ? name : "?");
+        if (json_is_integer(json_object_get(e, "accepted")))
+            mdt_buf_printf(&b, " (%" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT " accepted)",
+                           json_integer_value(json_object_get(e, "accepted")),
+                           json_integer_value(json_object_get(e, "members")));
+    }
+    if (json_object_get(m, "required_orgs"))
+        json_object_set_new(d, "required_orgs", json_string(mdt_buf_str(&b)));
+    /* Said once, below, where it stands out. */
+    json_object_del(d, "quorum_warning");
+    rc = mdt_out_object(cli, d);
+    print_warnings(m);
+    json_decref(d);
+    mdt_buf_release(&b);
     return rc;
 }
 

@@ -33,6 +33,37 @@ static const char *const series_required[] = {"pcn", "title", "rrule", "start", 
                                               "list", "url", NULL};
 static const char *const series_filters[] = {"pcn", "status", NULL};
 
+/* The human view: the required organisations and the next meeting on
+ * one line each. */
+static int print_series(const struct mdt_cli *cli, const json_t *obj)
+{
+    json_t *d, *e, *next = json_object_get(obj, "next_meeting");
+    struct mdt_buf b;
+    size_t i;
+    int rc;
+
+    if (cli->json || !json_is_object(obj))
+        return mdt_out_object(cli, obj);
+    d = json_copy((json_t *)obj);
+    mdt_buf_init(&b, MDT_BUF_NOCAP);
+    json_array_foreach(json_object_get(obj, "required_orgs"), i, e) {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        mdt_buf_printf(&b, "%s%s", i ? ", " : "", name ? name : "?");
+    }
+    json_object_set_new(d, "required_orgs", json_string(mdt_buf_str(&b)));
+    mdt_buf_reset(&b);
+    if (json_is_object(next)) {
+        const char *start = json_string_value(json_object_get(next, "start"));
+        mdt_buf_printf(&b, "meeting %" JSON_INTEGER_FORMAT " at %s",
+                       json_integer_value(json_object_get(next, "id")), start ? start : "?");
+        json_object_set_new(d, "next_meeting", json_string(mdt_buf_str(&b)));
+    }
+    rc = mdt_out_object(cli, d);
+    json_decref(d);
+    mdt_buf_release(&b);
+    return rc;
+}
+
 static const struct mdt_resource series = {
     .noun = "series",
     .path = "/v1/series",
@@ -40,6 +71,7 @@ static const struct mdt_resource series = {
     .required = series_required,
     .cols = series_cols,
     .filters = series_filters,
+    .print = print_series,
 };
 
 static int only_digits(const char *s)
