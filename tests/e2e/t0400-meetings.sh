@@ -209,6 +209,8 @@ check_eq "closed, with attendance" "$(py '(j["status"], sorted((a["person"]["nam
 check_eq "carried case first on the next meeting, the other moved down" \
     "$(sqlite3 "$DB" "SELECT group_concat(id || ':' || slot || ':' || carried, ' ') FROM (SELECT * FROM cases WHERE meeting_id = $M2 ORDER BY slot)")" \
     "$C1:1:1 $C3:2:0"
+run meeting show "$M1"
+check_match "meeting show: attendance on one line" "$OUT" "attendance: +Ada Chair \(attended\), Bea Worker \(attended\), Cy Housing \(apologies\), Di Deputy \(deputy for Cy Housing\)"
 check_eq "the discussed case is discussed" "$(sqlite3 "$DB" "SELECT status FROM cases WHERE id = $C2")" discussed
 run meeting close "$M1"
 expect "close twice: exit 1" 1
