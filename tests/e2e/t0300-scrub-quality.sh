@@ -1,7 +1,8 @@
 #!/bin/bash
 # Scrubber quality: recall of identifiers and retention of safe terms,
 # measured by the shared deid-score tool on the shared dev corpus and on
-# our own labelled corpora (tests/data/scrub-corpus, scrub-corpus-hard). No daemon needed.
+# our own labelled corpora (tests/data/scrub-corpus, scrub-corpus-hard,
+# scrub-corpus-hard2). No daemon needed.
 . "$(dirname "$0")/lib.sh"
 
 check "mdt key init" "$MDT" key init
@@ -20,9 +21,11 @@ score() { # DESC CORPUS MIN_RECALL MIN_RETENTION
 if [ -n "$SHARED" ] && [ -d "$SHARED/corpus/deid-dev/cases" ] && [ -x "$SHARED/tools/deid-score" ]; then
     score "dev corpus" "$SHARED/corpus/deid-dev" 0.995 0.95
     score "own corpus" "$TOP/tests/data/scrub-corpus" 0.99 0.95
-    # The hand-written adversarial corpus is below the issue's targets
-    # (see its LEAKS.txt): these floors stop it getting worse.
-    score "hard corpus" "$TOP/tests/data/scrub-corpus-hard" 0.95 0.91
+    # The hand-written adversarial corpora are below the issue's targets
+    # (see their LEAKS.txt): these floors, a little under what the scrubber
+    # reaches, stop them getting worse.
+    score "hard corpus" "$TOP/tests/data/scrub-corpus-hard" 0.975 0.925
+    score "hard corpus 2" "$TOP/tests/data/scrub-corpus-hard2" 0.94 0.965
 else
     ok "# SKIP shared corpus and deid-score not present"
 fi
