@@ -4,7 +4,11 @@
 # next to it; the data is intact and served. A new database gets no backup.
 . "$(dirname "$0")/lib.sh"
 
-LATEST=$(ls "$TOP"/schema/[0-9]*.sql | sed 's|.*/0*\([0-9]*\)-.*|\1|' | sort -n | tail -1)
+# What this mdtd carries (the tree may hold newer files than the build).
+mkdir -p "$T/fresh"
+"$MDTD" init --db "$T/fresh/mdtd.db" >"$T/fresh/out" 2>&1
+LATEST=$(sed -n 's/^database .*: schema version \([0-9]*\) .*/\1/p' "$T/fresh/out")
+NMIG=$(sed -n 's/.*(\([0-9]*\) migrations applied).*/\1/p' "$T/fresh/out")
 TOKEN=mdt_$(printf '%064d' 7)
 HASH=$(python3 -c 'import hashlib,sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest())' "$TOKEN")
 
@@ -51,8 +55,8 @@ check_eq "the backup is the old database (version 1)" "$(sqlite3 "$bk" 'PRAGMA u
 check_eq "the backup holds the old rows" "$(digest "$bk")" "$before"
 check_eq "the backup passes integrity_check" "$(sqlite3 "$bk" 'PRAGMA integrity_check')" ok
 check_eq "the backup is mode 0600" "$(stat -c %a "$bk")" 600
-check_eq "migrations 2 to $LATEST were applied" \
-    "$(grep -c 'applied migration' "$T/mdtd.log")" "$(ls "$TOP"/schema/[0-9]*.sql | sed 1d | wc -l)"
+check_eq "every migration after the first was applied" \
+    "$(grep -c 'applied migration' "$T/mdtd.log")" "$((NMIG - 1))"
 check_eq "the database is at the latest version" "$(sqlite3 "$DB" 'PRAGMA user_version')" "$LATEST"
 check_eq "the data is intact" "$(digest "$DB")" "$before"
 check_status "the old token still works" 200 GET /v1/orgs
