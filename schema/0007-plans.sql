@@ -56,7 +56,7 @@ CREATE TABLE action_updates (
     action_id    INTEGER NOT NULL REFERENCES actions(id),
     status       TEXT NOT NULL
                  CHECK (status IN ('proposed', 'accepted', 'declined', 'in_progress', 'done')),
-    note         TEXT,                              -- scrubbed; a decline's reason
+    note         TEXT,                              -- scrubbed; a decline's reason; NULL once purged
     via          TEXT NOT NULL CHECK (via IN ('record', 'amend', 'token', 'link')),
     token_id     INTEGER REFERENCES tokens(id),
     link_id      INTEGER REFERENCES action_links(id),
@@ -64,7 +64,9 @@ CREATE TABLE action_updates (
     at           INTEGER NOT NULL
 );
 CREATE INDEX action_updates_action ON action_updates(action_id, id);
-CREATE TRIGGER action_updates_no_update BEFORE UPDATE ON action_updates
+-- History: only the purge may blank a note (of a closed case).
+CREATE TRIGGER action_updates_no_update
+BEFORE UPDATE OF action_id, status, via, token_id, link_id, version, at ON action_updates
 BEGIN
     SELECT RAISE(ABORT, 'action updates are history');
 END;

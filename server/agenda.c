@@ -141,6 +141,7 @@ static json_t *agenda_json(struct mdt_db *db, int64_t id, int *rc)
                                                "case", "orgs"));
     json_object_set_new(j, "slots", slots);
     json_object_set_new(j, "free_slots", json_integer(nslots > used ? nslots - used : 0));
+    json_object_set_new(j, "matters_arising", mdt_plans_matters_arising(db, id));
     *rc = 0;
     return j;
 }
@@ -184,6 +185,7 @@ static char *agenda_text(const json_t *a, const char *when)
                                json_string_value(json_object_get(o, "capacity")));
         }
     }
+    mdt_plans_matters_text(&b, a);
     mdt_buf_adds(&b, "\nCases are pseudonymised: the case holder alone knows who each one is.\n");
     return mdt_buf_detach(&b);
 }

@@ -74,6 +74,16 @@ static const struct option_entry options[] = {
      "seconds between the scheduler's passes (meetings topped up, agendas sent)"},
     {"holidays_file", OPT_PATH, 0, 0, NULL, OFF(holidays_file),
      "extra one-off bank holidays, lines \"YYYY-MM-DD Name\" (\"-YYYY-MM-DD\" removes one)"},
+    {"action_link_days", OPT_COUNT, 1, 3650, "90", OFF(action_link_days),
+     "days a partner's personal action link works"},
+    {"action_reminder_days", OPT_COUNT, 0, 365, "3", OFF(action_reminder_days),
+     "days before an action is due that its owner is reminded (0: on the day)"},
+    {"action_digest_interval", OPT_SECONDS, 1, 31536000, "604800", OFF(action_digest_interval),
+     "seconds between the digests of overdue actions each organisation receives (a week)"},
+    {"action_escalate_after", OPT_SECONDS, 0, 31536000, "1209600", OFF(action_escalate_after),
+     "seconds an action may be overdue before the meeting's chair is told (two weeks)"},
+    {"purge_after", OPT_SECONDS, 0, 315360000, "15552000", OFF(purge_after),
+     "seconds after a case is closed or stepped down that its text is removed (180 days)"},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 

@@ -18,7 +18,7 @@
 #include "mdtd.h"
 #include "xmalloc.h"
 
-enum body_kind { BODY_NONE, BODY_JSON, BODY_CSV, BODY_CALENDAR };
+enum body_kind { BODY_NONE, BODY_JSON, BODY_CSV, BODY_CALENDAR, BODY_FORM };
 
 struct route {
     const char *method;
@@ -86,6 +86,22 @@ static const struct route routes[] = {
     {"POST", "/v1/outbox/{id}/retry", STAFF, BODY_NONE, mdt_h_outbox_retry},
     {"GET", "/v1/audit", MDT_ROLE_ADMIN, BODY_NONE, mdt_h_audit_list},
     {"GET", "/v1/audit/verify", MDT_ROLE_ADMIN, BODY_NONE, mdt_h_audit_verify},
+    {"POST", "/v1/cases/{ref}/outcome", MDT_ROLE_CHAIR | MDT_ROLE_CASE_HOLDER, BODY_JSON,
+     mdt_h_outcome_record},
+    {"POST", "/v1/cases/{ref}/plan/confirm", MDT_ROLE_CASE_HOLDER, BODY_JSON, mdt_h_plan_confirm},
+    {"POST", "/v1/cases/{ref}/plan/amend", MDT_ROLE_CASE_HOLDER, BODY_JSON, mdt_h_plan_amend},
+    {"GET", "/v1/cases/{ref}/status", NOT_PARTNER, BODY_NONE, mdt_h_case_status},
+    {"POST", "/v1/cases/{ref}/close", MDT_ROLE_CHAIR | MDT_ROLE_CASE_HOLDER, BODY_NONE,
+     mdt_h_case_close},
+    {"POST", "/v1/cases/{ref}/step-down", MDT_ROLE_CHAIR | MDT_ROLE_CASE_HOLDER, BODY_NONE,
+     mdt_h_case_step_down},
+    {"GET", "/v1/actions", ALL, BODY_NONE, mdt_h_actions_list},
+    {"GET", "/v1/actions/{id}", ALL, BODY_NONE, mdt_h_actions_get},
+    {"POST", "/v1/actions/{id}/updates", MDT_ROLE_PARTNER, BODY_JSON, mdt_h_actions_update},
+    {"GET", "/v1/action-link/{secret}", 0, BODY_NONE, mdt_h_action_link_get},
+    {"POST", "/v1/action-link/{secret}", 0, BODY_FORM, mdt_h_action_link_post},
+    {"POST", "/v1/orgs/{ref}/webhook-secret", STAFF, BODY_NONE, mdt_h_org_webhook_secret},
+    {"POST", "/v1/purge", STAFF, BODY_NONE, mdt_h_purge},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -713,7 +729,9 @@ static int handle(struct mdt_server *srv, h2o_req_t *req, struct mdt_http_answer
     }
     if (rt->body != BODY_NONE) {
         const char *want = rt->body == BODY_JSON ? "application/json"
-                           : rt->body == BODY_CALENDAR ? "text/calendar" : "text/csv";
+                           : rt->body == BODY_CALENDAR ? "text/calendar"
+                           : rt->body == BODY_FORM ? "application/x-www-form-urlencoded"
+                                                   : "text/csv";
         json_error_t jerr;
 
         if (req->entity.len > (size_t)srv->cfg->max_body) {

@@ -56,6 +56,12 @@ struct mdt_config {
     long long agenda_days;        /* days before a meeting its agenda goes out */
     long long scheduler_interval; /* seconds between scheduler passes */
     char *holidays_file;          /* more one-off bank holidays, or NULL */
+    /* Care plans (plans.c, actions.c, plan-notices.c) */
+    long long action_link_days;       /* days a partner's action link works */
+    long long action_reminder_days;   /* days before an action is due its owner is reminded */
+    long long action_digest_interval; /* seconds between digests of overdue actions */
+    long long action_escalate_after;  /* seconds overdue before the chair is told */
+    long long purge_after;            /* seconds after closure a case's text is removed */
 };
 
 /* Fills c with the defaults of the option table. */
@@ -433,6 +439,7 @@ void mdt_scheduler_stop(struct mdt_scheduler *s);
 int mdt_scheduler_run(struct mdt_db *db, const struct mdt_config *cfg,
                       const struct mdt_holidays *h, int64_t now, int *agendas);
 
+
 /* invites.c: iMIP invites to a series' list, their updates and cancels,
  * RSVP links, iMIP REPLY bodies and the quorum warning. The hooks are
  * called by the meetings and directory code inside the transaction of
@@ -469,5 +476,76 @@ void mdt_h_meeting_attendees(struct mdt_req *r);
 void mdt_h_feed_get(struct mdt_req *r);
 void mdt_h_feed_url(struct mdt_req *r);
 void mdt_h_feed_revoke(struct mdt_req *r);
+/* plans.c: outcomes, plan confirmation and amendment, case status,
+ * closure and purge. */
+/* One parsed "ORG [EMAIL]: what, due YYYY-MM-DD" (strings new). */
+struct mdt_plan_action {
+    char *org;    /* the organisation's name (or id) */
+    char *person; /* the named professional's email, or NULL */
+    char *what;
+    char due[11]; /* YYYY-MM-DD */
+    int64_t org_id, person_id; /* looked up by the caller */
+};
+/* Parses s into a (released with mdt__plans_action_release). -EINVAL
+ * with *why (static) naming the fault. */
+int mdt__plans_parse_action(const char *s, struct mdt_plan_action *a, const char **why);
+void mdt__plans_action_release(struct mdt_plan_action *a);
+/* Whether s is a real date YYYY-MM-DD. */
+int mdt__plans_date_valid(const char *s);
+/* The identifier gate over one text (as for case text): findings added
+ * to the array, the first message into msg; returns how many. */
+size_t mdt__plans_gate(const struct mdt_scrub_ctx *scrub, const char *field, const char *text,
+                       json_t *findings, struct mdt_buf *msg);
+/* Answers 422 identifier_found when findings is not empty: -1, else 0. */
+int mdt__plans_gate_reply(struct mdt_req *r, json_t *findings, struct mdt_buf *msg);
+/* The case a {ref} (id or pseudonym: the newest) names, as the token
+ * may see it (-ENOENT otherwise); *holder: the token is its case holder. */
+int mdt__plans_case(struct mdt_req *r, const char *ref, int64_t *case_id, int *holder);
+/* Answers the case's plan, actions and their history. */
+void mdt__plans_reply_status(struct mdt_req *r, int64_t case_id, int status);
+/* Columns of an action row for mdt__plans_action_json, FROM included. */
+#define MDT__ACTION_COLS                                                                        \
+    "a.id, c.id, c.pseudonym, c.age_band, c.needs, a.meeting_id, a.org_id, o.name, pp.email, "   \
+    "a.what, a.due_on, a.status, a.version, a.sent_at, a.updated_at, a.completed_at, "           \
+    "a.removed_at, (a.due_on < date('now') AND a.status IN ('proposed', 'accepted', "            \
+    "'in_progress') AND a.removed_at IS NULL AND a.sent_at IS NOT NULL) FROM actions a JOIN "    \
+    "cases c ON c.id = a.case_id JOIN orgs o ON o.id = a.org_id LEFT JOIN people pp ON "         \
+    "pp.id = a.person_id"
+/* new: one action (st on MDT__ACTION_COLS), with its history if asked. */
+json_t *mdt__plans_action_json(struct mdt_db *db, sqlite3_stmt *st, int with_history);
+/* Removes the text of cases closed purge_after ago or more (each in its
+ * own transaction), keeping pseudonym, dates and counts; with dry_run
+ * only lists them. list (borrowed, may be NULL) gets one object each. */
+int mdt_plans_purge(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, int dry_run,
+                    json_t *list, int *purged);
+void mdt_h_outcome_record(struct mdt_req *r);
+void mdt_h_plan_confirm(struct mdt_req *r);
+void mdt_h_plan_amend(struct mdt_req *r);
+void mdt_h_case_status(struct mdt_req *r);
+void mdt_h_case_close(struct mdt_req *r);
+void mdt_h_case_step_down(struct mdt_req *r);
+void mdt_h_purge(struct mdt_req *r);
+/* actions.c: sending actions to partners, their updates, the link page. */
+/* Sends the case's unsent actions (sent_at NULL) to their organisations
+ * (email with links, webhook) and marks them sent. In the caller's
+ * transaction. *orgs counts the organisations told. */
+int mdt__actions_send(struct mdt_db *db, const struct mdt_config *cfg, int64_t case_id, int amend,
+                      int64_t now, int *orgs);
+/* Withdraws an action from its plan: links revoked, organisation told. */
+int mdt__actions_removed(struct mdt_db *db, const struct mdt_config *cfg, int64_t action_id,
+                         int64_t now);
+void mdt_h_actions_list(struct mdt_req *r);
+void mdt_h_actions_get(struct mdt_req *r);
+void mdt_h_actions_update(struct mdt_req *r);
+void mdt_h_action_link_get(struct mdt_req *r);
+void mdt_h_action_link_post(struct mdt_req *r);
+void mdt_h_org_webhook_secret(struct mdt_req *r);
+/* plan-notices.c: reminders, digests, escalations (one pass at now;
+ * needs smtp_from), and matters arising for agendas. */
+int mdt_plans_run(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, int *queued);
+/* new: the overdue and declined actions an agenda shows. */
+json_t *mdt_plans_matters_arising(struct mdt_db *db, int64_t meeting_id);
+/* Appends the agenda's "matters_arising" as text (nothing when none). */
+void mdt_plans_matters_text(struct mdt_buf *b, const json_t *agenda);
 
 #endif

@@ -123,10 +123,23 @@ int mdt_scheduler_run(struct mdt_db *db, const struct mdt_config *cfg,
             log_info("scheduler: series %lld: %d more meetings", (long long)ids[i], added);
     }
     free(ids);
+    /* Closed cases whose text is due to go (plan-notices.c, plans.c). */
+    {
+        int purged = 0;
+        if ((rc = mdt_plans_purge(db, cfg, now, 0, NULL, &purged)) < 0)
+            first_rc = first_rc ? first_rc : rc;
+    }
     /* Agendas that are due and not sent (none without a sender address:
      * they wait until one is configured). */
     if (cfg->smtp_from == NULL)
         return first_rc;
+    /* Reminders, digests and escalations of care plan actions. */
+    {
+        int queued = 0;
+        if ((rc = mdt_plans_run(db, cfg, now, &queued)) < 0)
+            first_rc = first_rc ? first_rc : rc;
+        *agendas += queued;
+    }
     if ((rc = ids_of(db, "SELECT m.id FROM meetings m JOIN series s ON s.id = m.series_id "
                          "WHERE m.status = 'scheduled' AND s.status = 'active' AND "
                          "m.agenda_sent_at IS NULL AND m.start_at > ?1 AND m.start_at <= ?2 "
