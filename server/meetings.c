@@ -1441,12 +1441,13 @@ void mdt_h_series_cancel(struct mdt_req *r)
     }
     /* The cases of the meetings that will not happen wait again. */
     if ((st = prep(r->db, "SELECT c.id FROM cases c JOIN meetings m ON m.id = c.meeting_id "
-                          "WHERE m.series_id = ?1 AND m.status = 'scheduled' "
+                          "WHERE m.series_id = ?1 AND m.status = 'scheduled' AND m.start_at > ?2 "
                           "ORDER BY m.start_at, c.slot")) == NULL) {
         fail(r, -EPROTO, "series");
         return;
     }
     sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, now);
     while ((rc = mdt_db_step(r->db, st)) == 1) {
         if (n == cap) {
             cap = cap ? cap * 2 : 8;
@@ -1455,9 +1456,10 @@ void mdt_h_series_cancel(struct mdt_req *r)
         ids[n++] = sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st);
+    /* Meetings that have taken place are history: only those to come. */
     st = mdt_db_stmt(r->db, "UPDATE meetings SET status = 'cancelled', cancel_reason = 'series', "
                             "updated_at = ?2, version = version + 1 WHERE series_id = ?1 AND "
-                            "status = 'scheduled'");
+                            "status = 'scheduled' AND start_at > ?2");
     if (st) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, now);

@@ -246,7 +246,12 @@ run series cancel "$SKIP_SERIES"
 expect "cancel twice: exit 1" 1
 run series update "$SKIP_SERIES" --title Again
 expect "update a cancelled series: exit 1" 1
+# A meeting that took place (made past here) is history: cancelling the
+# series leaves it alone.
+PAST=$(sqlite3 "$DB" "SELECT id FROM meetings WHERE series_id = $S1 AND status = 'scheduled' AND id NOT IN (SELECT meeting_id FROM cases WHERE meeting_id IS NOT NULL) ORDER BY start_at DESC LIMIT 1")
+sqlite3 "$DB" "UPDATE meetings SET start_at = strftime('%s','now') - 86400, end_at = strftime('%s','now') - 80000 WHERE id = $PAST"
 run series cancel "$S1"
+check_eq "a past meeting stays as it was" "$(sqlite3 "$DB" "SELECT status FROM meetings WHERE id = $PAST")" scheduled
 check_eq "cases of a cancelled series wait without a meeting" "$(sqlite3 "$DB" "SELECT count(*) FROM cases WHERE id IN ($C1, $C3) AND meeting_id IS NULL AND slot IS NULL")" 2
 
 stop_mdtd
