@@ -411,6 +411,12 @@ static const struct mdt_cmd cmds[] = {
      case_find},
     {"reveal", "PSEUDONYM", "print who a pseudonym stands for (offline)", NULL, 1, 1,
      case_reveal},
+    {"status", "CASE", "the case's plan, each action's status and its history", NULL, 1, 1,
+     mdt_case_status},
+    {"close", "CASE", "close the case (its text is purged after purge_after)", NULL, 1, 1,
+     mdt_case_close},
+    {"step-down", "CASE", "step the case down (its text is purged after purge_after)", NULL, 1, 1,
+     mdt_case_step_down},
     {NULL, NULL, NULL, NULL, 0, 0, NULL},
 };
 

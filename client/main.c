@@ -14,7 +14,8 @@ static const struct mdt_group *const groups[] = {
     &mdt_group_token, &mdt_group_org, &mdt_group_person, &mdt_group_pcn, &mdt_group_list,
     &mdt_group_import, &mdt_group_key, &mdt_group_case, &mdt_group_series, &mdt_group_meeting,
     &mdt_group_agenda, &mdt_group_audit, &mdt_group_invite, &mdt_group_feed,
-    &mdt_group_outbox, NULL,
+    &mdt_group_outbox, &mdt_group_outcome, &mdt_group_plan, &mdt_group_action,
+    &mdt_group_actions, &mdt_group_purge, NULL,
 };
 
 /* Every command also takes these. */
@@ -236,6 +237,10 @@ static int dispatch(struct mdt_cli *cli, int argc, char **argv)
         return MDT_EXIT_USAGE;
     }
     i++;
+    /* A group that is itself one command ("mdt actions") runs it alone. */
+    if (i == argc && g->cmds[0].name && g->cmds[1].name == NULL && g->cmds[0].min_pos == 0 &&
+        g->cmds[0].name[0] >= 'A' && g->cmds[0].name[0] <= 'Z')
+        return run_cmd(cli, g, &g->cmds[0], 0, argv + i);
     if (i == argc) {
         group_usage(stderr, g);
         return MDT_EXIT_USAGE;
@@ -264,6 +269,8 @@ int main(int argc, char **argv)
     struct mdt_cli cli = {0};
     int rc;
 
+    cli.argc = argc;
+    cli.argv = argv;
     rc = dispatch(&cli, argc, argv);
     /* Output that could not be written is a failure too (a full disk, a
      * closed pipe): scripts must not take a truncated answer for a whole. */

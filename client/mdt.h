@@ -27,6 +27,8 @@ struct mdt_cli {
     char *ca;     /* owned; a CA file for TLS, or NULL for the system's */
     int loaded;   /* the configuration has been read */
     int curl;     /* libcurl is initialised (only commands that talk to the server do) */
+    int argc;     /* the whole command line (borrowed), for options given many times */
+    char **argv;
 };
 
 /* What a command gets: its options (parsed) and positional arguments. */
@@ -148,6 +150,17 @@ int mdt_meeting_attendees(struct mdt_cli *cli, struct mdt_inv *inv);
 extern const struct mdt_group mdt_group_series, mdt_group_meeting, mdt_group_agenda;
 /* cmd-outbox.c */
 extern const struct mdt_group mdt_group_outbox;
+/* cmd-outcome.c, cmd-plan.c, cmd-action.c, cmd-purge.c */
+extern const struct mdt_group mdt_group_outcome, mdt_group_plan, mdt_group_action,
+    mdt_group_actions, mdt_group_purge;
+/* Every value of an option that may be given many times ("--action A
+ * --action B"), in order, from cli's command line; *n counts them. new
+ * array of borrowed strings (free the array). */
+const char **mdt_opt_all(const struct mdt_cli *cli, const char *name, int *n);
+/* `mdt case status|close|step-down CASE` (cmd-plan.c), for the case group. */
+int mdt_case_status(struct mdt_cli *cli, struct mdt_inv *inv);
+int mdt_case_close(struct mdt_cli *cli, struct mdt_inv *inv);
+int mdt_case_step_down(struct mdt_cli *cli, struct mdt_inv *inv);
 
 /* cmd-key.c: loads the pseudonym key for case commands. Returns
  * MDT_EXIT_OK, or prints the reason ("no pseudonym key: run 'mdt key
