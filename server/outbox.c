@@ -7,6 +7,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
@@ -165,6 +167,8 @@ struct xfer {
     size_t len, off;
     struct curl_slist *list; /* recipients or headers */
     char errbuf[CURL_ERROR_SIZE];
+    const int *abandon; /* the worker's flag */
+    struct worker *worker;
     int state;   /* RES_*, set when done */
     char *error; /* new, NULL when sent */
 };
@@ -183,12 +187,18 @@ struct worker {
     struct mdt_outbox *ob;
     uv_loop_t loop;
     uv_async_t wake;
-    uv_timer_t curl_timer, grace_timer;
+    uv_timer_t curl_timer;
     CURLM *multi;
     struct xfer *running;
     int nrunning;
     struct sock *socks;
+    int *fds; /* every socket libcurl has open, idle cached ones too */
+    size_t nfds, afds;
     int stopping, cleaning;
+    /* Set by the daemon's thread when the grace at stop is over; read
+     * (atomically) by the transfers' progress callbacks, which libcurl
+     * calls even while it blocks in the SMTP done step. */
+    int abandon;
     /* shared */
     uv_mutex_t mu;
     struct xfer *incoming, *finished;
@@ -209,7 +219,7 @@ struct mdt_outbox {
     struct mdt_db *db;
     char *smtp_url; /* with the sending domain as its path */
     char *mail_from;
-    uv_timer_t poll_timer;
+    uv_timer_t poll_timer, grace_timer;
     uv_async_t back; /* the worker's "something finished" */
     uv_thread_t thread;
     int thread_running;
@@ -297,6 +307,53 @@ static size_t discard_cb(char *buf, size_t size, size_t nmemb, void *arg)
     return size * nmemb;
 }
 
+/* libcurl's sockets are opened and closed here so that the worker knows
+ * them all, including idle connections it keeps for reuse. */
+static curl_socket_t open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct xfer *x = arg;
+    struct worker *w = x->worker;
+    int fd;
+
+    (void)purpose;
+    if ((fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol)) < 0)
+        return CURL_SOCKET_BAD;
+    if (w->nfds == w->afds) {
+        w->afds = w->afds ? 2 * w->afds : 16;
+        w->fds = mdt_xreallocarray(w->fds, w->afds, sizeof(*w->fds));
+    }
+    w->fds[w->nfds++] = fd;
+    return fd;
+}
+
+static int close_cb(void *arg, curl_socket_t fd)
+{
+    struct worker *w = arg;
+
+    for (size_t i = 0; i < w->nfds; i++)
+        if (w->fds[i] == fd) {
+            w->fds[i] = w->fds[--w->nfds];
+            break;
+        }
+    return close(fd);
+}
+
+/* Aborting from here is the only way to end a stalled SMTP transfer
+ * without libcurl first sending the end of the message and waiting,
+ * blocked, for the reply (smtp_done does so for a transfer removed while
+ * its status is still fine). */
+static int xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    struct xfer *x = arg;
+
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return __atomic_load_n(x->abandon, __ATOMIC_ACQUIRE);
+}
+
 static int xfer_setup(struct mdt_outbox *ob, struct xfer *x, const char *recipient,
                       const char *secret)
 {
@@ -310,6 +367,15 @@ static int xfer_setup(struct mdt_outbox *ob, struct xfer *x, const char *recipie
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    x->abandon = &ob->w.abandon;
+    x->worker = &ob->w;
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cb);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, &ob->w);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
     curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)cfg->outbox_timeout);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
                      (long)(cfg->outbox_timeout < 10 ? cfg->outbox_timeout : 10));
@@ -408,7 +474,10 @@ static void worker_check(struct worker *w)
             continue;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         MDT_REQUIRE(x != NULL);
-        xfer_outcome(w, x, m->data.result);
+        if (__atomic_load_n(&w->abandon, __ATOMIC_ACQUIRE))
+            x->state = RES_ABANDONED;
+        else
+            xfer_outcome(w, x, m->data.result);
         curl_multi_remove_handle(w->multi, x->easy);
         for (struct xfer **p = &w->running; *p; p = &(*p)->next)
             if (*p == x) {
@@ -531,18 +600,31 @@ static void worker_close_all(struct worker *w)
         w->nrunning--;
         worker_return(w, x);
     }
+    /* libcurl says QUIT on every cached SMTP connection and waits,
+     * blocked, for the answer: a server that stalls would hold the stop
+     * for minutes. Shut the sockets first so that QUIT fails at once. */
+    for (size_t i = 0; i < w->nfds; i++)
+        shutdown(w->fds[i], SHUT_RDWR);
     curl_multi_cleanup(w->multi);
     w->multi = NULL;
     while (w->socks)
         sock_close(w, w->socks);
     uv_close((uv_handle_t *)&w->curl_timer, NULL);
-    uv_close((uv_handle_t *)&w->grace_timer, NULL);
     uv_close((uv_handle_t *)&w->wake, NULL);
 }
 
-static void on_grace(uv_timer_t *t)
+/* The grace is over: every handle runs once (the socket interface
+ * would only run those with activity) and aborts from its progress
+ * callback, then everything closes. */
+static void worker_abandon(struct worker *w)
 {
-    worker_close_all(t->data);
+    int running;
+
+    if (w->cleaning)
+        return;
+    curl_multi_perform(w->multi, &running);
+    worker_check(w);
+    worker_close_all(w);
 }
 
 /* New transfers or a stop request from the daemon's loop. */
@@ -573,9 +655,9 @@ static void on_wake(uv_async_t *a)
         w->stopping = 1;
         if (w->nrunning == 0)
             worker_close_all(w);
-        else /* a few seconds for the transfers under way */
-            uv_timer_start(&w->grace_timer, on_grace, 5000, 0);
     }
+    if (__atomic_load_n(&w->abandon, __ATOMIC_ACQUIRE))
+        worker_abandon(w);
 }
 
 static void worker_main(void *arg)
@@ -800,8 +882,9 @@ static void on_back(uv_async_t *a)
                 mdt_db_rollback(ob->db);
             clear_results(ob);
         }
-        ob->closing = 2;
+        ob->closing = 3;
         uv_close((uv_handle_t *)&ob->poll_timer, on_main_closed);
+        uv_close((uv_handle_t *)&ob->grace_timer, on_main_closed);
         uv_close((uv_handle_t *)&ob->back, on_main_closed);
     }
 }
@@ -868,11 +951,11 @@ struct mdt_outbox *mdt_outbox_new(void *uv_loop, const struct mdt_config *cfg, s
     uv_mutex_init(&w->mu);
     uv_async_init(&w->loop, &w->wake, on_wake);
     uv_timer_init(&w->loop, &w->curl_timer);
-    uv_timer_init(&w->loop, &w->grace_timer);
-    w->wake.data = w->curl_timer.data = w->grace_timer.data = w;
+    w->wake.data = w->curl_timer.data = w;
     uv_timer_init(ob->loop, &ob->poll_timer);
+    uv_timer_init(ob->loop, &ob->grace_timer);
     uv_async_init(ob->loop, &ob->back, on_back);
-    ob->poll_timer.data = ob->back.data = ob;
+    ob->poll_timer.data = ob->grace_timer.data = ob->back.data = ob;
     MDT_REQUIRE(uv_thread_create(&ob->thread, worker_main, w) == 0);
     ob->thread_running = 1;
     return ob;
@@ -899,6 +982,17 @@ int mdt_outbox_start(struct mdt_outbox *ob)
     return 0;
 }
 
+static void abandon_now(struct mdt_outbox *ob)
+{
+    __atomic_store_n(&ob->w.abandon, 1, __ATOMIC_RELEASE);
+    uv_async_send(&ob->w.wake);
+}
+
+static void on_grace(uv_timer_t *t)
+{
+    abandon_now(t->data);
+}
+
 void mdt_outbox_stop(struct mdt_outbox *ob, void (*done)(void *arg), void *arg)
 {
     ob->stop_done = done;
@@ -914,6 +1008,8 @@ void mdt_outbox_stop(struct mdt_outbox *ob, void (*done)(void *arg), void *arg)
     ob->w.stop_requested = 1;
     uv_mutex_unlock(&ob->w.mu);
     uv_async_send(&ob->w.wake);
+    /* a few seconds for the transfers under way */
+    uv_timer_start(&ob->grace_timer, on_grace, 5000, 0);
 }
 
 void mdt_outbox_free(struct mdt_outbox *ob)
@@ -926,12 +1022,13 @@ void mdt_outbox_free(struct mdt_outbox *ob)
         uv_mutex_lock(&ob->w.mu);
         ob->w.stop_requested = 1;
         uv_mutex_unlock(&ob->w.mu);
-        uv_async_send(&ob->w.wake);
+        abandon_now(ob);
         uv_thread_join(&ob->thread);
     }
     xfers_free(ob->w.incoming);
     xfers_free(ob->w.finished);
     uv_mutex_destroy(&ob->w.mu);
+    free(ob->w.fds);
     clear_results(ob);
     free(ob->results);
     free(ob->smtp_url);

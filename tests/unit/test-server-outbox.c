@@ -203,6 +203,11 @@ static int64_t n_retried(struct env *e)
     return count_where(e, "SELECT count(*) FROM outbox WHERE status <> 'sent' AND attempts > 0");
 }
 
+static int64_t second_retried(struct env *e)
+{
+    return count_where(e, "SELECT count(*) FROM outbox WHERE id = 2 AND attempts > 0");
+}
+
 static void on_check(uv_timer_t *t)
 {
     struct env *e = t->data;
@@ -289,8 +294,9 @@ static void on_ob_stopped(void *arg)
     e->stopped = 1;
 }
 
-/* Stops the outbox cleanly; the loop must then hold no handle at all. */
-static void env_release(struct env *e)
+/* Stops the outbox cleanly; the loop must then hold no handle at all.
+ * The database stays open. */
+static void env_release_keep_db(struct env *e)
 {
     mdt_outbox_stop(e->ob, on_ob_stopped, e);
     uv_close((uv_handle_t *)&e->check, NULL);
@@ -299,8 +305,13 @@ static void env_release(struct env *e)
     ASSERT(e->stopped);
     mdt_outbox_free(e->ob);
     ASSERT_EQ(uv_loop_close(&e->loop), 0);
-    mdt_db_close(e->db);
     mdt_config_release(&e->cfg);
+}
+
+static void env_release(struct env *e)
+{
+    env_release_keep_db(e);
+    mdt_db_close(e->db);
 }
 
 static void queue_mails(struct env *e, int n, const char *tag)
@@ -477,7 +488,7 @@ TEST(outbox_permanent_5xx_fails_with_reason_4xx_retries)
     sink_start(&s, "smtp-sink.py", "mail", port, r451);
     queue_mails(&e, 1, "e");
     mdt_outbox_kick(e.ob);
-    ASSERT(run_until(&e, n_retried, 1, 10000));
+    ASSERT(run_until(&e, second_retried, 1, 10000));
     st = mdt_db_stmt(e.db, "SELECT status, last_error FROM outbox WHERE id = 2");
     ASSERT_EQ(mdt_db_step(e.db, st), 1);
     /* pending, or being tried again just now */
@@ -540,4 +551,28 @@ TEST(outbox_signature_format)
     /* python3 -c 'import hmac,hashlib;print(hmac.new(b"key",b"1700000000.{}",hashlib.sha256).hexdigest())' */
     ASSERT_STREQ(sig, "t=1700000000,v1=9d713ed406bb7076d4123f0dc2c39d2df5c654ed4b0cd56b52c8b4c940bd63ae");
     free(sig);
+}
+
+TEST(outbox_stop_abandons_transfers_under_way_to_pending)
+{
+    static const char *const stall[] = {"--stall", NULL};
+    struct sink s = {0};
+    struct env e;
+    uint64_t t0;
+
+    sink_start(&s, "smtp-sink.py", "mail", 0, stall);
+    env_init(&e, s.port);
+    set(&e, "outbox_timeout", "60"); /* longer than the grace at stop */
+    queue_mails(&e, 1, "f");
+    ASSERT_EQ(mdt_outbox_start(e.ob), 0);
+    ASSERT(run_until(&e, NULL, 1, 1000) == 0); /* a second: the DATA is stalled */
+    ASSERT_EQ(count_where(&e, "SELECT count(*) FROM outbox WHERE status = 'sending'"), 1);
+    t0 = uv_hrtime();
+    env_release_keep_db(&e);
+    /* the transfer got its grace and was abandoned, not counted */
+    ASSERT((uv_hrtime() - t0) / 1000000 >= 4000);
+    ASSERT_EQ(count_where(&e, "SELECT count(*) FROM outbox WHERE status = 'pending' AND "
+                              "attempts = 0"), 1);
+    mdt_db_close(e.db);
+    sink_release(&s);
 }
