@@ -9,7 +9,9 @@ ALTER TABLE series ADD COLUMN invited_at INTEGER;
 -- One row per (series, person) for the whole series (case_id 0), and one
 -- per (case, holder) for a case's slot. status 'cancelled': a CANCEL went
 -- out (the person left the list, the case left the agenda, the series was
--- cancelled). sent_sequence is the SEQUENCE of the last message sent.
+-- cancelled). sent_sequence is the SEQUENCE of the last message sent and
+-- sent_start a slot's start in it: a change that alters neither sends
+-- nothing, so each change gives one message however many paths report it.
 CREATE TABLE invitations (
     id            INTEGER PRIMARY KEY,
     series_id     INTEGER NOT NULL REFERENCES series(id),
@@ -17,6 +19,7 @@ CREATE TABLE invitations (
     case_id       INTEGER NOT NULL DEFAULT 0,
     status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'cancelled')),
     sent_sequence INTEGER NOT NULL DEFAULT 0,
+    sent_start    INTEGER,
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL,
     UNIQUE (series_id, person_id, case_id)

@@ -249,12 +249,13 @@ static int slot_load(struct mdt_db *db, const struct series_info *s, int64_t cas
  * else the case's slot (sl). method REQUEST or CANCEL. */
 static int send_one(struct mdt_req *r, const struct series_info *s, int64_t person_id,
                     int64_t case_id, const struct slot *sl, enum mdt_ical_method method,
-                    int first)
+                    int first, int64_t seq)
 {
     struct mdt_ical_event ev;
     struct mdt_buf text, desc, err, subject;
     char *email = NULL, *name = NULL, *cal = NULL, *uid = NULL, base[512], when[64];
     char secret[SECRET_HEX + 1], ref[64];
+    struct slot *own_slot = NULL;
     int64_t inv = 0;
     sqlite3_stmt *st;
     int rc;
@@ -279,8 +280,28 @@ static int send_one(struct mdt_req *r, const struct series_info *s, int64_t pers
     if ((rc = invitation_upsert(r->db, s->id, person_id, case_id, &inv)) < 0)
         goto out;
 
+    if (case_id && sl->start == 0) {
+        /* The case left its meeting: the CANCEL names the slot last sent. */
+        struct slot *known = mdt_xcalloc(1, sizeof(*known));
+        st = mdt_db_stmt(r->db, "SELECT coalesce(sent_start, 0) FROM invitations WHERE id = ?1");
+        if (st == NULL) {
+            free(known);
+            rc = -EPROTO;
+            goto out;
+        }
+        sqlite3_bind_int64(st, 1, inv);
+        if ((rc = mdt_db_step(r->db, st)) > 0) {
+            known->start = sqlite3_column_int64(st, 0);
+            sqlite3_reset(st);
+        }
+        known->end = known->start + 60 * s->slot_minutes;
+        sl = own_slot = known;
+        if (rc < 0)
+            goto out;
+    }
     mdt_buf_printf(&desc, "%s MDT meeting (%s).\nJoin online: %s\n", s->title, s->pcn, s->url);
     event_init(&ev, s, email, name, mdt_buf_str(&desc));
+    ev.sequence = seq;
     if (case_id) {
         uid = slot_uid(s, case_id);
         ev.uid = uid;
@@ -346,13 +367,17 @@ static int send_one(struct mdt_req *r, const struct series_info *s, int64_t pers
     if ((rc = mdt_outbox_add_mail(r->db, r->cfg, &m, NULL)) < 0)
         goto out;
     st = mdt_db_stmt(r->db, "UPDATE invitations SET sent_sequence = ?2, updated_at = ?3, "
-                            "status = ?4 WHERE id = ?1");
+                            "status = ?4, sent_start = ?5 WHERE id = ?1");
     if (st == NULL) {
         rc = -EPROTO;
         goto out;
     }
     sqlite3_bind_int64(st, 1, inv);
-    sqlite3_bind_int64(st, 2, s->sequence);
+    sqlite3_bind_int64(st, 2, seq);
+    if (case_id)
+        sqlite3_bind_int64(st, 5, sl->start);
+    else
+        sqlite3_bind_null(st, 5);
     sqlite3_bind_int64(st, 3, mdt_now());
     sqlite3_bind_text(st, 4, method == MDT_ICAL_CANCEL ? "cancelled" : "active", -1, SQLITE_STATIC);
     if ((rc = mdt_db_step(r->db, st)) < 0)
@@ -371,6 +396,7 @@ static int send_one(struct mdt_req *r, const struct series_info *s, int64_t pers
     rc = 0;
 out:
     free(email), free(name), free(uid);
+    free(own_slot);
     free(cal);
     mdt_buf_release(&text);
     mdt_buf_release(&desc);
@@ -435,22 +461,43 @@ static int invitation_active(struct mdt_db *db, int64_t series_id, int64_t perso
 }
 
 /* One case's slot invite, as its state says (on a scheduled meeting:
- * REQUEST; taken off or cancelled: CANCEL when one was sent). */
+ * REQUEST; taken off or cancelled: CANCEL when one was sent). Nothing
+ * when the holder has this slot at this time already: the meetings code
+ * may report one change by more than one path. A slot's SEQUENCE grows
+ * with every message, even when the series' did not (a case moved on). */
 static int case_sync(struct mdt_req *r, const struct series_info *s, int64_t case_id,
                      int64_t holder_id)
 {
+    sqlite3_stmt *st;
     struct slot sl;
-    int rc, active;
+    int rc, active = -1;
+    int64_t sent_seq = -1, sent_start = 0, seq;
 
     if ((rc = slot_load(r->db, s, case_id, &sl)) < 0)
         return rc;
-    active = invitation_active(r->db, s->id, holder_id, case_id);
-    if (active < 0 && active != -ENOENT)
-        return active;
-    if (sl.scheduled)
-        return send_one(r, s, holder_id, case_id, &sl, MDT_ICAL_REQUEST, active == -ENOENT);
+    st = mdt_db_stmt(r->db, "SELECT status = 'active', sent_sequence, coalesce(sent_start, 0) "
+                            "FROM invitations WHERE series_id = ?1 AND person_id = ?2 AND case_id = ?3");
+    if (st == NULL)
+        return -EPROTO;
+    sqlite3_bind_int64(st, 1, s->id);
+    sqlite3_bind_int64(st, 2, holder_id);
+    sqlite3_bind_int64(st, 3, case_id);
+    if ((rc = mdt_db_step(r->db, st)) < 0)
+        return rc;
+    if (rc > 0) {
+        active = sqlite3_column_int(st, 0);
+        sent_seq = sqlite3_column_int64(st, 1);
+        sent_start = sqlite3_column_int64(st, 2);
+        sqlite3_reset(st);
+    }
+    seq = sent_seq >= s->sequence ? sent_seq + 1 : s->sequence;
+    if (sl.scheduled) {
+        if (active == 1 && sent_start == sl.start && sent_seq >= s->sequence)
+            return 0;
+        return send_one(r, s, holder_id, case_id, &sl, MDT_ICAL_REQUEST, active < 0, seq);
+    }
     if (active == 1)
-        return send_one(r, s, holder_id, case_id, &sl, MDT_ICAL_CANCEL, 0);
+        return send_one(r, s, holder_id, case_id, &sl, MDT_ICAL_CANCEL, 0, seq);
     return 0;
 }
 
@@ -488,7 +535,7 @@ int mdt_invites_case_changed(struct mdt_req *r, int64_t case_id)
                          case_id, inv[i], &people, &np);
         struct slot none = {0, 0, 0, 0};
         for (size_t j = 0; rc >= 0 && j < np; j++)
-            rc = send_one(r, &s, people[j], case_id, &none, MDT_ICAL_CANCEL, 0);
+            rc = send_one(r, &s, people[j], case_id, &none, MDT_ICAL_CANCEL, 0, s.sequence + 1);
         free(people);
         series_release(&s);
         if (rc < 0)
@@ -554,15 +601,16 @@ int mdt_invites_series_changed(struct mdt_req *r, int64_t series_id)
                                 "AND case_id = 0 AND status = 'active' AND ?2 = ?2",
                          series_id, 0, &people, &n);
         for (size_t i = 0; rc >= 0 && i < n; i++)
-            rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_CANCEL, 0);
+            rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_CANCEL, 0, s.sequence);
     } else {
-        /* The current members: an update to everyone invited. */
+        /* The current members who do not have this version yet. */
         rc = collect_ids(r->db, "SELECT i.person_id FROM invitations i JOIN list_members m "
                                 "ON m.person_id = i.person_id AND m.list_id = ?2 "
-                                "WHERE i.series_id = ?1 AND i.case_id = 0 AND i.status = 'active'",
+                                "WHERE i.series_id = ?1 AND i.case_id = 0 AND i.status = 'active' "
+                                "AND i.sent_sequence < (SELECT sequence FROM series WHERE id = ?1)",
                          series_id, s.list_id, &people, &n);
         for (size_t i = 0; rc >= 0 && i < n; i++)
-            rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_REQUEST, 0);
+            rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_REQUEST, 0, s.sequence);
     }
     if (rc >= 0)
         rc = cases_sync(r, &s);
@@ -594,9 +642,9 @@ int mdt_invites_member_changed(struct mdt_req *r, int64_t list_id, int64_t perso
         else if (active < 0 && active != -ENOENT)
             rc = active;
         else if (member && active != 1)
-            rc = send_one(r, &s, person_id, 0, NULL, MDT_ICAL_REQUEST, 1);
+            rc = send_one(r, &s, person_id, 0, NULL, MDT_ICAL_REQUEST, 1, s.sequence);
         else if (!member && active == 1)
-            rc = send_one(r, &s, person_id, 0, NULL, MDT_ICAL_CANCEL, 0);
+            rc = send_one(r, &s, person_id, 0, NULL, MDT_ICAL_CANCEL, 0, s.sequence);
         series_release(&s);
     }
     free(series);
@@ -704,7 +752,7 @@ void mdt_h_invites_send(struct mdt_req *r)
             rc = active;
             goto fail;
         }
-        if ((rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_REQUEST, active != 1)) < 0)
+        if ((rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_REQUEST, active != 1, s.sequence)) < 0)
             goto fail;
         sent++;
     }
