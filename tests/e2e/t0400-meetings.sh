@@ -97,6 +97,30 @@ check_match "start without a time: named" "$ERR" "start:"
 run series create --pcn "Lewisham North" --title X --rrule "FREQ=MONTHLY;BYDAY=2TU" --start 2027-01-12T10:00 \
     --duration 1h30m --tz Mars/Olympus --list "North MDT" --url https://meet.example.org/x
 check_match "unknown zone: named" "$ERR" "tz: unknown time zone"
+# Bodies that break a rule: 422 naming the field, nothing created.
+base='"pcn": "Lewisham North", "title": "T", "rrule": "FREQ=MONTHLY;BYDAY=2TU", "start": "2027-01-12T10:00", "duration": 90, "list": "North MDT", "url": "https://meet.example.org/t"'
+before=$(sqlite3 "$DB" "SELECT count(*) FROM series")
+for bad in "slots=\"slots\": 0" "slots=\"slots\": \"6\"" "slot_minutes=\"slot_minutes\": 500" \
+           "duration=\"duration\": \"1h30\"" "duration=\"duration\": \"90s\"" "holidays=\"holidays\": \"never\"" \
+           "required_orgs.0=\"required_orgs\": [\"Nobody Org\"]" "required_orgs=\"required_orgs\": \"GP\"" \
+           "chair=\"chair\": \"nobody@example.org\"" "colour=\"colour\": \"red\"" \
+           "url=\"url\": \"javascript:alert(1)\""; do
+    field=${bad%%=*} member=${bad#*=}
+    body="{$base, $member}"
+    case $field in duration|url) body=$(python3 -c 'import json,sys; b=json.loads("{"+sys.argv[1]+"}"); b.update(json.loads("{"+sys.argv[2]+"}")); print(json.dumps(b))' "$base" "$member") ;; esac
+    http_json POST /v1/series "$body"
+    check_eq "series with a bad $field: 422 naming it" "$HTTP_STATUS $(json_get "$HTTP_BODY" error.field)" "422 $field"
+done
+http_json POST /v1/series "$(python3 -c 'import json,sys; b=json.loads("{"+sys.argv[1]+"}"); b["rrule"]="FREQ=DAILY"+";BYMONTH=1"*60; print(json.dumps(b))' "$base")"
+check_eq "an overlong rule: 422 naming rrule" "$HTTP_STATUS $(json_get "$HTTP_BODY" error.field)" "422 rrule"
+check_eq "none of them created a series" "$(sqlite3 "$DB" "SELECT count(*) FROM series")" "$before"
+check_status "move an unknown meeting: 404" 404 POST /v1/meetings/999999/move -H 'Content-Type: application/json' --data-binary '{"start": "2027-01-12T10:00"}'
+check_status "close with attendance not a list: 422" 422 POST "/v1/meetings/$M1/close" -H 'Content-Type: application/json' --data-binary '{"attendance": "everyone"}'
+check_status "close with a bad attendance status: 422" 422 POST "/v1/meetings/$M1/close" -H 'Content-Type: application/json' --data-binary '{"attendance": [{"person": "chair@example.org", "status": "asleep"}]}'
+check_eq "  ... naming the entry" "$(json_get "$HTTP_BODY" error.field)" "attendance.0"
+check_status "meetings from a bad date: 422" 422 GET "/v1/meetings?from=2027-13-01"
+check_status "a series id that is not a number: 404" 404 GET /v1/series/abc
+
 PARTNER=$(new_token partner "Lewisham Homes")
 MDT_TOKEN=$PARTNER check_status "a partner cannot create a series" 403 POST /v1/series \
     -H 'Content-Type: application/json' --data-binary '{}'
