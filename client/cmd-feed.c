@@ -36,8 +36,9 @@ static int feed_revoke(struct mdt_cli *cli, struct mdt_inv *inv)
 }
 
 static const struct mdt_cmd cmds[] = {
-    {"url", "PERSON", "print a private feed URL of the person's meetings (only its hash is kept, "
-                      "so each call issues another URL to the same feed)",
+    {"url", "PERSON",
+     "print a private feed URL of the person's meetings (only its hash is kept, "
+     "so each call issues another URL to the same feed)",
      NULL, 1, 1, feed_url},
     {"revoke", "PERSON", "revoke every feed URL of the person and print a new one", NULL, 1, 1,
      feed_revoke},

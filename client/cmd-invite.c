@@ -47,8 +47,13 @@ int mdt_meeting_attendees(struct mdt_cli *cli, struct mdt_inv *inv)
         {NULL, NULL},
     };
     static const struct mdt_col orgs[] = {
-        {"REQUIRED ORG", "name"}, {"MEMBERS", "members"}, {"ACCEPTED", "accepted"},
-        {"DECLINED", "declined"}, {"COMING", "coming"}, {"ABSENT", "absent"}, {NULL, NULL},
+        {"REQUIRED ORG", "name"},
+        {"MEMBERS", "members"},
+        {"ACCEPTED", "accepted"},
+        {"DECLINED", "declined"},
+        {"COMING", "coming"},
+        {"ABSENT", "absent"},
+        {NULL, NULL},
     };
     char *ref = mdt_http_path("/v1/meetings/", inv->pos[0]);
     char *path = mdt_xasprintf("%s/attendees", ref);

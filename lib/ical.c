@@ -163,10 +163,13 @@ static void add_event(icalcomponent *cal, const struct mdt_ical_event *e,
     icalcomponent *ev = icalcomponent_new_vevent();
 
     add_common(ev, e, method, dtstamp);
-    icalcomponent_add_property(ev, with_tzid(icalproperty_new_dtstart(local_time(e->start, zone)), e->tz));
-    icalcomponent_add_property(ev, with_tzid(icalproperty_new_dtend(local_time(e->end, zone)), e->tz));
+    icalcomponent_add_property(
+        ev, with_tzid(icalproperty_new_dtstart(local_time(e->start, zone)), e->tz));
+    icalcomponent_add_property(ev,
+                               with_tzid(icalproperty_new_dtend(local_time(e->end, zone)), e->tz));
     if (e->rrule) {
-        icalcomponent_add_property(ev, icalproperty_new_rrule(icalrecurrencetype_from_string(e->rrule)));
+        icalcomponent_add_property(
+            ev, icalproperty_new_rrule(icalrecurrencetype_from_string(e->rrule)));
         for (size_t i = 0; i < e->n_exdates; i++)
             icalcomponent_add_property(
                 ev, with_tzid(icalproperty_new_exdate(local_time(e->exdates[i], zone)), e->tz));
@@ -180,9 +183,12 @@ static void add_event(icalcomponent *cal, const struct mdt_ical_event *e,
         icalcomponent *ov = icalcomponent_new_vevent();
         add_common(ov, e, method, dtstamp);
         icalcomponent_add_property(
-            ov, with_tzid(icalproperty_new_recurrenceid(local_time(o->recurrence_id, zone)), e->tz));
-        icalcomponent_add_property(ov, with_tzid(icalproperty_new_dtstart(local_time(o->start, zone)), e->tz));
-        icalcomponent_add_property(ov, with_tzid(icalproperty_new_dtend(local_time(o->end, zone)), e->tz));
+            ov,
+            with_tzid(icalproperty_new_recurrenceid(local_time(o->recurrence_id, zone)), e->tz));
+        icalcomponent_add_property(
+            ov, with_tzid(icalproperty_new_dtstart(local_time(o->start, zone)), e->tz));
+        icalcomponent_add_property(
+            ov, with_tzid(icalproperty_new_dtend(local_time(o->end, zone)), e->tz));
         icalcomponent_add_component(cal, ov);
     }
 }
@@ -231,10 +237,18 @@ int mdt_ical_build(enum mdt_ical_method method, const struct mdt_ical_event *ev,
 
     *out = NULL;
     switch (method) {
-    case MDT_ICAL_REQUEST: m = ICAL_METHOD_REQUEST; break;
-    case MDT_ICAL_CANCEL: m = ICAL_METHOD_CANCEL; break;
-    case MDT_ICAL_PUBLISH: m = ICAL_METHOD_PUBLISH; break;
-    default: mdt_buf_printf(err, "method: unknown"); return -EINVAL;
+    case MDT_ICAL_REQUEST:
+        m = ICAL_METHOD_REQUEST;
+        break;
+    case MDT_ICAL_CANCEL:
+        m = ICAL_METHOD_CANCEL;
+        break;
+    case MDT_ICAL_PUBLISH:
+        m = ICAL_METHOD_PUBLISH;
+        break;
+    default:
+        mdt_buf_printf(err, "method: unknown");
+        return -EINVAL;
     }
     if (n == 0 && method != MDT_ICAL_PUBLISH) {
         mdt_buf_printf(err, "events: an invite needs one");
@@ -329,7 +343,10 @@ int mdt_ical_local_to_utc(const char *tz, const char *local, int64_t *out)
     for (size_t i = 0; i < len; i++) {
         char c = local[i];
         int digit = isdigit((unsigned char)c) != 0;
-        if ((i == 4 || i == 7) ? c != '-' : i == 10 ? c != 'T' : (i == 13 || i == 16) ? c != ':' : !digit)
+        if ((i == 4 || i == 7)     ? c != '-'
+            : i == 10              ? c != 'T'
+            : (i == 13 || i == 16) ? c != ':'
+                                   : !digit)
             return -EINVAL;
     }
     if (sscanf(local, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) != 5)
@@ -360,17 +377,22 @@ char *mdt_ical_format_local(const char *tz, int64_t t, char *s, size_t n)
     tt = icaltime_from_timet_with_zone((time_t)t, 0, zone);
     dow = icaltime_day_of_week(tt) - 1; /* 1 is Sunday */
     snprintf(s, n, "%s %d %s %d %02d:%02d", days[dow >= 0 && dow < 7 ? dow : 0], tt.day,
-             months[tt.month >= 1 && tt.month <= 12 ? tt.month - 1 : 0], tt.year, tt.hour, tt.minute);
+             months[tt.month >= 1 && tt.month <= 12 ? tt.month - 1 : 0], tt.year, tt.hour,
+             tt.minute);
     return s;
 }
 
 const char *mdt_ical_partstat_name(enum mdt_ical_partstat p)
 {
     switch (p) {
-    case MDT_PARTSTAT_ACCEPTED: return "accepted";
-    case MDT_PARTSTAT_DECLINED: return "declined";
-    case MDT_PARTSTAT_TENTATIVE: return "tentative";
-    case MDT_PARTSTAT_NEEDS_ACTION: break;
+    case MDT_PARTSTAT_ACCEPTED:
+        return "accepted";
+    case MDT_PARTSTAT_DECLINED:
+        return "declined";
+    case MDT_PARTSTAT_TENTATIVE:
+        return "tentative";
+    case MDT_PARTSTAT_NEEDS_ACTION:
+        break;
     }
     return "needs-action";
 }
@@ -486,9 +508,15 @@ int mdt_ical_parse_reply(const char *text, size_t len, struct mdt_ical_reply *ou
         *c = (char)tolower((unsigned char)*c);
     ps = icalproperty_get_first_parameter(att, ICAL_PARTSTAT_PARAMETER);
     switch (ps ? icalparameter_get_partstat(ps) : ICAL_PARTSTAT_NONE) {
-    case ICAL_PARTSTAT_ACCEPTED: out->partstat = MDT_PARTSTAT_ACCEPTED; break;
-    case ICAL_PARTSTAT_DECLINED: out->partstat = MDT_PARTSTAT_DECLINED; break;
-    case ICAL_PARTSTAT_TENTATIVE: out->partstat = MDT_PARTSTAT_TENTATIVE; break;
+    case ICAL_PARTSTAT_ACCEPTED:
+        out->partstat = MDT_PARTSTAT_ACCEPTED;
+        break;
+    case ICAL_PARTSTAT_DECLINED:
+        out->partstat = MDT_PARTSTAT_DECLINED;
+        break;
+    case ICAL_PARTSTAT_TENTATIVE:
+        out->partstat = MDT_PARTSTAT_TENTATIVE;
+        break;
     default:
         rc = reply_fail(err, "ATTENDEE: PARTSTAT must be ACCEPTED, DECLINED or TENTATIVE");
         goto out;

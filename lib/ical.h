@@ -41,16 +41,16 @@ struct mdt_ical_override {
 struct mdt_ical_event {
     const char *uid;
     int64_t sequence;
-    const char *tz;      /* IANA name, e.g. "Europe/London" */
-    int64_t start, end;  /* the master's DTSTART / DTEND */
-    const char *rrule;   /* "FREQ=MONTHLY;BYDAY=2TU", or NULL: one occurrence */
+    const char *tz;         /* IANA name, e.g. "Europe/London" */
+    int64_t start, end;     /* the master's DTSTART / DTEND */
+    const char *rrule;      /* "FREQ=MONTHLY;BYDAY=2TU", or NULL: one occurrence */
     const int64_t *exdates; /* recurrence ids of skipped / cancelled occurrences */
     size_t n_exdates;
     const struct mdt_ical_override *overrides;
     size_t n_overrides;
     const char *summary;
-    const char *location;    /* the meeting link, or NULL */
-    const char *description; /* or NULL */
+    const char *location;                         /* the meeting link, or NULL */
+    const char *description;                      /* or NULL */
     const char *organizer_email, *organizer_name; /* name may be NULL */
     /* The one recipient (REQUEST / CANCEL); NULL in a PUBLISH feed. */
     const char *attendee_email, *attendee_name;
@@ -85,7 +85,7 @@ int mdt_ical_zone_known(const char *tz);
 /* What an iMIP REPLY says. Strings are new (mdt_ical_reply_release). */
 struct mdt_ical_reply {
     char *uid;
-    char *attendee;  /* the address, without "mailto:", lower-cased */
+    char *attendee; /* the address, without "mailto:", lower-cased */
     enum mdt_ical_partstat partstat;
     int has_recurrence_id;
     int64_t recurrence_id;
@@ -100,6 +100,6 @@ int mdt_ical_parse_reply(const char *text, size_t len, struct mdt_ical_reply *ou
 void mdt_ical_reply_release(struct mdt_ical_reply *r);
 
 const char *mdt_ical_partstat_name(enum mdt_ical_partstat p); /* "accepted", ... */
-int mdt_ical_partstat_parse(const char *s); /* the enum, or -1 */
+int mdt_ical_partstat_parse(const char *s);                   /* the enum, or -1 */
 
 #endif

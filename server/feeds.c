@@ -69,9 +69,10 @@ static void feed_ev_release(struct feed_ev *f)
 /* The series' exceptions: cancelled occurrences and moved ones. */
 static int load_exceptions(struct mdt_db *db, int64_t series_id, struct feed_ev *f)
 {
-    sqlite3_stmt *st = mdt_db_stmt(db, "SELECT recurrence_id, start_at, end_at, status FROM meetings "
-                                       "WHERE series_id = ?1 AND (status = 'cancelled' OR moved = 1) "
-                                       "ORDER BY recurrence_id");
+    sqlite3_stmt *st =
+        mdt_db_stmt(db, "SELECT recurrence_id, start_at, end_at, status FROM meetings "
+                        "WHERE series_id = ?1 AND (status = 'cancelled' OR moved = 1) "
+                        "ORDER BY recurrence_id");
     size_t nex = 0, nov = 0;
     int rc;
 
@@ -112,16 +113,16 @@ void mdt_h_feed_get(struct mdt_req *r)
     }
     /* Active invitations of active series; a case slot only while its
      * meeting is scheduled. */
-    st = mdt_db_stmt(r->db,
-                     "SELECT s.id, s.uid, s.title, s.tz, s.rrule, s.dtstart, s.duration_min, s.url, "
-                     "s.sequence, c.email, c.name, i.case_id, m.start_at, cs.slot, s.slot_minutes, "
-                     "p.name FROM invitations i JOIN series s ON s.id = i.series_id "
-                     "JOIN pcns p ON p.id = s.pcn_id LEFT JOIN people c ON c.id = s.chair_id "
-                     "LEFT JOIN cases cs ON i.case_id != 0 AND cs.id = i.case_id "
-                     "LEFT JOIN meetings m ON m.id = cs.meeting_id AND m.series_id = s.id "
-                     "WHERE i.person_id = ?1 AND i.status = 'active' AND s.status = 'active' "
-                     "AND (i.case_id = 0 OR m.status = 'scheduled') ORDER BY s.id, i.case_id "
-                     "LIMIT 1000");
+    st = mdt_db_stmt(
+        r->db, "SELECT s.id, s.uid, s.title, s.tz, s.rrule, s.dtstart, s.duration_min, s.url, "
+               "s.sequence, c.email, c.name, i.case_id, m.start_at, cs.slot, s.slot_minutes, "
+               "p.name FROM invitations i JOIN series s ON s.id = i.series_id "
+               "JOIN pcns p ON p.id = s.pcn_id LEFT JOIN people c ON c.id = s.chair_id "
+               "LEFT JOIN cases cs ON i.case_id != 0 AND cs.id = i.case_id "
+               "LEFT JOIN meetings m ON m.id = cs.meeting_id AND m.series_id = s.id "
+               "WHERE i.person_id = ?1 AND i.status = 'active' AND s.status = 'active' "
+               "AND (i.case_id = 0 OR m.status = 'scheduled') ORDER BY s.id, i.case_id "
+               "LIMIT 1000");
     if (st == NULL) {
         mdt_reply_errno(r, -EPROTO, NULL, "feed");
         goto out;
@@ -240,7 +241,8 @@ static void feed_issue(struct mdt_req *r, int revoke)
         if ((rc = mdt_db_step(r->db, st)) < 0)
             goto fail;
     }
-    st = mdt_db_stmt(r->db, "INSERT INTO feed_secrets (hash, person_id, created_at) VALUES (?1, ?2, ?3)");
+    st = mdt_db_stmt(r->db,
+                     "INSERT INTO feed_secrets (hash, person_id, created_at) VALUES (?1, ?2, ?3)");
     if (st == NULL) {
         rc = -EPROTO;
         goto fail;
@@ -253,7 +255,8 @@ static void feed_issue(struct mdt_req *r, int revoke)
     if (r->cfg->public_url && *r->cfg->public_url) {
         size_t len = strlen(r->cfg->public_url);
         snprintf(base, sizeof(base), "%.*s",
-                 (int)(len && r->cfg->public_url[len - 1] == '/' ? len - 1 : len), r->cfg->public_url);
+                 (int)(len && r->cfg->public_url[len - 1] == '/' ? len - 1 : len),
+                 r->cfg->public_url);
     } else {
         snprintf(base, sizeof(base), "http://%s", r->cfg->listen ? r->cfg->listen : "localhost");
     }

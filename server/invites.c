@@ -171,7 +171,8 @@ static int rsvp_secret_new(struct mdt_db *db, int64_t inv, char out[SECRET_HEX +
     randombytes_buf(raw, sizeof(raw));
     sodium_bin2hex(out, SECRET_HEX + 1, raw, sizeof(raw));
     crypto_hash_sha256(hash, (const unsigned char *)out, SECRET_HEX);
-    st = mdt_db_stmt(db, "INSERT INTO rsvp_links (hash, invitation_id, created_at) VALUES (?1, ?2, ?3)");
+    st = mdt_db_stmt(
+        db, "INSERT INTO rsvp_links (hash, invitation_id, created_at) VALUES (?1, ?2, ?3)");
     if (st == NULL)
         return -EPROTO;
     sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
@@ -188,9 +189,10 @@ static int invitation_upsert(struct mdt_db *db, int64_t series_id, int64_t perso
     sqlite3_stmt *st;
     int rc;
 
-    st = mdt_db_stmt(db, "INSERT INTO invitations (series_id, person_id, case_id, created_at, "
-                         "updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (series_id, person_id, "
-                         "case_id) DO UPDATE SET status = 'active', updated_at = ?4");
+    st = mdt_db_stmt(db,
+                     "INSERT INTO invitations (series_id, person_id, case_id, created_at, "
+                     "updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (series_id, person_id, "
+                     "case_id) DO UPDATE SET status = 'active', updated_at = ?4");
     if (st == NULL)
         return -EPROTO;
     sqlite3_bind_int64(st, 1, series_id);
@@ -240,7 +242,8 @@ static int slot_load(struct mdt_db *db, const struct series_info *s, int64_t cas
     out->meeting_id = sqlite3_column_int64(st, 0);
     out->start = sqlite3_column_int64(st, 1) + (slot > 0 ? slot - 1 : 0) * 60 * s->slot_minutes;
     out->end = out->start + 60 * s->slot_minutes;
-    out->scheduled = strcmp((const char *)sqlite3_column_text(st, 3), "cancelled") != 0 && !s->cancelled;
+    out->scheduled =
+        strcmp((const char *)sqlite3_column_text(st, 3), "cancelled") != 0 && !s->cancelled;
     sqlite3_reset(st);
     return 0;
 }
@@ -248,8 +251,8 @@ static int slot_load(struct mdt_db *db, const struct series_info *s, int64_t cas
 /* Builds and queues one message to one person. case_id 0: the series;
  * else the case's slot (sl). method REQUEST or CANCEL. */
 static int send_one(struct mdt_req *r, const struct series_info *s, int64_t person_id,
-                    int64_t case_id, const struct slot *sl, enum mdt_ical_method method,
-                    int first, int64_t seq)
+                    int64_t case_id, const struct slot *sl, enum mdt_ical_method method, int first,
+                    int64_t seq)
 {
     struct mdt_ical_event ev;
     struct mdt_buf text, desc, err, subject;
@@ -320,36 +323,41 @@ static int send_one(struct mdt_req *r, const struct series_info *s, int64_t pers
     mdt_buf_printf(&text, "Dear %s,\r\n\r\n", name);
     if (method == MDT_ICAL_CANCEL) {
         mdt_buf_printf(&subject, "Cancelled: %s%s", case_id ? "your case slot at " : "", s->title);
-        mdt_buf_printf(&text, "%s %s has been cancelled for you", case_id ? "Your case slot at" : "The",
-                       s->title);
+        mdt_buf_printf(&text, "%s %s has been cancelled for you",
+                       case_id ? "Your case slot at" : "The", s->title);
         if (case_id && sl->start)
-            mdt_buf_printf(&text, " (%s, %s)", mdt_ical_format_local(s->tz, sl->start, when, sizeof(when)),
-                           s->tz);
+            mdt_buf_printf(&text, " (%s, %s)",
+                           mdt_ical_format_local(s->tz, sl->start, when, sizeof(when)), s->tz);
         mdt_buf_adds(&text, ". Your calendar removes it when you open the attached update.\r\n");
     } else {
         if (case_id)
             mdt_buf_printf(&subject, "%s: your case slot, %s", s->title,
                            mdt_ical_format_local(s->tz, sl->start, when, sizeof(when)));
         else
-            mdt_buf_printf(&subject, "%s%s", first ? "Invitation: " : "Updated invitation: ", s->title);
+            mdt_buf_printf(&subject, "%s%s",
+                           first ? "Invitation: " : "Updated invitation: ", s->title);
         if (case_id)
-            mdt_buf_printf(&text, "Your case is on the agenda of %s. Its slot: %s (%s), %lld minutes.\r\n",
+            mdt_buf_printf(&text,
+                           "Your case is on the agenda of %s. Its slot: %s (%s), %lld minutes.\r\n",
                            s->title, mdt_ical_format_local(s->tz, sl->start, when, sizeof(when)),
                            s->tz, (long long)s->slot_minutes);
         else
-            mdt_buf_printf(&text, "You are invited to %s, the monthly MDT meeting of %s, "
-                                  "from %s (%s)%s.\r\n",
-                           s->title, s->pcn, mdt_ical_format_local(s->tz, s->start, when, sizeof(when)),
-                           s->tz, first ? "" : ". The invitation has changed");
+            mdt_buf_printf(&text,
+                           "You are invited to %s, the monthly MDT meeting of %s, "
+                           "from %s (%s)%s.\r\n",
+                           s->title, s->pcn,
+                           mdt_ical_format_local(s->tz, s->start, when, sizeof(when)), s->tz,
+                           first ? "" : ". The invitation has changed");
         mdt_buf_printf(&text, "Join online: %s\r\n\r\n", s->url);
         if ((rc = rsvp_secret_new(r->db, inv, secret)) < 0)
             goto out;
-        mdt_buf_printf(&text, "Will you come? Answer here (no sign-in needed):\r\n"
-                              "  Yes:   %s/v1/rsvp/%s?answer=accepted\r\n"
-                              "  No:    %s/v1/rsvp/%s?answer=declined\r\n"
-                              "  Maybe: %s/v1/rsvp/%s?answer=tentative\r\n"
-                              "This link is yours alone: please do not forward it.\r\n"
-                              "Accepting the calendar invitation answers too.\r\n",
+        mdt_buf_printf(&text,
+                       "Will you come? Answer here (no sign-in needed):\r\n"
+                       "  Yes:   %s/v1/rsvp/%s?answer=accepted\r\n"
+                       "  No:    %s/v1/rsvp/%s?answer=declined\r\n"
+                       "  Maybe: %s/v1/rsvp/%s?answer=tentative\r\n"
+                       "This link is yours alone: please do not forward it.\r\n"
+                       "Accepting the calendar invitation answers too.\r\n",
                        base, secret, base, secret, base, secret);
         sodium_memzero(secret, sizeof(secret));
     }
@@ -428,7 +436,8 @@ static int collect_ids(struct mdt_db *db, const char *sql, int64_t a, int64_t b,
 /* Whether person is on the list. */
 static int is_member(struct mdt_db *db, int64_t list_id, int64_t person_id)
 {
-    sqlite3_stmt *st = mdt_db_stmt(db, "SELECT 1 FROM list_members WHERE list_id = ?1 AND person_id = ?2");
+    sqlite3_stmt *st =
+        mdt_db_stmt(db, "SELECT 1 FROM list_members WHERE list_id = ?1 AND person_id = ?2");
     int rc;
 
     if (st == NULL)
@@ -442,10 +451,12 @@ static int is_member(struct mdt_db *db, int64_t list_id, int64_t person_id)
 }
 
 /* The invitation's status: 1 active, 0 cancelled, -ENOENT none. */
-static int invitation_active(struct mdt_db *db, int64_t series_id, int64_t person_id, int64_t case_id)
+static int invitation_active(struct mdt_db *db, int64_t series_id, int64_t person_id,
+                             int64_t case_id)
 {
-    sqlite3_stmt *st = mdt_db_stmt(db, "SELECT status = 'active' FROM invitations WHERE series_id = ?1 "
-                                       "AND person_id = ?2 AND case_id = ?3");
+    sqlite3_stmt *st =
+        mdt_db_stmt(db, "SELECT status = 'active' FROM invitations WHERE series_id = ?1 "
+                        "AND person_id = ?2 AND case_id = ?3");
     int rc;
 
     if (st == NULL)
@@ -475,8 +486,9 @@ static int case_sync(struct mdt_req *r, const struct series_info *s, int64_t cas
 
     if ((rc = slot_load(r->db, s, case_id, &sl)) < 0)
         return rc;
-    st = mdt_db_stmt(r->db, "SELECT status = 'active', sent_sequence, coalesce(sent_start, 0) "
-                            "FROM invitations WHERE series_id = ?1 AND person_id = ?2 AND case_id = ?3");
+    st = mdt_db_stmt(r->db,
+                     "SELECT status = 'active', sent_sequence, coalesce(sent_start, 0) "
+                     "FROM invitations WHERE series_id = ?1 AND person_id = ?2 AND case_id = ?3");
     if (st == NULL)
         return -EPROTO;
     sqlite3_bind_int64(st, 1, s->id);
@@ -521,8 +533,9 @@ int mdt_invites_case_changed(struct mdt_req *r, int64_t case_id)
     holder = sqlite3_column_int64(st, 1);
     sqlite3_reset(st);
     /* Slot invites sent for other series (the case moved on): cancel. */
-    if ((rc = collect_ids(r->db, "SELECT series_id FROM invitations WHERE case_id = ?1 "
-                                 "AND status = 'active' AND series_id != ?2",
+    if ((rc = collect_ids(r->db,
+                          "SELECT series_id FROM invitations WHERE case_id = ?1 "
+                          "AND status = 'active' AND series_id != ?2",
                           case_id, series_id, &inv, &ninv)) < 0)
         goto out;
     for (size_t i = 0; i < ninv; i++) {
@@ -530,8 +543,9 @@ int mdt_invites_case_changed(struct mdt_req *r, int64_t case_id)
             goto out;
         int64_t *people = NULL;
         size_t np = 0;
-        rc = collect_ids(r->db, "SELECT person_id FROM invitations WHERE case_id = ?1 "
-                                "AND series_id = ?2 AND status = 'active'",
+        rc = collect_ids(r->db,
+                         "SELECT person_id FROM invitations WHERE case_id = ?1 "
+                         "AND series_id = ?2 AND status = 'active'",
                          case_id, inv[i], &people, &np);
         struct slot none = {0, 0, 0, 0};
         for (size_t j = 0; rc >= 0 && j < np; j++)
@@ -561,10 +575,11 @@ static int cases_sync(struct mdt_req *r, const struct series_info *s)
     size_t n = 0;
     int rc;
 
-    rc = collect_ids(r->db, "SELECT c.id FROM cases c JOIN meetings m ON m.id = c.meeting_id "
-                            "WHERE m.series_id = ?1 AND c.holder_id IS NOT NULL AND m.end_at > ?2 "
-                            "UNION SELECT case_id FROM invitations WHERE series_id = ?1 "
-                            "AND case_id != 0 AND status = 'active'",
+    rc = collect_ids(r->db,
+                     "SELECT c.id FROM cases c JOIN meetings m ON m.id = c.meeting_id "
+                     "WHERE m.series_id = ?1 AND c.holder_id IS NOT NULL AND m.end_at > ?2 "
+                     "UNION SELECT case_id FROM invitations WHERE series_id = ?1 "
+                     "AND case_id != 0 AND status = 'active'",
                      s->id, mdt_now(), &cases, &n);
     for (size_t i = 0; rc >= 0 && i < n; i++) {
         sqlite3_stmt *st = mdt_db_stmt(r->db, "SELECT holder_id FROM cases WHERE id = ?1");
@@ -597,17 +612,19 @@ int mdt_invites_series_changed(struct mdt_req *r, int64_t series_id)
     if (s.invited_at == 0)
         goto out; /* before the first `invite send`: nothing to follow */
     if (s.cancelled) {
-        rc = collect_ids(r->db, "SELECT person_id FROM invitations WHERE series_id = ?1 "
-                                "AND case_id = 0 AND status = 'active' AND ?2 = ?2",
+        rc = collect_ids(r->db,
+                         "SELECT person_id FROM invitations WHERE series_id = ?1 "
+                         "AND case_id = 0 AND status = 'active' AND ?2 = ?2",
                          series_id, 0, &people, &n);
         for (size_t i = 0; rc >= 0 && i < n; i++)
             rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_CANCEL, 0, s.sequence);
     } else {
         /* The current members who do not have this version yet. */
-        rc = collect_ids(r->db, "SELECT i.person_id FROM invitations i JOIN list_members m "
-                                "ON m.person_id = i.person_id AND m.list_id = ?2 "
-                                "WHERE i.series_id = ?1 AND i.case_id = 0 AND i.status = 'active' "
-                                "AND i.sent_sequence < (SELECT sequence FROM series WHERE id = ?1)",
+        rc = collect_ids(r->db,
+                         "SELECT i.person_id FROM invitations i JOIN list_members m "
+                         "ON m.person_id = i.person_id AND m.list_id = ?2 "
+                         "WHERE i.series_id = ?1 AND i.case_id = 0 AND i.status = 'active' "
+                         "AND i.sent_sequence < (SELECT sequence FROM series WHERE id = ?1)",
                          series_id, s.list_id, &people, &n);
         for (size_t i = 0; rc >= 0 && i < n; i++)
             rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_REQUEST, 0, s.sequence);
@@ -627,8 +644,9 @@ int mdt_invites_member_changed(struct mdt_req *r, int64_t list_id, int64_t perso
     int rc;
 
     (void)added; /* the list as it is now decides: the call is idempotent */
-    rc = collect_ids(r->db, "SELECT id FROM series WHERE list_id = ?1 AND invited_at IS NOT NULL "
-                            "AND status = 'active' AND ?2 = ?2 ORDER BY id",
+    rc = collect_ids(r->db,
+                     "SELECT id FROM series WHERE list_id = ?1 AND invited_at IS NOT NULL "
+                     "AND status = 'active' AND ?2 = ?2 ORDER BY id",
                      list_id, 0, &series, &n);
     for (size_t i = 0; rc >= 0 && i < n; i++) {
         struct series_info s;
@@ -657,12 +675,11 @@ int mdt_invites_members_changed(struct mdt_req *r, int64_t list_id, json_t *adde
     size_t i;
     int rc;
 
-    json_array_foreach(added, i, e)
-        if ((rc = mdt_invites_member_changed(r, list_id, json_integer_value(e), 1)) < 0)
-            return rc;
-    json_array_foreach(removed, i, e)
-        if ((rc = mdt_invites_member_changed(r, list_id, json_integer_value(e), 0)) < 0)
-            return rc;
+    json_array_foreach(added, i, e) if ((rc = mdt_invites_member_changed(
+                                             r, list_id, json_integer_value(e), 1)) < 0) return rc;
+    json_array_foreach(
+        removed, i, e) if ((rc = mdt_invites_member_changed(r, list_id, json_integer_value(e), 0)) <
+                           0) return rc;
     return 0;
 }
 
@@ -724,8 +741,9 @@ void mdt_h_invites_send(struct mdt_req *r)
     }
     /* Members who have this version of the invite already are skipped,
      * so a repeated `invite send` sends nothing twice. */
-    if ((rc = collect_ids(r->db, "SELECT m.person_id FROM list_members m JOIN people p "
-                                 "ON p.id = m.person_id WHERE m.list_id = ?1 AND ?2 = ?2 ORDER BY p.id",
+    if ((rc = collect_ids(r->db,
+                          "SELECT m.person_id FROM list_members m JOIN people p "
+                          "ON p.id = m.person_id WHERE m.list_id = ?1 AND ?2 = ?2 ORDER BY p.id",
                           s.list_id, 0, &people, &n)) < 0)
         goto fail;
     for (size_t i = 0; i < n; i++) {
@@ -752,7 +770,8 @@ void mdt_h_invites_send(struct mdt_req *r)
             rc = active;
             goto fail;
         }
-        if ((rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_REQUEST, active != 1, s.sequence)) < 0)
+        if ((rc = send_one(r, &s, people[i], 0, NULL, MDT_ICAL_REQUEST, active != 1, s.sequence)) <
+            0)
             goto fail;
         sent++;
     }
@@ -784,19 +803,19 @@ out:
 /* Quorum: for each required organisation of the meeting's series, how
  * many of its people on the list there are and what they answered (an
  * answer for the meeting overrides one for the whole series). */
-#define QUORUM_SQL                                                                                \
-    "WITH a AS (SELECT p.org_id AS org_id, COALESCE("                                            \
-    "(SELECT partstat FROM rsvps WHERE invitation_id = i.id AND meeting_id = ?1), "               \
-    "(SELECT partstat FROM rsvps WHERE invitation_id = i.id AND meeting_id = 0), "                \
-    "'needs-action') AS ps FROM meetings mt JOIN series s ON s.id = mt.series_id "                \
-    "JOIN list_members m ON m.list_id = s.list_id JOIN people p ON p.id = m.person_id "           \
-    "LEFT JOIN invitations i ON i.series_id = s.id AND i.person_id = p.id AND i.case_id = 0 "     \
-    "AND i.status = 'active' WHERE mt.id = ?1) "                                                 \
-    "SELECT o.id, o.name, (SELECT count(*) FROM a WHERE a.org_id = o.id), "                       \
-    "(SELECT count(*) FROM a WHERE a.org_id = o.id AND ps = 'accepted'), "                        \
-    "(SELECT count(*) FROM a WHERE a.org_id = o.id AND ps = 'declined'), "                        \
-    "(SELECT count(*) FROM a WHERE a.org_id = o.id AND ps = 'tentative') "                        \
-    "FROM meetings mt JOIN series_required_orgs ro ON ro.series_id = mt.series_id "               \
+#define QUORUM_SQL                                                                                 \
+    "WITH a AS (SELECT p.org_id AS org_id, COALESCE("                                              \
+    "(SELECT partstat FROM rsvps WHERE invitation_id = i.id AND meeting_id = ?1), "                \
+    "(SELECT partstat FROM rsvps WHERE invitation_id = i.id AND meeting_id = 0), "                 \
+    "'needs-action') AS ps FROM meetings mt JOIN series s ON s.id = mt.series_id "                 \
+    "JOIN list_members m ON m.list_id = s.list_id JOIN people p ON p.id = m.person_id "            \
+    "LEFT JOIN invitations i ON i.series_id = s.id AND i.person_id = p.id AND i.case_id = 0 "      \
+    "AND i.status = 'active' WHERE mt.id = ?1) "                                                   \
+    "SELECT o.id, o.name, (SELECT count(*) FROM a WHERE a.org_id = o.id), "                        \
+    "(SELECT count(*) FROM a WHERE a.org_id = o.id AND ps = 'accepted'), "                         \
+    "(SELECT count(*) FROM a WHERE a.org_id = o.id AND ps = 'declined'), "                         \
+    "(SELECT count(*) FROM a WHERE a.org_id = o.id AND ps = 'tentative') "                         \
+    "FROM meetings mt JOIN series_required_orgs ro ON ro.series_id = mt.series_id "                \
     "JOIN orgs o ON o.id = ro.org_id WHERE mt.id = ?1 ORDER BY o.name, o.id"
 
 /* An organisation is absent when everyone of it on the list declined (or
@@ -833,7 +852,8 @@ void mdt_invites_w_quorum(struct mdt_db *db, int64_t meeting_id, struct mdt_json
             mdt_jsonw_bool(w, row_absent(st));
             mdt_jsonw_obj_end(w);
             if (row_absent(st)) {
-                mdt_buf_printf(&warn, "%s%s", absent ? ", " : "", (const char *)sqlite3_column_text(st, 1));
+                mdt_buf_printf(&warn, "%s%s", absent ? ", " : "",
+                               (const char *)sqlite3_column_text(st, 1));
                 absent++;
             }
         }
@@ -894,9 +914,10 @@ static int quorum_check(struct mdt_req *r, int64_t series_id, int64_t meeting_id
     mdt_buf_init(&names, 16 * 1024);
     if ((rc = series_load(r->db, r->cfg, series_id, &s)) < 0)
         goto out;
-    rc = collect_ids(r->db, "SELECT id FROM meetings WHERE series_id = ?1 AND status = 'scheduled' "
-                            "AND end_at > ?2 AND id NOT IN (SELECT meeting_id FROM quorum_warnings) "
-                            "ORDER BY start_at",
+    rc = collect_ids(r->db,
+                     "SELECT id FROM meetings WHERE series_id = ?1 AND status = 'scheduled' "
+                     "AND end_at > ?2 AND id NOT IN (SELECT meeting_id FROM quorum_warnings) "
+                     "ORDER BY start_at",
                      series_id, mdt_now(), &meetings, &n);
     for (size_t i = 0; rc >= 0 && i < n; i++) {
         int64_t start = 0;
@@ -911,7 +932,8 @@ static int quorum_check(struct mdt_req *r, int64_t series_id, int64_t meeting_id
         sqlite3_bind_int64(st, 1, meetings[i]);
         while ((rc = mdt_db_step(r->db, st)) > 0)
             if (row_absent(st))
-                mdt_buf_printf(&names, "%s%s", absent++ ? ", " : "", (const char *)sqlite3_column_text(st, 1));
+                mdt_buf_printf(&names, "%s%s", absent++ ? ", " : "",
+                               (const char *)sqlite3_column_text(st, 1));
         if (rc < 0 || absent == 0)
             continue;
         if ((st = mdt_db_stmt(r->db, "SELECT start_at FROM meetings WHERE id = ?1")) == NULL) {
@@ -942,13 +964,16 @@ static int quorum_check(struct mdt_req *r, int64_t series_id, int64_t meeting_id
         mdt_buf_init(&body, 80 * 1024);
         mdt_buf_init(&subject, 1024);
         mdt_buf_printf(&subject, "Quorum warning: %s", s.title);
-        mdt_buf_printf(&body, "The answers to the invitation show that organisations the meeting "
-                              "needs will be absent:\r\n\r\n%s\r\n`mdt meeting attendees ID` shows "
-                              "who answered what.\r\n",
+        mdt_buf_printf(&body,
+                       "The answers to the invitation show that organisations the meeting "
+                       "needs will be absent:\r\n\r\n%s\r\n`mdt meeting attendees ID` shows "
+                       "who answered what.\r\n",
                        mdt_buf_str(&text));
         snprintf(ref, sizeof(ref), "series:%lld", (long long)series_id);
-        struct mdt_mail m = {.to = s.org_email, .to_name = s.org_name,
-                             .subject = mdt_buf_str(&subject), .text = mdt_buf_str(&body),
+        struct mdt_mail m = {.to = s.org_email,
+                             .to_name = s.org_name,
+                             .subject = mdt_buf_str(&subject),
+                             .text = mdt_buf_str(&body),
                              .ref = ref};
         rc = mdt_outbox_add_mail(r->db, r->cfg, &m, NULL);
         mdt_buf_release(&body);
@@ -990,12 +1015,23 @@ static void html_esc(struct mdt_buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': mdt_buf_adds(b, "&lt;"); break;
-        case '>': mdt_buf_adds(b, "&gt;"); break;
-        case '&': mdt_buf_adds(b, "&amp;"); break;
-        case '"': mdt_buf_adds(b, "&quot;"); break;
-        case '\'': mdt_buf_adds(b, "&#39;"); break;
-        default: mdt_buf_addc(b, *s);
+        case '<':
+            mdt_buf_adds(b, "&lt;");
+            break;
+        case '>':
+            mdt_buf_adds(b, "&gt;");
+            break;
+        case '&':
+            mdt_buf_adds(b, "&amp;");
+            break;
+        case '"':
+            mdt_buf_adds(b, "&quot;");
+            break;
+        case '\'':
+            mdt_buf_adds(b, "&#39;");
+            break;
+        default:
+            mdt_buf_addc(b, *s);
         }
     }
 }
@@ -1063,7 +1099,8 @@ static int rsvp_meeting(struct mdt_req *r, int64_t series_id, int64_t *meeting_i
     v = strtoll(q, &end, 10);
     if (*end || v <= 0)
         return -EINVAL;
-    if ((st = mdt_db_stmt(r->db, "SELECT 1 FROM meetings WHERE id = ?1 AND series_id = ?2")) == NULL)
+    if ((st = mdt_db_stmt(r->db, "SELECT 1 FROM meetings WHERE id = ?1 AND series_id = ?2")) ==
+        NULL)
         return -EPROTO;
     sqlite3_bind_int64(st, 1, v);
     sqlite3_bind_int64(st, 2, series_id);
@@ -1095,7 +1132,8 @@ static void rsvp(struct mdt_req *r, int post)
         goto out;
     }
     if (answer && (partstat < 0 || partstat == MDT_PARTSTAT_NEEDS_ACTION)) {
-        mdt_reply_error(r, 422, "invalid", "answer", "answer: must be accepted, declined or tentative");
+        mdt_reply_error(r, 422, "invalid", "answer",
+                        "answer: must be accepted, declined or tentative");
         goto out;
     }
     if (rsvp_meeting(r, series_id, &meeting_id) < 0) {
@@ -1103,7 +1141,8 @@ static void rsvp(struct mdt_req *r, int post)
         goto out;
     }
     if (post && partstat < 0) {
-        mdt_reply_error(r, 422, "invalid", "answer", "answer: required (accepted, declined or tentative)");
+        mdt_reply_error(r, 422, "invalid", "answer",
+                        "answer: required (accepted, declined or tentative)");
         goto out;
     }
     if (post) {
@@ -1124,7 +1163,8 @@ static void rsvp(struct mdt_req *r, int post)
     html_esc(&b, s.title);
     mdt_buf_adds(&b, "</strong><br>");
     html_esc(&b, s.pcn);
-    mdt_buf_printf(&b, " &middot; from %s (", mdt_ical_format_local(s.tz, s.start, when, sizeof(when)));
+    mdt_buf_printf(&b, " &middot; from %s (",
+                   mdt_ical_format_local(s.tz, s.start, when, sizeof(when)));
     html_esc(&b, s.tz);
     mdt_buf_adds(&b, ")</p>\n");
     if (post) {
@@ -1136,14 +1176,16 @@ static void rsvp(struct mdt_req *r, int post)
         goto out;
     }
     mdt_buf_adds(&b, "<p>Will you come?</p>\n");
-    static const int choices[] = {MDT_PARTSTAT_ACCEPTED, MDT_PARTSTAT_DECLINED, MDT_PARTSTAT_TENTATIVE};
+    static const int choices[] = {MDT_PARTSTAT_ACCEPTED, MDT_PARTSTAT_DECLINED,
+                                  MDT_PARTSTAT_TENTATIVE};
     static const char *const labels[] = {"Yes", "No", "Maybe"};
     for (int i = 0; i < 3; i++) {
         mdt_buf_printf(&b, "<form method=\"post\" action=\"%s?answer=%s", r->param,
                        mdt_ical_partstat_name(choices[i]));
         if (meeting_id)
             mdt_buf_printf(&b, "&amp;meeting=%lld", (long long)meeting_id);
-        mdt_buf_printf(&b, "\" style=\"display:inline\"><button type=\"submit\"%s>%s</button></form>\n",
+        mdt_buf_printf(&b,
+                       "\" style=\"display:inline\"><button type=\"submit\"%s>%s</button></form>\n",
                        partstat == choices[i] ? " autofocus" : "", labels[i]);
     }
     html_page(r, 200, "Your answer", mdt_buf_str(&b));
@@ -1219,7 +1261,8 @@ void mdt_h_imip(struct mdt_req *r)
     sqlite3_bind_text(st, 3, rep.attendee, -1, SQLITE_TRANSIENT);
     if ((rc = mdt_db_step(r->db, st)) <= 0) {
         if (rc == 0)
-            mdt_reply_error(r, 403, "forbidden", "ATTENDEE", "ATTENDEE: not an invitee of this event");
+            mdt_reply_error(r, 403, "forbidden", "ATTENDEE",
+                            "ATTENDEE: not an invitee of this event");
         else
             mdt_reply_errno(r, rc, NULL, "invitation");
         goto out;
@@ -1238,7 +1281,8 @@ void mdt_h_imip(struct mdt_req *r)
         }
         meeting_id = sl.meeting_id;
     } else if (rep.has_recurrence_id) {
-        st = mdt_db_stmt(r->db, "SELECT id FROM meetings WHERE series_id = ?1 AND recurrence_id = ?2");
+        st = mdt_db_stmt(r->db,
+                         "SELECT id FROM meetings WHERE series_id = ?1 AND recurrence_id = ?2");
         if (st == NULL) {
             mdt_reply_errno(r, -EPROTO, NULL, "meeting");
             goto out;
@@ -1296,7 +1340,8 @@ void mdt_h_meeting_attendees(struct mdt_req *r)
 
     if (id < 0)
         return;
-    st = mdt_db_stmt(r->db, "SELECT m.series_id, m.start_at, m.status FROM meetings m WHERE m.id = ?1");
+    st = mdt_db_stmt(r->db,
+                     "SELECT m.series_id, m.start_at, m.status FROM meetings m WHERE m.id = ?1");
     if (st == NULL) {
         mdt_reply_errno(r, -EPROTO, NULL, "meeting");
         return;
@@ -1314,18 +1359,19 @@ void mdt_h_meeting_attendees(struct mdt_req *r)
     sqlite3_reset(st);
     MDT_JSONW_KEY(&w, "attendees");
     mdt_jsonw_arr_begin(&w);
-    st = mdt_db_stmt(r->db,
-                     "SELECT p.id, p.name, p.email, o.id, o.name, i.id IS NOT NULL, "
-                     "COALESCE((SELECT partstat FROM rsvps WHERE invitation_id = i.id AND meeting_id = ?1), "
-                     "(SELECT partstat FROM rsvps WHERE invitation_id = i.id AND meeting_id = 0), "
-                     "'needs-action'), COALESCE((SELECT answered_at FROM rsvps WHERE invitation_id = i.id "
-                     "AND meeting_id = ?1), (SELECT answered_at FROM rsvps WHERE invitation_id = i.id "
-                     "AND meeting_id = 0)) "
-                     "FROM meetings mt JOIN series s ON s.id = mt.series_id "
-                     "JOIN list_members lm ON lm.list_id = s.list_id JOIN people p ON p.id = lm.person_id "
-                     "JOIN orgs o ON o.id = p.org_id LEFT JOIN invitations i ON i.series_id = s.id "
-                     "AND i.person_id = p.id AND i.case_id = 0 AND i.status = 'active' "
-                     "WHERE mt.id = ?1 ORDER BY o.name, p.name, p.id");
+    st = mdt_db_stmt(
+        r->db,
+        "SELECT p.id, p.name, p.email, o.id, o.name, i.id IS NOT NULL, "
+        "COALESCE((SELECT partstat FROM rsvps WHERE invitation_id = i.id AND meeting_id = ?1), "
+        "(SELECT partstat FROM rsvps WHERE invitation_id = i.id AND meeting_id = 0), "
+        "'needs-action'), COALESCE((SELECT answered_at FROM rsvps WHERE invitation_id = i.id "
+        "AND meeting_id = ?1), (SELECT answered_at FROM rsvps WHERE invitation_id = i.id "
+        "AND meeting_id = 0)) "
+        "FROM meetings mt JOIN series s ON s.id = mt.series_id "
+        "JOIN list_members lm ON lm.list_id = s.list_id JOIN people p ON p.id = lm.person_id "
+        "JOIN orgs o ON o.id = p.org_id LEFT JOIN invitations i ON i.series_id = s.id "
+        "AND i.person_id = p.id AND i.case_id = 0 AND i.status = 'active' "
+        "WHERE mt.id = ?1 ORDER BY o.name, p.name, p.id");
     if (st == NULL) {
         mdt_jsonw_release(&w);
         mdt_reply_errno(r, -EPROTO, NULL, "meeting");

@@ -106,7 +106,8 @@ TEST(ical_request_overrides_and_exdates)
     struct mdt_ical_event e = series();
     /* March 9th cancelled; April 13th moved to the 15th, 14:00 BST. */
     int64_t ex[] = {JAN12 + 56 * 86400};
-    struct mdt_ical_override ov[] = {{APR13, APR13 + 2 * 86400 + 4 * 3600, APR13 + 2 * 86400 + 5 * 3600}};
+    struct mdt_ical_override ov[] = {
+        {APR13, APR13 + 2 * 86400 + 4 * 3600, APR13 + 2 * 86400 + 5 * 3600}};
     e.exdates = ex, e.n_exdates = 1;
     e.overrides = ov, e.n_overrides = 1;
     char *s = build_ok(MDT_ICAL_REQUEST, &e, 1);
@@ -222,13 +223,16 @@ TEST(ical_local_to_utc_across_clock_changes)
     ASSERT_EQ(mdt_ical_local_to_utc("Nowhere/Else", "2027-01-12T10:00", &t), -EINVAL);
     ASSERT(mdt_ical_zone_known("America/New_York"));
     char buf[64];
-    ASSERT_STREQ(mdt_ical_format_local("Europe/London", APR13, buf, sizeof(buf)), "Tue 13 Apr 2027 10:00");
-    ASSERT_STREQ(mdt_ical_format_local("Europe/London", JAN12, buf, sizeof(buf)), "Tue 12 Jan 2027 10:00");
+    ASSERT_STREQ(mdt_ical_format_local("Europe/London", APR13, buf, sizeof(buf)),
+                 "Tue 13 Apr 2027 10:00");
+    ASSERT_STREQ(mdt_ical_format_local("Europe/London", JAN12, buf, sizeof(buf)),
+                 "Tue 12 Jan 2027 10:00");
 }
 
-static const char reply_head[] = "BEGIN:VCALENDAR\r\nPRODID:-//x//y//EN\r\nVERSION:2.0\r\nMETHOD:REPLY\r\n"
-                                 "BEGIN:VEVENT\r\nUID:series-1@mdt.example\r\nDTSTAMP:20270101T000000Z\r\n"
-                                 "SEQUENCE:3\r\n";
+static const char reply_head[] =
+    "BEGIN:VCALENDAR\r\nPRODID:-//x//y//EN\r\nVERSION:2.0\r\nMETHOD:REPLY\r\n"
+    "BEGIN:VEVENT\r\nUID:series-1@mdt.example\r\nDTSTAMP:20270101T000000Z\r\n"
+    "SEQUENCE:3\r\n";
 
 static int parse(const char *body, struct mdt_ical_reply *r, struct mdt_buf *err)
 {
@@ -244,8 +248,10 @@ TEST(ical_parse_reply)
 
     mdt_buf_init(&err, 1024);
     mdt_buf_init(&b, MDT_BUF_NOCAP);
-    mdt_buf_printf(&b, "%sATTENDEE;PARTSTAT=ACCEPTED;CN=G:MAILTO:GP@Surgery.example\r\n"
-                       "END:VEVENT\r\nEND:VCALENDAR\r\n", reply_head);
+    mdt_buf_printf(&b,
+                   "%sATTENDEE;PARTSTAT=ACCEPTED;CN=G:MAILTO:GP@Surgery.example\r\n"
+                   "END:VEVENT\r\nEND:VCALENDAR\r\n",
+                   reply_head);
     ASSERT_EQ(parse(mdt_buf_str(&b), &r, &err), 0);
     ASSERT_STREQ(r.uid, "series-1@mdt.example");
     ASSERT_STREQ(r.attendee, "gp@surgery.example");
@@ -255,9 +261,11 @@ TEST(ical_parse_reply)
 
     /* One occurrence, by its wall-clock time in a named zone. */
     mdt_buf_reset(&b);
-    mdt_buf_printf(&b, "%sATTENDEE;PARTSTAT=DECLINED:mailto:gp@surgery.example\r\n"
-                       "RECURRENCE-ID;TZID=Europe/London:20270413T100000\r\n"
-                       "END:VEVENT\r\nEND:VCALENDAR\r\n", reply_head);
+    mdt_buf_printf(&b,
+                   "%sATTENDEE;PARTSTAT=DECLINED:mailto:gp@surgery.example\r\n"
+                   "RECURRENCE-ID;TZID=Europe/London:20270413T100000\r\n"
+                   "END:VEVENT\r\nEND:VCALENDAR\r\n",
+                   reply_head);
     ASSERT_EQ(parse(mdt_buf_str(&b), &r, &err), 0);
     ASSERT_EQ(r.partstat, MDT_PARTSTAT_DECLINED);
     ASSERT_EQ(r.has_recurrence_id, 1);
@@ -266,34 +274,42 @@ TEST(ical_parse_reply)
 
     /* ...and in UTC. */
     mdt_buf_reset(&b);
-    mdt_buf_printf(&b, "%sATTENDEE;PARTSTAT=TENTATIVE:mailto:gp@surgery.example\r\n"
-                       "RECURRENCE-ID:20270413T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", reply_head);
+    mdt_buf_printf(&b,
+                   "%sATTENDEE;PARTSTAT=TENTATIVE:mailto:gp@surgery.example\r\n"
+                   "RECURRENCE-ID:20270413T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                   reply_head);
     ASSERT_EQ(parse(mdt_buf_str(&b), &r, &err), 0);
     ASSERT_EQ(r.recurrence_id, APR13);
     mdt_ical_reply_release(&r);
 
     /* Refused: two attendees, no PARTSTAT, not mailto, not REPLY, too big. */
     mdt_buf_reset(&b);
-    mdt_buf_printf(&b, "%sATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.example\r\n"
-                       "ATTENDEE;PARTSTAT=ACCEPTED:mailto:b@x.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-                   reply_head);
+    mdt_buf_printf(
+        &b,
+        "%sATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.example\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:b@x.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        reply_head);
     ASSERT_EQ(parse(mdt_buf_str(&b), &r, &err), -EINVAL);
     ASSERT_CONTAINS(mdt_buf_str(&err), "ATTENDEE");
     mdt_buf_reset(&b);
-    mdt_buf_printf(&b, "%sATTENDEE:mailto:a@x.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", reply_head);
+    mdt_buf_printf(&b, "%sATTENDEE:mailto:a@x.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                   reply_head);
     ASSERT_EQ(parse(mdt_buf_str(&b), &r, &err), -EINVAL);
     ASSERT_CONTAINS(mdt_buf_str(&err), "PARTSTAT");
     mdt_buf_reset(&b);
-    mdt_buf_printf(&b, "%sATTENDEE;PARTSTAT=ACCEPTED:http://a.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-                   reply_head);
+    mdt_buf_printf(
+        &b, "%sATTENDEE;PARTSTAT=ACCEPTED:http://a.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        reply_head);
     ASSERT_EQ(parse(mdt_buf_str(&b), &r, &err), -EINVAL);
     ASSERT_EQ(parse("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n", &r, &err), -EINVAL);
     ASSERT_CONTAINS(mdt_buf_str(&err), "METHOD");
     ASSERT_EQ(parse("garbage", &r, &err), -EINVAL);
     mdt_buf_reset(&b);
-    mdt_buf_printf(&b, "%sATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.example\r\n"
-                       "RECURRENCE-ID;TZID=Mars/Base:20270413T100000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-                   reply_head);
+    mdt_buf_printf(
+        &b,
+        "%sATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.example\r\n"
+        "RECURRENCE-ID;TZID=Mars/Base:20270413T100000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        reply_head);
     ASSERT_EQ(parse(mdt_buf_str(&b), &r, &err), -EINVAL);
     ASSERT_CONTAINS(mdt_buf_str(&err), "RECURRENCE-ID");
     char *big = calloc(1, MDT_ICAL_REPLY_MAX + 2);
