@@ -7,18 +7,21 @@ X-Sink-* lines with the envelope (EHLO name, MAIL FROM, RCPT TO) and then
 the message exactly as received (CRLF lines, dots unstuffed).
 
   smtp-sink.py --dir DIR [--port N] [--port-file F] [--reply CODE] [--stall]
+               [--auth USER:PASSWORD]
 
 --port 0 (the default) picks a free port; the port is printed on stdout
 as "port N" (and written to --port-file), once the server listens.
 --reply CODE answers every RCPT with that code (451: try later, 550:
-refused for good). --stall takes the DATA and never answers it.
+refused for good). --stall takes the DATA and never answers it. --auth requires SMTP AUTH
+(PLAIN or LOGIN, offered without TLS on loopback) with that user and
+password before MAIL; other credentials get 535.
 """
 import argparse
 import asyncio
 import os
 import sys
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 REPLIES = {
     421: "421 4.3.2 service not available",
@@ -62,6 +65,17 @@ class Sink:
         return "250 OK queued as %s" % name
 
 
+class Auth:
+    def __init__(self, user, password):
+        self.user = user.encode()
+        self.password = password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = (getattr(auth_data, "login", None) == self.user and
+              getattr(auth_data, "password", None) == self.password)
+        return AuthResult(success=ok, handled=False)
+
+
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
@@ -69,13 +83,19 @@ async def main():
     ap.add_argument("--port-file")
     ap.add_argument("--reply", type=int, default=0)
     ap.add_argument("--stall", action="store_true")
+    ap.add_argument("--auth")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     handler = Sink(a.dir, a.reply, a.stall)
     loop = asyncio.get_running_loop()
+    extra = {}
+    if a.auth:
+        user, _, password = a.auth.partition(":")
+        extra = dict(authenticator=Auth(user, password), auth_required=True,
+                     auth_require_tls=False)
     server = await loop.create_server(
         lambda: SMTP(handler, hostname="sink.test", data_size_limit=64 << 20,
-                     decode_data=False, enable_SMTPUTF8=True),
+                     decode_data=False, enable_SMTPUTF8=True, **extra),
         "127.0.0.1", a.port, reuse_address=True)
     port = server.sockets[0].getsockname()[1]
     if a.port_file:

@@ -576,3 +576,32 @@ TEST(outbox_stop_abandons_transfers_under_way_to_pending)
     mdt_db_close(e.db);
     sink_release(&s);
 }
+
+TEST(outbox_smtp_auth_used_and_refused_login_fails)
+{
+    static const char *const auth[] = {"--auth", "mdt-relay:s3cret pass", NULL};
+    struct sink s = {0};
+    struct env e;
+    sqlite3_stmt *st;
+
+    sink_start(&s, "smtp-sink.py", "mail", 0, auth);
+    env_init(&e, s.port);
+    set(&e, "smtp_user", "mdt-relay");
+    set(&e, "smtp_password", "s3cret pass");
+    queue_mails(&e, 2, "g");
+    ASSERT_EQ(mdt_outbox_start(e.ob), 0);
+    ASSERT(run_until(&e, n_sent, 2, 10000));
+    ASSERT_EQ(check_delivered_once(&e, &s, "g", 2), 2);
+    /* the wrong password: 535, final */
+    set(&e, "smtp_password", "wrong");
+    queue_mails(&e, 1, "h");
+    mdt_outbox_kick(e.ob);
+    ASSERT(run_until(&e, n_failed, 1, 10000));
+    st = mdt_db_stmt(e.db, "SELECT attempts, last_error FROM outbox WHERE status = 'failed'");
+    ASSERT_EQ(mdt_db_step(e.db, st), 1);
+    ASSERT_EQ(sqlite3_column_int(st, 0), 1);
+    ASSERT_CONTAINS((const char *)sqlite3_column_text(st, 1), "535");
+    sqlite3_reset(st);
+    env_release(&e);
+    sink_release(&s);
+}
