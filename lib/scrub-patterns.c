@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lexicon.h"
 #include "scrub-internal.h"
 #include "xmalloc.h"
 
@@ -202,6 +203,8 @@ enum {
     KW_TEEN = 1 << 20,     /* ten ... nineteen */
     KW_TENS = 1 << 21,     /* twenty ... ninety */
     KW_ORD = 1 << 22,      /* first ... nineteenth, twentieth, thirtieth */
+    KW_TOPO = 1 << 23,     /* Hill, Park, Wharf, Quay: ends the name of a small place */
+    KW_TITLE = 1 << 24,    /* Mr, Dr: a person's name follows */
 };
 
 struct kw {
@@ -331,6 +334,14 @@ static const struct kw keywords[] = {
     {"seventeenth", KW_ORD, 17}, {"eighteenth", KW_ORD, 18},
     {"nineteenth", KW_ORD, 19}, {"twentieth", KW_ORD, 20}, {"thirtieth", KW_ORD, 30},
     {"coroner", KW_STOP, 0},
+    /* small places named without a cue word: "Bury Park", "Canary Wharf" */
+    {"hill", KW_TOPO, 0}, {"park", KW_TOPO, 0}, {"wharf", KW_TOPO, 0}, {"quay", KW_TOPO, 0},
+    {"fen", KW_TOPO, 0}, {"glen", KW_TOPO, 0}, {"vale", KW_TOPO, 0}, {"heath", KW_TOPO, 0},
+    {"common", KW_TOPO, 0}, {"marina", KW_TOPO, 0}, {"moor", KW_TOPO, 0},
+    {"outlet", KW_TOPO, 0}, {"meadows", KW_TOPO, 0}, {"fields", KW_TOPO, 0},
+    {"mr", KW_TITLE, 0}, {"mrs", KW_TITLE, 0}, {"ms", KW_TITLE, 0}, {"miss", KW_TITLE, 0},
+    {"dr", KW_TITLE, 0}, {"rev", KW_TITLE, 0}, {"pc", KW_TITLE, 0}, {"dc", KW_TITLE, 0},
+    {"sgt", KW_TITLE, 0}, {"cllr", KW_TITLE, 0}, {"prof", KW_TITLE, 0}, {"mx", KW_TITLE, 0},
 };
 
 #define KW_SLOTS 1024 /* power of two, well over twice the table */
@@ -427,6 +438,7 @@ static size_t word_before(const char *t, size_t i, const char *seps, size_t *ws)
 
 struct scan {
     const struct mdt_patterns *p;
+    const struct mdt_lexicons *lex; /* NULL: no word lists (the unit tests) */
     const char *t;
     size_t len;
     struct mdt_spans *out;
@@ -1814,6 +1826,68 @@ static void match_street(struct scan *s, size_t p, size_t n)
     add(s, start, p + n, MDT_KIND_ADDRESS);
 }
 
+/* ---- small places without a cue word ---- */
+
+/* At a capitalised place word (Hill, Park, Wharf) at [p, p+n): one or two
+ * capitalised words before it name a suburb, a park or a landmark ("Bury
+ * Park", "Canary Wharf", "Ashford Designer Outlet"). Not after a title or
+ * a given name ("Mr Hill", "Gemma Hill" are people), and not when the
+ * whole name is known geography or a service (Notting Hill, Hyde Park). */
+static void match_topo(struct scan *s, size_t p, size_t n)
+{
+    const char *t = s->t;
+    size_t start = p, words = 0, first_b = p, first_e = p;
+
+    if (!isup(T(p)))
+        return;
+    for (int k = 0; k < 2; k++) {
+        size_t e, b;
+        uint32_t f;
+        if (start < 2 || T(start - 1) != ' ')
+            break;
+        e = start - 1;
+        b = e;
+        while (b > 0 && e - b < 24 && (isalph(T(b - 1)) || T(b - 1) == '\''))
+            b--;
+        if (b == e || (b > 0 && isword(T(b - 1))) || !cap_word(t, b, e))
+            break;
+        f = kw_flags(s->p, t + b, e - b);
+        if (f & KW_TITLE)
+            return;
+        if (f & (KW_STOP | KW_STREET | KW_MONTH | KW_WEEKDAY | KW_CTX))
+            break;
+        start = b;
+        first_b = b;
+        first_e = e;
+        words++;
+    }
+    if (words == 0)
+        return;
+    if (s->lex) {
+        char key[160];
+        size_t kl;
+        uint32_t f;
+        /* the word before the name: a title makes it a person */
+        size_t ws, wl = word_before(t, start, " .", &ws);
+        if (wl && (kw_flags(s->p, t + ws, wl) & KW_TITLE))
+            return;
+        if (first_e - first_b < sizeof(key)) {
+            kl = mdt__fold(t + first_b, first_e - first_b, key);
+            f = mdt__lex_flags(s->lex, key, kl);
+            if ((f & (MDT_LEX_FIRST | MDT_LEX_NICK)) && !(f & MDT_LEX_GEO))
+                return;
+            if (f & (MDT_LEX_TITLE | MDT_LEX_RELATION))
+                return;
+        }
+        if (p + n - start < sizeof(key)) {
+            kl = mdt__fold(t + start, p + n - start, key);
+            if (mdt__lex_flags(s->lex, key, kl) & (MDT_LEX_GEO | MDT_LEX_ALLOW))
+                return;
+        }
+    }
+    add(s, start, p + n, MDT_KIND_PLACE);
+}
+
 /* ---- the scan ---- */
 
 static inline void take(size_t *best, enum mdt_kind *bk, size_t e, enum mdt_kind k)
@@ -1827,7 +1901,7 @@ static inline void take(size_t *best, enum mdt_kind *bk, size_t e, enum mdt_kind
 void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t len,
                           struct mdt_spans *out)
 {
-    struct scan s = {ctx->pat, t, len, out, 0, 0, 0};
+    struct scan s = {ctx->pat, ctx->lex, t, len, out, 0, 0, 0};
     size_t i = 0;
 
     while (i < len) {
@@ -1965,6 +2039,8 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
             }
             if ((f & KW_STREET) && end_ok(t, len, i + w))
                 match_street(&s, i, w);
+            if ((f & KW_TOPO) && end_ok(t, len, i + w))
+                match_topo(&s, i, w);
             if (best) {
                 add(&s, i, best, bk);
                 i = best;

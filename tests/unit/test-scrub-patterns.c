@@ -509,3 +509,41 @@ TEST(patterns_decades_courts_and_ages_in_brackets)
     };
     RUN(cases);
 }
+
+TEST(patterns_small_places_without_a_cue_word)
+{
+    static const struct pcase cases[] = {
+        {"lives near Bury Park with", "lives near [PLACE] with"},
+        {"works at Canary Wharf.", "works at [PLACE]."},
+        {"shifts at Ashford Designer Outlet on", "shifts at [PLACE] on"},
+        {"Stamford Hill, West Quay and Smithy Fen", "[PLACE], [PLACE] and [PLACE]"},
+        /* people, and places named with no capital or no name */
+        {"Mr Hill said; Dr Green Park", "Mr Hill said; Dr Green Park"},
+        {"to the park, up the Hill, in the Park", "to the park, up the Hill, in the Park"},
+    };
+    RUN(cases);
+}
+
+TEST(patterns_small_places_with_the_word_lists)
+{
+    struct mdt_scrub_ctx ctx = {mdt__lexicons_new(), mdt__patterns_new()};
+    static const struct pcase cases[] = {
+        {"lives near Bury Park with", "lives near [PLACE] with"},
+        /* a given name before it is a person; known geography stays */
+        {"Gemma Hill said", "Gemma Hill said"},
+        {"moved from Notting Hill to", "moved from Notting Hill to"},
+    };
+    int bad = 0;
+
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        char *got = patterns_only(&ctx, cases[k].in, strlen(cases[k].in));
+        if (strcmp(got, cases[k].want) != 0) {
+            fprintf(stderr, "  in:   %s\n  got:  %s\n  want: %s\n", cases[k].in, got, cases[k].want);
+            bad++;
+        }
+        free(got);
+    }
+    mdt__patterns_free(ctx.pat);
+    mdt__lexicons_free(ctx.lex);
+    ASSERT_EQ(bad, 0);
+}
