@@ -775,8 +775,10 @@ static void find_names(struct scan *s)
     /* a nickname in brackets after a name: "ZHANG Hao (Harry)" names
      * Harry wherever he comes up, though "harry" is a word too */
     for (size_t i = 1; i < s->n; i++) {
+        /* a town or country in brackets is where: "born in Dharan (Nepal)" */
         if ((s->st[i - 1] & W_NAME) && bracketed(s, i) && s->w[i].cap && usable(s, i) &&
             !s->w[i].digit && !(s->lf[i] & (MDT_LEX_ALLOW | MDT_LEX_TITLE | MDT_LEX_UNIT)) &&
+            !((s->lf[i] & MDT_LEX_GEO) && !(s->lf[i] & MDT_LEX_FIRST)) &&
             !(s->st[i] & (W_ADDR | W_PLACE | W_GEOP)))
             s->st[i] |= W_NAME | W_CUED;
     }

@@ -285,6 +285,9 @@ TEST(names_nickname_in_brackets_is_the_same_person)
     const char *r = found(ctx, "His son ZHANG Hao (Harry) lives in Leeds.\nHarry's mobile is off.");
     ASSERT_CONTAINS(r, "PERSON:ZHANG Hao:hao zhang|");
     ASSERT_CONTAINS(r, "PERSON:Harry:hao zhang|PERSON:Harry:hao zhang|");
+    /* a country in brackets stays */
+    r = found(ctx, "He was born in Dharan (Nepal) and served.");
+    ASSERT_NOT_CONTAINS(r, "Nepal");
     r = found(ctx, "Robert (Bobby) Jones came. Later Bobby said no, and Robert left.");
     ASSERT_CONTAINS(r, "PERSON:Robert:robert jones|PERSON:Bobby:robert jones|"
                        "PERSON:Jones:robert jones|PERSON:Bobby:robert jones|"
