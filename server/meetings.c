@@ -325,7 +325,11 @@ static int cases_changed_on(struct mdt_req *r, int64_t meeting_id)
     return rc;
 }
 
-int mdt_meetings_place_case(struct mdt_req *r, int64_t case_id, int64_t meeting_id, int first)
+/* notify: tell the invites about each case whose slot changed. Without
+ * it the caller raises the series' sequence afterwards, and the invites
+ * then bring every case of the series up to date in one go. */
+static int place_case(struct mdt_req *r, int64_t case_id, int64_t meeting_id, int first,
+                      int notify)
 {
     sqlite3_stmt *st;
     int rc;
@@ -353,11 +357,18 @@ int mdt_meetings_place_case(struct mdt_req *r, int64_t case_id, int64_t meeting_
     sqlite3_bind_int64(st, 4, mdt_now());
     if ((rc = mdt_db_step(r->db, st)) < 0)
         return rc;
+    if (!notify)
+        return 0;
     return first ? cases_changed_on(r, meeting_id) : mdt_invites_case_changed(r, case_id);
 }
 
+int mdt_meetings_place_case(struct mdt_req *r, int64_t case_id, int64_t meeting_id, int first)
+{
+    return place_case(r, case_id, meeting_id, first, 1);
+}
+
 /* Takes a case off its meeting: it waits for a meeting again. */
-static int unplace_case(struct mdt_req *r, int64_t case_id)
+static int unplace_case(struct mdt_req *r, int64_t case_id, int notify)
 {
     sqlite3_stmt *st = mdt_db_stmt(r->db, "UPDATE cases SET meeting_id = NULL, slot = NULL, "
                                           "updated_at = ?2, version = version + 1 WHERE id = ?1");
@@ -369,7 +380,7 @@ static int unplace_case(struct mdt_req *r, int64_t case_id)
     sqlite3_bind_int64(st, 2, mdt_now());
     if ((rc = mdt_db_step(r->db, st)) < 0)
         return rc;
-    return mdt_invites_case_changed(r, case_id);
+    return notify ? mdt_invites_case_changed(r, case_id) : 0;
 }
 
 /* The ids of the cases on a meeting (in slot order) with a status test:
@@ -400,7 +411,7 @@ static int cases_on(struct mdt_db *db, int64_t meeting_id, int64_t **out, size_t
  * after `after`, or off any meeting when there is none. carried counts
  * an undiscussed case's meetings. */
 static int carry_forward(struct mdt_req *r, int64_t series_id, int64_t after, const int64_t *ids,
-                         size_t n, int count_carried, int64_t *to_meeting)
+                         size_t n, int count_carried, int notify, int64_t *to_meeting)
 {
     sqlite3_stmt *st;
     int64_t next = 0;
@@ -431,7 +442,7 @@ static int carry_forward(struct mdt_req *r, int64_t series_id, int64_t after, co
                 return rc;
         }
         if (next == 0) {
-            if ((rc = unplace_case(r, ids[i])) < 0)
+            if ((rc = unplace_case(r, ids[i], notify)) < 0)
                 return rc;
         }
     }
@@ -458,7 +469,7 @@ static int carry_forward(struct mdt_req *r, int64_t series_id, int64_t after, co
     }
     *to_meeting = next;
     /* Every slot time of that meeting changed. */
-    return cases_changed_on(r, next);
+    return notify ? cases_changed_on(r, next) : 0;
 }
 
 /* Cases on cancelled meetings of the series in the future go to its next
@@ -491,7 +502,7 @@ static int rehome_cases(struct mdt_req *r, int64_t series_id, int64_t now)
         int64_t next;
         if ((rc = mdt_meetings_next_with_room(r->db, series_id, 0, v[i][1], &next)) < 0)
             break;
-        rc = next ? mdt_meetings_place_case(r, v[i][0], next, 0) : unplace_case(r, v[i][0]);
+        rc = next ? place_case(r, v[i][0], next, 0, 0) : unplace_case(r, v[i][0], 0);
     }
     free(v);
     return rc;
@@ -1470,7 +1481,7 @@ void mdt_h_series_cancel(struct mdt_req *r)
         return;
     }
     for (size_t i = 0; i < n && rc >= 0; i++)
-        rc = unplace_case(r, ids[i]);
+        rc = unplace_case(r, ids[i], 0);
     free(ids);
     if (rc < 0 || (rc = bump_sequence(r, id)) < 0) {
         fail(r, rc, "series");
@@ -1632,8 +1643,8 @@ void mdt_h_meetings_move(struct mdt_req *r)
         sqlite3_bind_int(st, 3, duration);
         sqlite3_bind_int64(st, 4, mdt_now());
     }
-    if (st == NULL || (rc = mdt_db_step(r->db, st)) < 0 || (rc = bump_sequence(r, series_id)) < 0 ||
-        (rc = cases_changed_on(r, id)) < 0) {
+    /* The update of the series brings its case holders' slots along. */
+    if (st == NULL || (rc = mdt_db_step(r->db, st)) < 0 || (rc = bump_sequence(r, series_id)) < 0) {
         fail(r, st ? rc : -EPROTO, "meeting");
         return;
     }
@@ -1663,7 +1674,7 @@ void mdt_h_meetings_cancel(struct mdt_req *r)
         sqlite3_bind_int64(st, 2, mdt_now());
     }
     if (st == NULL || (rc = mdt_db_step(r->db, st)) < 0 || (rc = cases_on(r->db, id, &ids, &n)) < 0 ||
-        (rc = carry_forward(r, series_id, start, ids, n, 0, &to)) < 0 ||
+        (rc = carry_forward(r, series_id, start, ids, n, 0, 0, &to)) < 0 ||
         (rc = bump_sequence(r, series_id)) < 0) {
         free(ids);
         fail(r, st ? rc : -EPROTO, "meeting");
@@ -1824,7 +1835,7 @@ void mdt_h_meetings_close(struct mdt_req *r)
         sqlite3_bind_int64(st, 2, now);
     }
     if (st == NULL || (rc = mdt_db_step(r->db, st)) < 0 ||
-        (rc = carry_forward(r, series_id, start, keep, nk, 1, &to)) < 0) {
+        (rc = carry_forward(r, series_id, start, keep, nk, 1, 1, &to)) < 0) {
         fail(r, st ? rc : -EPROTO, "meeting");
         goto out;
     }
