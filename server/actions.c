@@ -142,10 +142,10 @@ static int mail_actions(struct mdt_db *db, const struct mdt_config *cfg,
     mdt_buf_init(&b, MDT_BUF_NOCAP);
     day_of(now + cfg->action_link_days * 86400LL, until);
     mdt_buf_printf(&b, "%s the care plan for %s (age %s%s%s), agreed with the person on %s, "
-                       "from the MDT of %s.\n\n%s falls to %s:\n\n",
+                       "from the MDT of %s.\n\n%s to %s:\n\n",
                    amend ? "A change to" : "Actions from", cs->pseudonym, cs->age_band,
                    cs->needs[0] ? "; needs: " : "", cs->needs, cs->agreed_on, cs->pcn,
-                   n == 1 ? "This action" : "These actions", org);
+                   n == 1 ? "This action falls" : "These actions fall", org);
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st = mdt_db_stmt(db, "SELECT what, due_on, status FROM actions WHERE id = ?1");
         if (st == NULL) {

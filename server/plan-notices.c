@@ -48,7 +48,7 @@ static int notice_claim(struct mdt_db *db, const char *kind, int64_t key, const 
 /* Rows of one query, each handled in its own transaction by fn. */
 struct row {
     int64_t id, key;
-    char *to, *to_name, *text, *due;
+    char *to, *to_name, *text, *due, *about; /* about: the subject's end */
 };
 
 static void rows_free(struct row *rows, size_t n)
@@ -58,6 +58,7 @@ static void rows_free(struct row *rows, size_t n)
         free(rows[i].to_name);
         free(rows[i].text);
         free(rows[i].due);
+        free(rows[i].about);
     }
     free(rows);
 }
@@ -68,7 +69,7 @@ static char *dup_col(sqlite3_stmt *st, int i)
     return s ? mdt_xstrdup(s) : NULL;
 }
 
-/* Columns: id, key, to, to_name, text, due. */
+/* Columns: id, key, to, to_name, text, due, about. */
 static int rows_of(struct mdt_db *db, const char *sql, const char *today, int64_t a,
                    struct row **out, size_t *n)
 {
@@ -94,6 +95,7 @@ static int rows_of(struct mdt_db *db, const char *sql, const char *today, int64_
         r->to_name = dup_col(st, 3);
         r->text = dup_col(st, 4);
         r->due = dup_col(st, 5);
+        r->about = dup_col(st, 6);
     }
     sqlite3_finalize(st);
     return rc;
@@ -116,7 +118,7 @@ static int send_rows(struct mdt_db *db, const struct mdt_config *cfg, const char
         if (rows[i].to == NULL || rows[i].text == NULL)
             continue;
         snprintf(subject, sizeof(subject), "%s: %s", subject_prefix,
-                 rows[i].to_name ? rows[i].to_name : "");
+                 rows[i].about ? rows[i].about : "");
         snprintf(ref, sizeof(ref), "%s:%lld", kind, (long long)rows[i].key);
         if ((rc = mdt_db_begin(db)) < 0)
             return rc;
@@ -154,9 +156,9 @@ int mdt_plans_run(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, 
     rc = rows_of(db,
                  "SELECT a.id, a.id, coalesce(p.email, o.email), coalesce(p.name, o.name), "
                  "printf('A reminder: this action for %s of the MDT care plan for %s is due on "
-                 "%s.%c%c  %s%c%cAnswer or report progress with the link in the email that brought "
-                 "it, or with mdt action update %d.%c', o.name, c.pseudonym, a.due_on, 10, 10, "
-                 "a.what, 10, 10, a.id, 10), a.due_on "
+                 "%s.%s%s  %s%s%sAnswer or report progress with the link in the email that brought "
+                 "it, or with mdt action update %d.%s', o.name, c.pseudonym, a.due_on, char(10), "
+                 "char(10), a.what, char(10), char(10), a.id, char(10)), a.due_on, o.name "
                  "FROM actions a JOIN cases c ON c.id = a.case_id JOIN orgs o ON o.id = a.org_id "
                  "LEFT JOIN people p ON p.id = a.person_id WHERE " OPEN_ACTION
                  " AND a.due_on >= ?1 AND a.due_on <= date(?1, '+' || ?2 || ' days') "
@@ -173,10 +175,11 @@ int mdt_plans_run(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, 
      * counted from the end of the due day; to the series' chair. */
     rc = rows_of(db,
                  "SELECT a.id, a.id, ch.email, ch.name, "
-                 "printf('An MDT action is overdue and has not been completed.%c%c  Case: %s%c  "
-                 "Organisation: %s%c  Action: %s%c  Due: %s%c  Status: %s%c%cmdt case status %s "
-                 "shows its history.%c', 10, 10, c.pseudonym, 10, o.name, 10, a.what, 10, "
-                 "a.due_on, 10, a.status, 10, 10, c.pseudonym, 10), a.due_on "
+                 "printf('An MDT action is overdue and has not been completed.%s%s  Case: %s%s  "
+                 "Organisation: %s%s  Action: %s%s  Due: %s%s  Status: %s%s%smdt case status %s "
+                 "shows its history.%s', char(10), char(10), c.pseudonym, char(10), o.name, "
+                 "char(10), a.what, char(10), a.due_on, char(10), a.status, char(10), char(10), "
+                 "c.pseudonym, char(10)), a.due_on, o.name || ', ' || c.pseudonym "
                  "FROM actions a JOIN cases c ON c.id = a.case_id JOIN orgs o ON o.id = a.org_id "
                  "JOIN meetings m ON m.id = a.meeting_id JOIN series s ON s.id = m.series_id "
                  "JOIN people ch ON ch.id = s.chair_id WHERE " OPEN_ACTION
@@ -199,7 +202,7 @@ int mdt_plans_run(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, 
                  "group_concat(printf('  action %d (%s), due %s, %s: %s', a.id, c.pseudonym, "
                  "a.due_on, a.status, a.what), char(10)) || char(10) || char(10) || "
                  "'Report progress with the links in the emails that brought them, or with mdt "
-                 "action update.' || char(10), ?2 "
+                 "action update.' || char(10), ?2, o.name "
                  "FROM actions a JOIN cases c ON c.id = a.case_id JOIN orgs o ON o.id = a.org_id "
                  "WHERE " OPEN_ACTION " AND a.due_on < ?1 GROUP BY o.id ORDER BY o.id",
                  today, 0, &rows, &n);
