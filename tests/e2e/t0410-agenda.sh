@@ -146,4 +146,27 @@ MDT_TOKEN=$HOLDER run case submit "$CORPUS/case-07.json" --next "Lewisham North"
 expect "case submit --next PCN" 0
 check_eq "--next: the PCN's soonest meeting with room (of any series)" "$(py 'j["meeting"]["id"]')" "$SOON_M"
 
+# --- invites follow slot changes: one message per person per change ---------------------------
+run series create --pcn "Lewisham North" --title "Invited MDT" --rrule "FREQ=MONTHLY;BYDAY=1WE" \
+    --start 2027-02-03T09:30 --duration 1h --list "North MDT" --url https://meet.example.org/inv --json
+S3=$(py 'j["id"]')
+S3M1=$(py 'j["next_meeting"]["id"]')
+run invite send "$S3"
+expect "invite send" 0
+mails() { sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE kind = 'mail'"; }
+to_chair() { sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE kind = 'mail' AND recipient = 'chair@example.org'"; }
+run token create --role case_holder --name "Ada's laptop" --org "Mind in Lewisham" --person chair@example.org --json
+ADA=$(py 'j["token"]')
+n0=$(mails)
+MDT_TOKEN=$ADA http_json POST /v1/cases "$(case_body MDT-9XW2-7K3Q 40-49 housing "Any housing help?" "$S3M1")"
+check_eq "a case placed: one slot invite to its holder" "$(( $(mails) - n0 ))" 1
+n0=$(mails) c0=$(to_chair)
+run meeting move "$S3M1" --start 2027-02-04T09:30
+check_eq "a meeting with a case moved: one message to each of 3 members, the holder's slot in one more" \
+    "$(( $(mails) - n0 )) $(( $(to_chair) - c0 ))" "4 2"
+n0=$(mails) c0=$(to_chair)
+run meeting cancel "$S3M1"
+check_eq "cancelled: the series update to each member, the holder's slot moved once" \
+    "$(( $(mails) - n0 )) $(( $(to_chair) - c0 ))" "4 2"
+
 stop_mdtd
