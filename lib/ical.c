@@ -195,7 +195,7 @@ static void add_event(icalcomponent *cal, const struct mdt_ical_event *e,
 
 /* The zone's VTIMEZONE under exactly the name tz, cut to start at the
  * beginning of the year of from (earlier transitions are not needed). */
-static icalcomponent *vtimezone(const char *tz, int64_t from)
+static icalcomponent *vtimezone_make(const char *tz, int64_t from)
 {
     icaltimezone *zone = zone_get(tz);
     icalcomponent *vtz = icalcomponent_new_clone(icaltimezone_get_component(zone));
@@ -216,6 +216,50 @@ static icalcomponent *vtimezone(const char *tz, int64_t from)
     return vtz;
 }
 
+#define ZONES_MAX 8
+
+struct mdt_ical_zones {
+    struct {
+        char tz[72];
+        int year;
+        icalcomponent *vtz;
+    } e[ZONES_MAX];
+    size_t n;
+};
+
+struct mdt_ical_zones *mdt_ical_zones_new(void)
+{
+    return mdt_xcalloc(1, sizeof(struct mdt_ical_zones));
+}
+
+void mdt_ical_zones_free(struct mdt_ical_zones *z)
+{
+    if (z == NULL)
+        return;
+    for (size_t i = 0; i < z->n; i++)
+        icalcomponent_free(z->e[i].vtz);
+    free(z);
+}
+
+/* New: the VTIMEZONE for tz from the year of from, cloned from z's copy
+ * when it has one. */
+static icalcomponent *vtimezone(struct mdt_ical_zones *z, const char *tz, int64_t from)
+{
+    int year = utc_time(from).year;
+
+    if (z == NULL)
+        return vtimezone_make(tz, from);
+    for (size_t i = 0; i < z->n; i++)
+        if (z->e[i].year == year && strcmp(z->e[i].tz, tz) == 0)
+            return icalcomponent_new_clone(z->e[i].vtz);
+    if (z->n == ZONES_MAX || strlen(tz) >= sizeof(z->e[0].tz))
+        return vtimezone_make(tz, from);
+    snprintf(z->e[z->n].tz, sizeof(z->e[0].tz), "%s", tz);
+    z->e[z->n].year = year;
+    z->e[z->n].vtz = vtimezone_make(tz, from);
+    return icalcomponent_new_clone(z->e[z->n++].vtz);
+}
+
 static int64_t earliest(const struct mdt_ical_event *e)
 {
     int64_t t = e->start;
@@ -230,6 +274,13 @@ static int64_t earliest(const struct mdt_ical_event *e)
 
 int mdt_ical_build(enum mdt_ical_method method, const struct mdt_ical_event *ev, size_t n,
                    int64_t dtstamp, char **out, struct mdt_buf *err)
+{
+    return mdt_ical_build_z(NULL, method, ev, n, dtstamp, out, err);
+}
+
+int mdt_ical_build_z(struct mdt_ical_zones *z, enum mdt_ical_method method,
+                     const struct mdt_ical_event *ev, size_t n, int64_t dtstamp, char **out,
+                     struct mdt_buf *err)
 {
     icalcomponent *cal = NULL;
     icalproperty_method m;
@@ -278,7 +329,7 @@ int mdt_ical_build(enum mdt_ical_method method, const struct mdt_ical_event *ev,
         for (size_t j = i + 1; j < n; j++)
             if (strcmp(ev[j].tz, ev[i].tz) == 0 && earliest(&ev[j]) < from)
                 from = earliest(&ev[j]);
-        icalcomponent_add_component(cal, vtimezone(ev[i].tz, from));
+        icalcomponent_add_component(cal, vtimezone(z, ev[i].tz, from));
     }
     for (size_t i = 0; i < n; i++)
         add_event(cal, &ev[i], method, dtstamp);

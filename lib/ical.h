@@ -67,6 +67,17 @@ void mdt_ical_init(void);
 int mdt_ical_build(enum mdt_ical_method method, const struct mdt_ical_event *ev, size_t n,
                    int64_t dtstamp, char **out, struct mdt_buf *err);
 
+/* A cache of truncated VTIMEZONEs for building many objects in a row
+ * (one invite per list member): cutting a zone's history is most of the
+ * cost of a build. New: mdt_ical_zones_free. */
+struct mdt_ical_zones;
+struct mdt_ical_zones *mdt_ical_zones_new(void);
+void mdt_ical_zones_free(struct mdt_ical_zones *z);
+/* mdt_ical_build with the zones taken from (and added to) z. */
+int mdt_ical_build_z(struct mdt_ical_zones *z, enum mdt_ical_method method,
+                     const struct mdt_ical_event *ev, size_t n, int64_t dtstamp, char **out,
+                     struct mdt_buf *err);
+
 /* Whether text (a whole VCALENDAR) passes libical's parser and
  * icalrestriction_check (RFC 5546's rules for its METHOD): 0, or -EINVAL
  * with the first problem in err. For tests and for checking input. */

@@ -29,6 +29,7 @@ struct series_info {
     size_t nex;
     struct mdt_ical_override *ov;
     size_t nov;
+    struct mdt_ical_zones *zones; /* one truncated VTIMEZONE for every copy */
 };
 
 static char *col_dup(sqlite3_stmt *st, int i)
@@ -41,6 +42,7 @@ static void series_release(struct series_info *s)
 {
     free(s->uid), free(s->title), free(s->tz), free(s->rrule), free(s->url), free(s->pcn);
     free(s->org_email), free(s->org_name), free(s->ex), free(s->ov);
+    mdt_ical_zones_free(s->zones);
     memset(s, 0, sizeof(*s));
 }
 
@@ -74,6 +76,7 @@ static int series_load(struct mdt_db *db, const struct mdt_config *cfg, int64_t 
     if ((rc = mdt_db_step(db, st)) <= 0)
         return rc == 0 ? -ENOENT : rc;
     s->id = id;
+    s->zones = mdt_ical_zones_new();
     s->uid = col_dup(st, 0);
     s->title = col_dup(st, 1);
     s->tz = col_dup(st, 2);
@@ -313,7 +316,7 @@ static int send_one(struct mdt_req *r, const struct series_info *s, int64_t pers
         ev.start = sl->start;
         ev.end = sl->end;
     }
-    if ((rc = mdt_ical_build(method, &ev, 1, mdt_now(), &cal, &err)) < 0) {
+    if ((rc = mdt_ical_build_z(s->zones, method, &ev, 1, mdt_now(), &cal, &err)) < 0) {
         log_warnx("invites: series %lld: cannot build the invite: %s", (long long)s->id,
                   mdt_buf_str(&err));
         goto out;

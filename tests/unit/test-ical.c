@@ -319,3 +319,33 @@ TEST(ical_parse_reply)
     mdt_buf_release(&b);
     mdt_buf_release(&err);
 }
+
+TEST(ical_zone_cache_gives_the_same_objects)
+{
+    mdt_ical_init();
+    struct mdt_ical_zones *z = mdt_ical_zones_new();
+    struct mdt_ical_event e = series();
+    struct mdt_buf err;
+    char *plain = NULL, *cached = NULL;
+
+    mdt_buf_init(&err, 1024);
+    ASSERT_EQ(mdt_ical_build(MDT_ICAL_REQUEST, &e, 1, JAN12, &plain, &err), 0);
+    for (int i = 0; i < 3; i++) {
+        e.attendee_email = i == 1 ? "other@x.example" : "gp@surgery.example";
+        ASSERT_EQ(mdt_ical_build_z(z, MDT_ICAL_REQUEST, &e, 1, JAN12, &cached, &err), 0);
+        if (i != 1)
+            ASSERT_STREQ(cached, plain);
+        else
+            ASSERT_NOT_CONTAINS(cached, "gp@surgery.example");
+        free(cached);
+    }
+    /* Another zone and another year are cached apart. */
+    e.tz = "America/New_York";
+    ASSERT_EQ(mdt_ical_build_z(z, MDT_ICAL_REQUEST, &e, 1, JAN12, &cached, &err), 0);
+    ASSERT_CONTAINS(cached, "TZID:America/New_York");
+    ASSERT_NOT_CONTAINS(cached, "Europe/London");
+    free(cached);
+    free(plain);
+    mdt_ical_zones_free(z);
+    mdt_buf_release(&err);
+}
