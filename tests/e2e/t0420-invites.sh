@@ -18,7 +18,7 @@ PY=/usr/bin/python3
 NODE_OK=1
 if ! command -v node >/dev/null || [ ! -d "$TOP/build/node/node_modules/ical.js" ]; then
     NODE_OK=0
-    echo "# ical.js missing (scripts/install-deps installs it)"
+    not_ok "ical.js is installed (scripts/install-deps puts it in build/node)"
 fi
 
 # The SMTP sink.
