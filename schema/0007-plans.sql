@@ -47,10 +47,11 @@ CREATE INDEX actions_case ON actions(case_id);
 CREATE INDEX actions_org ON actions(org_id, status, due_on);
 CREATE INDEX actions_meeting ON actions(meeting_id);
 
--- Every status change of an action, never overwritten or removed: who
--- made it is a token (token_id) or a capability link (link_id), or the
--- server itself (both NULL: 'proposed' at recording, 'accepted'... never
--- by the server). The first row of every action is its 'proposed' state.
+-- Every status change of an action, never overwritten or removed. The
+-- first row of every action is its 'proposed' state (via 'record', or
+-- 'amend' for an action added by an amendment, token_id the recorder's);
+-- then the partner's answers: via 'token' (token_id) or 'link' (link_id,
+-- the capability link used). version is the action's version after it.
 CREATE TABLE action_updates (
     id           INTEGER PRIMARY KEY,
     action_id    INTEGER NOT NULL REFERENCES actions(id),
@@ -60,7 +61,7 @@ CREATE TABLE action_updates (
     via          TEXT NOT NULL CHECK (via IN ('record', 'amend', 'token', 'link')),
     token_id     INTEGER REFERENCES tokens(id),
     link_id      INTEGER REFERENCES action_links(id),
-    version      INTEGER NOT NULL,                  -- the action's version after this update
+    version      INTEGER NOT NULL,
     at           INTEGER NOT NULL
 );
 CREATE INDEX action_updates_action ON action_updates(action_id, id);
