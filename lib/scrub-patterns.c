@@ -205,6 +205,7 @@ enum {
     KW_ORD = 1 << 22,      /* first ... nineteenth, twentieth, thirtieth */
     KW_TOPO = 1 << 23,     /* Hill, Park, Wharf, Quay: ends the name of a small place */
     KW_TITLE = 1 << 24,    /* Mr, Dr: a person's name follows */
+    KW_HOLIDAY = 1 << 25,  /* the first word of a festival or holiday */
 };
 
 struct kw {
@@ -342,6 +343,17 @@ static const struct kw keywords[] = {
     {"mr", KW_TITLE, 0}, {"mrs", KW_TITLE, 0}, {"ms", KW_TITLE, 0}, {"miss", KW_TITLE, 0},
     {"dr", KW_TITLE, 0}, {"rev", KW_TITLE, 0}, {"pc", KW_TITLE, 0}, {"dc", KW_TITLE, 0},
     {"sgt", KW_TITLE, 0}, {"cllr", KW_TITLE, 0}, {"prof", KW_TITLE, 0}, {"mx", KW_TITLE, 0},
+    {"christmas", KW_HOLIDAY, 0}, {"boxing", KW_HOLIDAY, 0}, {"new", KW_HOLIDAY, 0},
+    {"easter", KW_HOLIDAY, 0}, {"good", KW_HOLIDAY, 0}, {"eid", KW_HOLIDAY, 0},
+    {"diwali", KW_HOLIDAY, 0}, {"deepavali", KW_HOLIDAY, 0}, {"vaisakhi", KW_HOLIDAY, 0},
+    {"baisakhi", KW_HOLIDAY, 0}, {"holi", KW_HOLIDAY, 0}, {"navratri", KW_HOLIDAY, 0},
+    {"ramadan", KW_HOLIDAY, 0}, {"passover", KW_HOLIDAY, 0}, {"hanukkah", KW_HOLIDAY, 0},
+    {"yom", KW_HOLIDAY, 0}, {"rosh", KW_HOLIDAY, 0}, {"chinese", KW_HOLIDAY, 0},
+    {"lunar", KW_HOLIDAY, 0}, {"orthodox", KW_HOLIDAY, 0}, {"bonfire", KW_HOLIDAY, 0},
+    {"guy", KW_HOLIDAY, 0}, {"valentine", KW_HOLIDAY, 0}, {"halloween", KW_HOLIDAY, 0},
+    {"hogmanay", KW_HOLIDAY, 0}, {"remembrance", KW_HOLIDAY, 0}, {"armistice", KW_HOLIDAY, 0},
+    {"mothers", KW_HOLIDAY, 0}, {"mother", KW_HOLIDAY, 0}, {"fathers", KW_HOLIDAY, 0},
+    {"father", KW_HOLIDAY, 0},
 };
 
 #define KW_SLOTS 1024 /* power of two, well over twice the table */
@@ -1201,6 +1213,13 @@ static size_t match_holiday(struct scan *s, size_t p, size_t w)
         "christmas day", "christmas eve", "boxing day", "new year's day", "new year's eve",
         "new years day", "new years eve", "new year\xe2\x80\x99s day", "new year\xe2\x80\x99s eve",
         "easter sunday", "easter monday", "good friday",
+        /* festivals of the faiths of England and other fixed days */
+        "eid al-fitr", "eid al-adha", "eid ul-fitr", "eid ul-adha", "eid", "diwali",
+        "deepavali", "vaisakhi", "baisakhi", "holi", "navratri", "ramadan", "passover",
+        "hanukkah", "yom kippur", "rosh hashanah", "chinese new year", "lunar new year",
+        "orthodox christmas", "orthodox easter", "bonfire night", "guy fawkes night",
+        "valentine's day", "valentines day", "halloween", "hogmanay", "remembrance sunday",
+        "armistice day", "mother's day", "mothers day", "father's day", "fathers day",
     };
     const char *t = s->t;
     size_t len = s->len;
@@ -2018,7 +2037,7 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
             }
             if (w == 6 && (c == 'n' || c == 'N'))
                 take(&best, &bk, match_age_words(&s, i, w), MDT_KIND_AGE_90);
-            if (nx == ' ' && (w == 3 || w == 4 || w == 6 || w == 9))
+            if ((nx == ' ' || nx == ',' || nx == '\'' || nx == '-') && (f & KW_HOLIDAY))
                 take(&best, &bk, match_holiday(&s, i, w), MDT_KIND_DATE);
             if (f & KW_NHS)
                 s.nhs_until = i + w + 24;

@@ -547,3 +547,17 @@ TEST(patterns_small_places_with_the_word_lists)
     mdt__lexicons_free(ctx.lex);
     ASSERT_EQ(bad, 0);
 }
+
+TEST(patterns_festivals_with_a_year_are_dates)
+{
+    static const struct pcase cases[] = {
+        {"not slept since Vaisakhi 2024 and", "not slept since [DATE] and"},
+        {"married at Eid al-Adha 2019.", "married at [DATE]."},
+        {"left on Diwali, 2021", "left on [DATE]"},
+        {"since Bonfire Night 2022 and Mother's Day 2023", "since [DATE] and [DATE]"},
+        /* alone, or with a count, they stay */
+        {"over Eid and Diwali, Ramadan 30 days", "over Eid and Diwali, Ramadan 30 days"},
+        {"her mother 2024", "her mother 2024"},
+    };
+    RUN(cases);
+}
