@@ -80,6 +80,21 @@ static void print_agenda(const json_t *a)
     }
 }
 
+/* Overdue and declined actions of earlier plans, when the server gives
+ * them ("matters_arising"). */
+static void print_matters(const json_t *a)
+{
+    const json_t *arr = json_object_get(a, "matters_arising"), *m;
+    size_t i;
+
+    if (json_array_size(arr) == 0)
+        return;
+    printf("\nMatters arising (overdue or declined actions):\n");
+    json_array_foreach(arr, i, m)
+        printf("  - %s, %s: %s (due %s, %s)\n", str(m, "case.pseudonym"), str(m, "org"),
+               str(m, "what"), str(m, "due"), str(m, "reason"));
+}
+
 static int agenda_show(struct mdt_cli *cli, struct mdt_inv *inv)
 {
     char *path;
@@ -93,8 +108,10 @@ static int agenda_show(struct mdt_cli *cli, struct mdt_inv *inv)
     if ((rc = mdt_http_json(cli, "GET", path, NULL, &out)) == MDT_EXIT_OK) {
         if (cli->json)
             rc = mdt_out_json(out);
-        else
+        else {
             print_agenda(out);
+            print_matters(out);
+        }
     }
     json_decref(out);
     free(path);
