@@ -16,9 +16,10 @@ refused for good). --stall takes the DATA and never answers it. --auth requires 
 (PLAIN or LOGIN, offered without TLS on loopback) with that user and
 password before MAIL; other credentials get 535.
 """
+import os
+PARENT = os.getppid()  # before the slower imports: see watch_parent
 import argparse
 import asyncio
-import os
 import sys
 
 from aiosmtpd.smtp import SMTP, AuthResult
@@ -76,6 +77,14 @@ class Auth:
         return AuthResult(success=ok, handled=False)
 
 
+async def watch_parent(ppid):
+    """Ends the sink when the process that started it is gone, so that a
+    test killed by its timeout leaves no server behind."""
+    while os.getppid() == ppid:
+        await asyncio.sleep(0.5)
+    os._exit(0)
+
+
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
@@ -103,6 +112,7 @@ async def main():
             f.write("%d\n" % port)
         os.rename(a.port_file + ".tmp", a.port_file)
     print("port %d" % port, flush=True)
+    asyncio.get_running_loop().create_task(watch_parent(PARENT))
     async with server:
         await server.serve_forever()
 

@@ -12,10 +12,11 @@ valid, 401 when not (or --status CODE whatever the signature).
 
 The port is printed on stdout as "port N" once it listens.
 """
+import os
+PARENT = os.getppid()  # before the slower imports: see watch_parent
 import argparse
 import hashlib
 import hmac
-import os
 import re
 import threading
 import time
@@ -63,6 +64,13 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
 
+def watch_parent(ppid):
+    """Ends the receiver when the process that started it is gone."""
+    while os.getppid() == ppid:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
@@ -81,6 +89,7 @@ def main():
             f.write("%d\n" % port)
         os.rename(a.port_file + ".tmp", a.port_file)
     print("port %d" % port, flush=True)
+    threading.Thread(target=watch_parent, args=(PARENT,), daemon=True).start()
     try:
         srv.serve_forever()
     except KeyboardInterrupt:
