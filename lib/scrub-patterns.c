@@ -1677,7 +1677,7 @@ static size_t match_grouped(struct scan *s, size_t i)
 {
     const char *t = s->t;
     size_t len = s->len, p = i, digits = 0, groups = 0, end;
-    bool prefix = false;
+    bool prefix = false, years = true;
 
     {
         size_t w = 0;
@@ -1707,12 +1707,14 @@ static size_t match_grouped(struct scan *s, size_t i)
         digits += r;
         groups++;
         end = p + r;
+        /* "DWP 2023 2024", "1998 2001 2004": years, not a reference */
+        years = years && r == 4 && num(t, p, 4) >= 1900 && num(t, p, 4) <= 2099;
         if (end + 1 < len && (T(end) == ' ' || T(end) == '-') && isdig(T(end + 1)))
             p = end + 1;
         else
             break;
     }
-    if (!(prefix ? digits >= 6 : (groups >= 3 && digits >= 9)))
+    if (!(prefix ? digits >= 6 : (groups >= 3 && digits >= 9)) || years)
         return 0;
     /* "... 902 D", but not the article of "902 A man" */
     if (end + 1 < len && T(end) == ' ' && isup(T(end + 1)) && end_ok(t, len, end + 2) &&

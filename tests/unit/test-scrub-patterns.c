@@ -483,6 +483,7 @@ TEST(patterns_references_in_odd_shapes)
         {"in 2019 2020 and NHS 111", "in 2019 2020 and NHS 111"},
         {"£1,912.40 owed, rooms 12 14 and 16", "£1,912.40 owed, rooms 12 14 and 16"},
         {"GAD-7 9 and A 2 B", "GAD-7 9 and A 2 B"},
+        {"DWP 2023 2024, moves in 1998 2001 2004", "DWP 2023 2024, moves in 1998 2001 2004"},
     };
     RUN(cases);
 }
