@@ -77,7 +77,8 @@ static const struct mdt_cmd cmds[] = {
      "list messages not yet sent (waiting or failed)", list_opts, 0, 0, outbox_list},
     {"retry", "ID", "send a failed (or waiting) message again now", NULL, 1, 1, outbox_retry},
     /* "mdt outbox --failed": the options of list straight after the group */
-    {"LIST", "[--failed | --pending | --sent] [--limit N]", "the same as list", list_opts, 0, 0,
+    {"LIST", "[--failed | --pending | --sent] [--limit N]",
+     "list's options straight after the group: mdt outbox --failed", list_opts, 0, 0,
      outbox_list},
     {NULL, NULL, NULL, NULL, 0, 0, NULL},
 };
