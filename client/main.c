@@ -15,7 +15,7 @@ static const struct mdt_group *const groups[] = {
     &mdt_group_import, &mdt_group_key, &mdt_group_case, &mdt_group_series, &mdt_group_meeting,
     &mdt_group_agenda, &mdt_group_audit, &mdt_group_invite, &mdt_group_feed,
     &mdt_group_outbox, &mdt_group_outcome, &mdt_group_plan, &mdt_group_action,
-    &mdt_group_actions, &mdt_group_purge, NULL,
+    &mdt_group_actions, &mdt_group_purge, &mdt_group_report, NULL,
 };
 
 /* Every command also takes these. */

@@ -153,6 +153,8 @@ extern const struct mdt_group mdt_group_outbox;
 /* cmd-outcome.c, cmd-plan.c, cmd-action.c, cmd-purge.c */
 extern const struct mdt_group mdt_group_outcome, mdt_group_plan, mdt_group_action,
     mdt_group_actions, mdt_group_purge;
+/* cmd-report.c */
+extern const struct mdt_group mdt_group_report;
 /* Every value of an option that may be given many times ("--action A
  * --action B"), in order, from cli's command line; *n counts them. new
  * array of borrowed strings (free the array). */

@@ -102,6 +102,8 @@ static const struct route routes[] = {
     {"POST", "/v1/action-link/{secret}", 0, BODY_FORM, mdt_h_action_link_post},
     {"POST", "/v1/orgs/{ref}/webhook-secret", STAFF, BODY_NONE, mdt_h_org_webhook_secret},
     {"POST", "/v1/purge", STAFF, BODY_NONE, mdt_h_purge},
+    {"GET", "/v1/reports", STAFF, BODY_NONE, mdt_h_reports},
+    {"GET", "/v1/cases/{ref}/fhir", NOT_PARTNER, BODY_NONE, mdt_h_case_fhir},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -547,5 +547,9 @@ int mdt_plans_run(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, 
 json_t *mdt_plans_matters_arising(struct mdt_db *db, int64_t meeting_id);
 /* Appends the agenda's "matters_arising" as text (nothing when none). */
 void mdt_plans_matters_text(struct mdt_buf *b, const json_t *agenda);
+/* reports.c: figures per month and PCN for commissioners. */
+void mdt_h_reports(struct mdt_req *r);
+/* fhir.c: a case's care plan as a FHIR R4 Bundle. */
+void mdt_h_case_fhir(struct mdt_req *r);
 
 #endif
