@@ -69,7 +69,8 @@ NSEEN=0
 # extra one), then summarises the new ones into $T/new.jsonl.
 wait_mail() {
     local want=$((NSEEN + $1)) i have
-    for i in $(seq 1 200); do
+    # Generous: sanitizer builds on a busy machine deliver slowly.
+    for i in $(seq 1 600); do
         have=$(find "$T/mail" -maxdepth 1 -type f | wc -l)
         [ "$have" -ge "$want" ] && break
         sleep 0.1
