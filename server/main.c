@@ -241,6 +241,7 @@ struct serve {
     struct mdt_server *srv;
     struct mdt_outbox *outbox;
     struct mdt_scheduler *sched; /* closes itself on stop */
+    struct mdt_checkpointer *ckpt;
 };
 
 static void on_outbox_stopped(void *arg)
@@ -403,6 +404,7 @@ static int cmd_serve(int argc, char **argv)
     scrub = mdt_scrub_ctx_new();
     uv_loop_init(&s.loop);
     loop_ready = 1;
+    s.ckpt = mdt_checkpointer_new(&s.loop, db, cfg.db, 0);
     if ((s.srv = mdt_server_new(&s.loop, &cfg, db, scrub, &err)) == NULL) {
         log_warnx("mdtd: %s", mdt_buf_str(&err));
         goto out;
@@ -444,6 +446,7 @@ out:
     mdt_scheduler_stop(s.sched);
     if (s.srv)
         mdt_server_free(s.srv);
+    mdt_checkpointer_free(s.ckpt, db); /* a running checkpoint ends in the loop below */
     if (loop_ready) {
         uv_run(&s.loop, UV_RUN_DEFAULT); /* the close callbacks */
         if (uv_loop_close(&s.loop) == UV_EBUSY) {

@@ -152,6 +152,20 @@ int mdt_backup_in_use(const char *db, long *pid);
 int mdt_backup_restore(const char *from, const char *db, int show_progress, char **kept,
                        struct mdt_buf *err);
 
+/* checkpoint.c: WAL checkpoints on the thread pool instead of inside the
+ * loop's commits. new: replaces the connection's automatic checkpoint;
+ * a commit leaving >= threshold WAL pages (<= 0: 1000) queues a PASSIVE
+ * checkpoint with a connection of its own. */
+struct mdt_checkpointer;
+struct mdt_checkpointer *mdt_checkpointer_new(void *uv_loop, struct mdt_db *db, const char *path,
+                                              int threshold);
+/* Checkpoints completed so far. */
+unsigned long mdt_checkpointer_done(const struct mdt_checkpointer *cp);
+/* Unhooks it from db (may be NULL when db is closed) and frees it, or
+ * leaves a running checkpoint to free it when it is back: run the loop
+ * afterwards. */
+void mdt_checkpointer_free(struct mdt_checkpointer *cp, struct mdt_db *db);
+
 /* http.c */
 
 enum mdt_role {
