@@ -312,8 +312,11 @@ MDT_TOKEN=$HOLDER run case close "$C3"
 expect "third case closed" 0
 # A2 is due soon again (reminder), A4 overdue (digest and escalation).
 sqlite3 "$DB" "UPDATE actions SET due_on = '$SOON' WHERE id = $A2; UPDATE actions SET due_on = '$PAST' WHERE id = $A4"
+# Everything queued so far has gone out before counting.
+for i in $(seq 1 200); do [ "$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE status <> 'sent'")" = 0 ] && break; sleep 0.1; done
+sleep 0.5
 NMAIL=$(find "$T/mail" -type f | wc -l)
-kill -TERM "$MDTD_PID"; wait "$MDTD_PID"; MDTD_PID=""
+stop_mdtd
 {
     echo "listen = 127.0.0.1:0"; echo "db = $DB"
     for l in "${COMMON[@]}" "scheduler_interval = 1" "action_reminder_days = 3" \
@@ -324,8 +327,13 @@ kill -TERM "$MDTD_PID"; wait "$MDTD_PID"; MDTD_PID=""
 MDTD_PID=$!
 for i in $(seq 1 200); do grep -q 'ready on' "$T/mdtd.log" && break; sleep 0.05; done
 export MDT_URL="http://127.0.0.1:$(sed -n 's/.*ready on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/mdtd.log" | head -1)"
-for i in $(seq 1 100); do [ "$(find "$T/mail" -type f | wc -l)" -ge $((NMAIL + 3)) ] && break; sleep 0.1; done
+for i in $(seq 1 300); do [ "$(find "$T/mail" -type f | wc -l)" -ge $((NMAIL + 3)) ] && break; sleep 0.1; done
 sleep 3 # several scheduler passes: nothing may go twice
+if [ "$(find "$T/mail" -type f | wc -l)" -lt $((NMAIL + 3)) ]; then
+    echo "# outbox after the restart:"
+    sqlite3 "$DB" "SELECT id, kind, recipient, status, attempts, last_error FROM outbox ORDER BY id DESC LIMIT 6" | sed 's/^/#   /'
+    grep -v 'http:' "$T/mdtd.log" | tail -8 | sed 's/^/#   /'
+fi
 [ "${MDT_KEEP:-}" ] && mails >"$T/all-mails.jsonl"
 mails | tail -n +$((NMAIL + 1)) >"$T/new.jsonl"
 OUT=$($PY -c 'import json,sys; print(json.dumps([json.loads(l) for l in open(sys.argv[1])]))' "$T/new.jsonl")
