@@ -350,5 +350,24 @@ check_eq "mdt actions --overdue lists it" "$(py '[a["id"] for a in j]')" "[$A4]"
 MDT_TOKEN=$CHAIR check_status "agenda" 200 GET "/v1/meetings/$M1/agenda"
 OUT=$HTTP_BODY
 check_eq "the overdue action is now a matter arising" "$(py '[(m["action"], m["reason"]) for m in j["matters_arising"]]')" "[($A4, 'overdue')]"
+# A case on no later meeting: its matters arise at the PCN's next meeting;
+# on a later meeting, at that one only.
+M2=$(MDT_TOKEN=$CHAIR "$MDT" meeting list --json 2>/dev/null | $PY -c 'import json,sys; m=[x["id"] for x in json.load(sys.stdin)]; print(sorted(m)[1])')
+sqlite3 "$DB" "UPDATE cases SET meeting_id = $M2 WHERE id = $C1"
+MDT_TOKEN=$CHAIR http GET "/v1/meetings/$M1/agenda"; OUT=$HTTP_BODY
+check_eq "not at the PCN's next meeting while the case is on a later one" "$(py 'len(j["matters_arising"])')" 0
+MDT_TOKEN=$CHAIR http GET "/v1/meetings/$M2/agenda"; OUT=$HTTP_BODY
+check_eq "but on that later meeting's agenda" "$(py '[m["action"] for m in j["matters_arising"]]')" "[$A4]"
+sqlite3 "$DB" "UPDATE cases SET meeting_id = NULL WHERE id = $C1"
+MDT_TOKEN=$CHAIR http GET "/v1/meetings/$M1/agenda"; OUT=$HTTP_BODY
+check_eq "a case on no meeting: at the PCN's next meeting" "$(py '[m["action"] for m in j["matters_arising"]]')" "[$A4]"
+MDT_TOKEN=$CHAIR http GET "/v1/meetings/$M2/agenda"; OUT=$HTTP_BODY
+check_eq "and not at the one after" "$(py 'len(j["matters_arising"])')" 0
+# mdt actions alone; the chair sees every organisation's.
+MDT_TOKEN=$P_ADVICE run actions
+expect "mdt actions with no option" 0
+check_eq "a table of the organisation's actions" "$(printf '%s\n' "$OUT" | awk '{print $1, $2}' | tr '\n' ' ')" "ID CASE $A4 MDT-7K3Q-9XW2 "
+MDT_TOKEN=$CHAIR run actions --json
+check_eq "the chair sees all, withdrawn ones left out" "$(py 'sorted(a["id"] for a in j)')" "[$A1, $A2, $(sqlite3 "$DB" "SELECT id FROM actions WHERE case_id = $C2"), $A4]"
 
 stop_mdtd
