@@ -516,6 +516,27 @@ static int case_sync(struct mdt_req *r, const struct series_info *s, int64_t cas
     return 0;
 }
 
+/* The SEQUENCE a slot's next message carries: past the last one sent and
+ * never below the series'. */
+static int64_t slot_next_sequence(struct mdt_db *db, const struct series_info *s, int64_t person_id,
+                                  int64_t case_id)
+{
+    sqlite3_stmt *st = mdt_db_stmt(db, "SELECT sent_sequence FROM invitations WHERE series_id = ?1 "
+                                       "AND person_id = ?2 AND case_id = ?3");
+    int64_t sent = -1;
+
+    if (st) {
+        sqlite3_bind_int64(st, 1, s->id);
+        sqlite3_bind_int64(st, 2, person_id);
+        sqlite3_bind_int64(st, 3, case_id);
+        if (mdt_db_step(db, st) > 0) {
+            sent = sqlite3_column_int64(st, 0);
+            sqlite3_reset(st);
+        }
+    }
+    return sent >= s->sequence ? sent + 1 : s->sequence;
+}
+
 int mdt_invites_case_changed(struct mdt_req *r, int64_t case_id)
 {
     sqlite3_stmt *st;
@@ -552,7 +573,8 @@ int mdt_invites_case_changed(struct mdt_req *r, int64_t case_id)
                          case_id, inv[i], &people, &np);
         struct slot none = {0, 0, 0, 0};
         for (size_t j = 0; rc >= 0 && j < np; j++)
-            rc = send_one(r, &s, people[j], case_id, &none, MDT_ICAL_CANCEL, 0, s.sequence + 1);
+            rc = send_one(r, &s, people[j], case_id, &none, MDT_ICAL_CANCEL, 0,
+                          slot_next_sequence(r->db, &s, people[j], case_id));
         free(people);
         series_release(&s);
         if (rc < 0)
