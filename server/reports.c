@@ -261,8 +261,8 @@ static int count_actions(struct mdt_db *db, const struct meeting_row *m, int64_t
 {
     sqlite3_stmt *st = mdt_db_stmt(
         db, "SELECT a.due_on, a.sent_at, u.status, u.at, a.completed_at, "
-            "date(coalesce(CASE WHEN a.completed_at < ?2 THEN a.completed_at END, u.at), "
-            "'unixepoch', 'localtime') "
+            "CASE WHEN u.status = 'done' THEN date(coalesce(CASE WHEN a.completed_at < ?2 "
+            "THEN a.completed_at END, u.at), 'unixepoch', 'localtime') END "
             "FROM actions a JOIN action_updates u ON u.id = (SELECT max(id) FROM "
             "action_updates WHERE action_id = a.id AND at < ?2) WHERE a.meeting_id = ?1 AND "
             "a.sent_at IS NOT NULL AND a.sent_at < ?2 AND (a.removed_at IS NULL OR "
@@ -326,6 +326,7 @@ void mdt_h_reports(struct mdt_req *r)
     struct figures bucket, total;
     struct mdt_jsonw w;
     int64_t pcn_id = 0, lo, hi, asat, now = mdt_now();
+    int in_tx = 0;
     char asat_date[16], **pcn_names = NULL;
     struct timespec t0, t1, c0, c1;
     sqlite3_stmt *st;
@@ -376,6 +377,14 @@ void mdt_h_reports(struct mdt_req *r)
     /* asat_date is the day as at which "overdue" is judged: an action
      * due on the last day of the period is not yet overdue on that day. */
 
+    /* One read transaction for the whole report: the figures come from
+     * one snapshot, and SQLite takes its shared lock once rather than
+     * for each of the thousands of statements. */
+    if (sqlite3_exec(mdt_db_handle(r->db), "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK) {
+        mdt_reply_errno(r, -EAGAIN, NULL, "report");
+        goto out;
+    }
+    in_tx = 1;
     st = mdt_db_stmt(r->db, "SELECT m.id, m.start_at, strftime('%Y-%m', m.start_at, 'unixepoch', "
                             "'localtime'), s.pcn_id, p.name FROM meetings m JOIN series s ON "
                             "s.id = m.series_id JOIN pcns p ON p.id = s.pcn_id WHERE "
@@ -459,8 +468,12 @@ void mdt_h_reports(struct mdt_req *r)
     log_info("reports: %s to %s, %zu meetings, %lld ms (%lld ms CPU)", from, to, nms,
              (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
              (long long)((c1.tv_sec - c0.tv_sec) * 1000 + (c1.tv_nsec - c0.tv_nsec) / 1000000));
+    sqlite3_exec(mdt_db_handle(r->db), "COMMIT", NULL, NULL, NULL);
+    in_tx = 0;
     mdt_reply_jsonw(r, 200, &w);
 out:
+    if (in_tx)
+        sqlite3_exec(mdt_db_handle(r->db), "ROLLBACK", NULL, NULL, NULL);
     for (size_t i = 0; i < nms; i++)
         free(pcn_names[i]);
     free(pcn_names);
