@@ -321,6 +321,13 @@ EOF
 check_eq "the North chart is XML and its bars are the figures" "$(chart_check "$T/north.svg" "Lewisham North")" ok
 check_eq "the regional chart sums the PCNs" "$(chart_check "$T/all.svg" "")" ok
 check_match "the PCN is in the title, escaped" "$(grep -o '<title id="title">[^<]*' "$T/north.svg")" 'Lewisham North'
+run pcn create --name 'Deptford & "New Cross" <East>'
+MDT_TOKEN=$CHAIR run report --from 2027-01-01 --to 2027-03-31 --pcn 'Deptford & "New Cross" <East>' --chart "$T/east.svg"
+expect "a chart of a PCN with no meetings and markup in its name" 0
+check_eq "it parses; the name is text, the bars zero" "$($PY -c 'import sys,xml.etree.ElementTree as ET
+r=ET.parse(sys.argv[1]).getroot(); ns="{http://www.w3.org/2000/svg}"
+print(r.find(ns+"title").text, sorted({b.get("data-value") for b in r.iter(ns+"rect") if b.get("class")=="bar"}))' "$T/east.svg")" \
+    "MDT activity by month, 2027-01-01 to 2027-03-31: Deptford & \"New Cross\" <East> ['0']"
 MDT_TOKEN=$CHAIR run report --from 2027-01-01 --to 2027-03-31 --chart "$T/lines.svg" --style lines
 expect "a line chart" 0
 check_eq "points instead of bars" "$($PY -c 'import sys,xml.etree.ElementTree as ET
