@@ -259,14 +259,18 @@ static int count_attendance(struct mdt_db *db, const struct meeting_row *m, stru
 static int count_actions(struct mdt_db *db, const struct meeting_row *m, int64_t asat,
                          const char *asat_date, struct figures *f)
 {
+    /* An action not changed since asat has its status of now then (every
+     * status change sets updated_at), so the history is read only for
+     * the actions changed later: for a period up to today, none. */
     sqlite3_stmt *st = mdt_db_stmt(
-        db, "SELECT a.due_on, a.sent_at, u.status, u.at, a.completed_at, "
-            "CASE WHEN u.status = 'done' THEN date(coalesce(CASE WHEN a.completed_at < ?2 "
-            "THEN a.completed_at END, u.at), 'unixepoch', 'localtime') END "
-            "FROM actions a JOIN action_updates u ON u.id = (SELECT max(id) FROM "
-            "action_updates WHERE action_id = a.id AND at < ?2) WHERE a.meeting_id = ?1 AND "
-            "a.sent_at IS NOT NULL AND a.sent_at < ?2 AND (a.removed_at IS NULL OR "
-            "a.removed_at >= ?2)");
+        db, "SELECT due_on, sent_at, s, d, CASE WHEN s = 'done' THEN date(d, 'unixepoch', "
+            "'localtime') END FROM (SELECT a.due_on, a.sent_at, CASE WHEN a.updated_at < ?2 "
+            "THEN a.status ELSE (SELECT status FROM action_updates WHERE action_id = a.id AND "
+            "at < ?2 ORDER BY id DESC LIMIT 1) END AS s, CASE WHEN a.completed_at < ?2 THEN "
+            "a.completed_at ELSE (SELECT at FROM action_updates WHERE action_id = a.id AND "
+            "at < ?2 ORDER BY id DESC LIMIT 1) END AS d FROM actions a WHERE a.meeting_id = ?1 "
+            "AND a.sent_at IS NOT NULL AND a.sent_at < ?2 AND (a.removed_at IS NULL OR "
+            "a.removed_at >= ?2))");
     int rc;
 
     if (st == NULL)
@@ -276,15 +280,13 @@ static int count_actions(struct mdt_db *db, const struct meeting_row *m, int64_t
     while ((rc = mdt_db_step(db, st)) == 1) {
         const char *due = (const char *)sqlite3_column_text(st, 0);
         const char *status = (const char *)sqlite3_column_text(st, 2);
-        const char *done_on = (const char *)sqlite3_column_text(st, 5);
+        const char *done_on = (const char *)sqlite3_column_text(st, 4);
         int64_t sent = sqlite3_column_int64(st, 1), done_at = sqlite3_column_int64(st, 3);
 
         if (due == NULL || status == NULL)
             continue;
         f->agreed++;
         if (strcmp(status, "done") == 0) {
-            if (sqlite3_column_type(st, 4) != SQLITE_NULL && sqlite3_column_int64(st, 4) < asat)
-                done_at = sqlite3_column_int64(st, 4);
             f->accepted++;
             f->completed++;
             if (done_on && strcmp(done_on, due) <= 0)
@@ -368,7 +370,8 @@ void mdt_h_reports(struct mdt_req *r)
             goto out;
         }
     }
-    asat = hi < now ? hi : now;
+    /* now + 1: a change made in this very second counts */
+    asat = hi < now + 1 ? hi : now + 1;
     tt = (time_t)(asat - 1);
     if (localtime_r(&tt, &tm) == NULL || strftime(asat_date, sizeof(asat_date), "%Y-%m-%d", &tm) == 0) {
         mdt_reply_error(r, 500, "internal", NULL, "cannot convert the period's end");
@@ -390,6 +393,14 @@ void mdt_h_reports(struct mdt_req *r)
                             "s.id = m.series_id JOIN pcns p ON p.id = s.pcn_id WHERE "
                             "m.status = 'closed' AND m.start_at >= ?1 AND m.start_at < ?2 AND "
                             "(?3 = 0 OR s.pcn_id = ?3) ORDER BY 3, p.name, p.id, m.start_at, m.id");
+    /* One PCN: through its series and their meetings' (series_id,
+     * start_at) index rather than every meeting of the period. */
+    if (pcn_id > 0)
+        st = mdt_db_stmt(r->db, "SELECT m.id, m.start_at, strftime('%Y-%m', m.start_at, "
+                                "'unixepoch', 'localtime'), s.pcn_id, p.name FROM series s "
+                                "JOIN meetings m ON m.series_id = s.id JOIN pcns p ON "
+                                "p.id = s.pcn_id WHERE s.pcn_id = ?3 AND m.status = 'closed' AND "
+                                "m.start_at >= ?1 AND m.start_at < ?2 ORDER BY 3, m.start_at, m.id");
     if (st == NULL) {
         mdt_reply_errno(r, -EPROTO, NULL, "report");
         goto out;
