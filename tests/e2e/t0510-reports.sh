@@ -7,13 +7,25 @@
 # itself from what it did. Then the FHIR bundle of a plan: its shape
 # checked against the FHIR R4 rules that can be checked offline.
 . "$(dirname "$0")/lib.sh"
-trap 'finish' EXIT
+SINK_PID=""
+finish_all() {
+    local rc=$?
+    [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
+    (exit $rc)
+    finish
+}
+trap 'finish_all' EXIT
 PY=/usr/bin/python3
 
-# Deliveries are not what this test is about: mail goes to a port where
-# nothing listens and simply waits in the outbox.
-start_mdtd "smtp_url = smtp://127.0.0.1:9/mdt.example.org" "smtp_from = mdt@mdt.example.org" \
-    "public_url = https://mdt.example.org/" "outbox_poll = 3600" "scheduler_interval = 3600"
+# Partners' emails go to a loopback SMTP server: one update comes from
+# the link in an email.
+mkdir -p "$T/mail"
+$PY "$TOP/tests/tools/smtp-sink.py" --dir "$T/mail" --port-file "$T/smtp.port" >"$T/sink.out" 2>&1 &
+SINK_PID=$!
+for i in $(seq 1 100); do [ -s "$T/smtp.port" ] && break; sleep 0.05; done
+start_mdtd "smtp_url = smtp://127.0.0.1:$(cat "$T/smtp.port")/mdt.example.org" \
+    "smtp_from = mdt@mdt.example.org" "public_url = https://mdt.example.org/" "outbox_poll = 1" \
+    "scheduler_interval = 3600"
 
 day() { $PY -c 'import datetime,sys; print(datetime.date.today() + datetime.timedelta(days=int(sys.argv[1])))' "$1"; }
 LATER=$(day 30)
@@ -136,6 +148,24 @@ update_api "$P_CA" "${A[1]}" declined
 update_cli "$P_HOMES" "${A[2]}" done
 update_api "$P_CA" "${B[0]}" accepted
 update_cli "$P_CA" "${B[0]}" in_progress
+# The Homes contact accepts the repairs visit from the link in the email.
+link_for() { # TEXT: the action link in the email that lists TEXT
+    $PY - "$T/mail" "$1" <<'EOF2'
+import email, email.policy, os, re, sys
+for name in sorted(os.listdir(sys.argv[1])):
+    m = email.message_from_bytes(open(os.path.join(sys.argv[1], name), "rb").read(), policy=email.policy.default)
+    body = m.get_body(preferencelist=("plain",)).get_content()
+    if sys.argv[2] in body:
+        print(re.findall(r"https://mdt\.example\.org(/v1/action-link/[0-9a-f]{64})", body)[0])
+        break
+EOF2
+}
+LINK=""
+for i in $(seq 1 100); do LINK=$(link_for "Repairs visit"); [ -n "$LINK" ] && break; sleep 0.1; done
+check_match "the partner's email has the action's link" "$LINK" '^/v1/action-link/'
+http POST "$LINK" --data-urlencode status=accepted --data-urlencode version=1
+check_eq "action ${B[1]} accepted (link)" "$HTTP_STATUS" 200
+log "{\"ev\":\"status\",\"id\":${B[1]},\"status\":\"accepted\"}"
 
 # February. North: P1 again (returning) and P5 (new). South: P4 (carried,
 # new) and P2 (returning: seen in North in January).
@@ -271,7 +301,7 @@ MDT_TOKEN=$CHAIR run report --from 2027-01-01 --to 2027-03-31
 expect "mdt report (table)" 0
 check_match "a header, rows and a total" "$OUT" 'MONTH +PCN +MEETINGS +CASES'
 check_eq "the North January row" "$(printf '%s\n' "$OUT" | grep -E '^2027-01 +Lewisham North' | head -1 | awk '{print $4, $5, $6, $7, $8, $9, $10, $11, $12, $13}')" \
-    "1 2 2 0 5 3 1 2 1 50%"
+    "1 2 2 0 5 4 1 2 1 50%"
 check_match "the total" "$OUT" 'TOTAL +4 +7 +5 +2 +7'
 check_match "attendance by organisation" "$OUT" '2027-02 +Lewisham North +Lewisham Homes +1 +1'
 MDT_TOKEN=$CHAIR run report --from 2027-01-01 --to 2027-03-31 --format csv
@@ -410,7 +440,9 @@ check_eq "the bundle keeps the FHIR R4 rules and maps every action" "$(fhir_chec
 MDT_TOKEN=$CHAIR check_status "an unconfirmed plan" 200 GET "/v1/cases/$C3/fhir"
 check_eq "is a draft with a requested-not-yet (draft) task" "$($PY -c 'import json,sys; b=json.loads(sys.argv[1]); print([e["resource"]["status"] for e in b["entry"]])' "$HTTP_BODY")" "['draft', 'draft']"
 MDT_TOKEN=$CHAIR check_status "an accepted and an in-progress action" 200 GET "/v1/cases/$C2/fhir"
-check_eq "mapped" "$($PY -c 'import json,sys; b=json.loads(sys.argv[1]); print([e["resource"]["status"] for e in b["entry"]])' "$HTTP_BODY")" "['active', 'in-progress', 'requested']"
+check_eq "mapped" "$($PY -c 'import json,sys; b=json.loads(sys.argv[1]); print([e["resource"]["status"] for e in b["entry"]])' "$HTTP_BODY")" "['active', 'in-progress', 'accepted']"
+MDT_TOKEN=$CHAIR http GET "/v1/cases/$C4/fhir"
+check_eq "a sent, unanswered action is requested" "$($PY -c 'import json,sys; b=json.loads(sys.argv[1]); print([e["resource"]["status"] for e in b["entry"]])' "$HTTP_BODY")" "['active', 'requested']"
 MDT_TOKEN=$CHAIR http GET "/v1/cases/$C5/fhir"
 check_eq "an accepted action is accepted" "$($PY -c 'import json,sys; b=json.loads(sys.argv[1]); print([e["resource"]["status"] for e in b["entry"]])' "$HTTP_BODY")" "['active', 'accepted']"
 check_eq "by pseudonym: the newest case of the person" "$(MDT_TOKEN=$CHAIR http GET /v1/cases/MDT-1111-AAAA/fhir; json_get "$HTTP_BODY" entry.0.resource.id)" "case-$C5"
