@@ -75,20 +75,21 @@ static int print_table(const json_t *rep)
     at = mdt_table_new(5, ahdr);
     for (i = 0; i <= json_array_size(rows); i++) {
         /* the rows, then the totals */
-        const json_t *r = i < json_array_size(rows) ? json_array_get(rows, i)
-                                                    : json_object_get(rep, "totals");
+        const json_t *r =
+            i < json_array_size(rows) ? json_array_get(rows, i) : json_object_get(rep, "totals");
         char *owned[2 + NFIGS] = {0};
 
         if (r == NULL)
             break;
-        cells[0] = i < json_array_size(rows) ? json_string_value(json_object_get(r, "month"))
-                                             : "TOTAL";
-        cells[1] = i < json_array_size(rows) ? (owned[1] = mdt_out_value(json_object_get(r, "pcn")))
-                                             : "";
+        cells[0] =
+            i < json_array_size(rows) ? json_string_value(json_object_get(r, "month")) : "TOTAL";
+        cells[1] =
+            i < json_array_size(rows) ? (owned[1] = mdt_out_value(json_object_get(r, "pcn"))) : "";
         for (c = 0; c < NFIGS; c++)
             cells[2 + c] = owned[2 + c] = fig_text(r, c, 1);
         mdt_table_add(t, cells);
-        json_array_foreach(json_object_get(r, "attendance"), k, a) {
+        json_array_foreach(json_object_get(r, "attendance"), k, a)
+        {
             char *n1 = mdt_xasprintf("%" JSON_INTEGER_FORMAT,
                                      json_integer_value(json_object_get(a, "attended")));
             char *n2 = mdt_xasprintf("%" JSON_INTEGER_FORMAT,
@@ -154,7 +155,8 @@ static int print_csv(const json_t *rep)
     for (size_t c = 0; c < NFIGS; c++)
         mdt_buf_printf(&out, ",%s", figs[c].csv);
     mdt_buf_adds(&out, ",attendance\r\n");
-    json_array_foreach(rows, i, row) {
+    json_array_foreach(rows, i, row)
+    {
         csv_field(&out, json_string_value(json_object_get(row, "month")), 1);
         csv_field(&out, json_string_value(mdt_out_lookup(row, "pcn.name")), 0);
         for (size_t c = 0; c < NFIGS; c++) {
@@ -199,8 +201,8 @@ static int write_chart(const json_t *rep, const char *file, const char *style, c
     static const struct {
         const char *name, *path;
     } shown[] = {
-        {"Meetings held", "meetings_held"},  {"Cases presented", "cases_presented"},
-        {"New people", "people_new"},        {"Returning people", "people_returning"},
+        {"Meetings held", "meetings_held"},   {"Cases presented", "cases_presented"},
+        {"New people", "people_new"},         {"Returning people", "people_returning"},
         {"Actions agreed", "actions.agreed"}, {"Actions completed", "actions.completed"},
     };
     enum { NS = sizeof(shown) / sizeof(shown[0]) };
@@ -225,7 +227,8 @@ static int write_chart(const json_t *rep, const char *file, const char *style, c
         series[s].values = vals[s];
     }
     /* the monthly figures summed over the PCNs */
-    json_array_foreach(rows, i, row) {
+    json_array_foreach(rows, i, row)
+    {
         const char *mon = json_string_value(json_object_get(row, "month"));
         for (size_t c = 0; mon && c < ncat; c++)
             if (strcmp(cats[c], mon) == 0)

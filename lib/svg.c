@@ -18,10 +18,10 @@ static const char *const palette[MDT_SVG_MAX_SERIES] = {
 
 #define W 960
 #define H 540
-#define LEFT 80    /* room for the y labels */
-#define RIGHT 210  /* room for the legend */
-#define TOP 60     /* room for the title */
-#define BOTTOM 70  /* room for the category labels */
+#define LEFT 80   /* room for the y labels */
+#define RIGHT 210 /* room for the legend */
+#define TOP 60    /* room for the title */
+#define BOTTOM 70 /* room for the category labels */
 
 int mdt_svg_escape(struct mdt_buf *out, const char *s)
 {
@@ -45,15 +45,25 @@ int mdt_svg_escape(struct mdt_buf *out, const char *s)
             continue;
         }
         switch (ch) {
-        case '&': rc = mdt_buf_adds(out, "&amp;"); break;
-        case '<': rc = mdt_buf_adds(out, "&lt;"); break;
-        case '>': rc = mdt_buf_adds(out, "&gt;"); break;
-        case '"': rc = mdt_buf_adds(out, "&quot;"); break;
-        case '\'': rc = mdt_buf_adds(out, "&apos;"); break;
+        case '&':
+            rc = mdt_buf_adds(out, "&amp;");
+            break;
+        case '<':
+            rc = mdt_buf_adds(out, "&lt;");
+            break;
+        case '>':
+            rc = mdt_buf_adds(out, "&gt;");
+            break;
+        case '"':
+            rc = mdt_buf_adds(out, "&quot;");
+            break;
+        case '\'':
+            rc = mdt_buf_adds(out, "&apos;");
+            break;
         default:
             /* XML 1.0 allows no control characters but tab, LF and CR */
-            rc = mdt_buf_addc(out, (ch < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7F ? '?'
-                                                                                        : (char)ch);
+            rc = mdt_buf_addc(
+                out, (ch < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7F ? '?' : (char)ch);
         }
         i++;
     }
@@ -122,11 +132,12 @@ int mdt_svg_chart(const struct mdt_svg_chart *c, struct mdt_buf *out)
             return rc;                                                                             \
     } while (0)
 
-    TRY(mdt_buf_printf(out,
-                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                       "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
-                       "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"title\">\n",
-                       W, H, W, H));
+    TRY(mdt_buf_printf(
+        out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
+        "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"title\">\n",
+        W, H, W, H));
     TRY(mdt_buf_adds(out, "<title id=\"title\">"));
     TRY(mdt_svg_escape(out, c->title));
     TRY(mdt_buf_adds(out, "</title>\n"
@@ -186,8 +197,9 @@ int mdt_svg_chart(const struct mdt_svg_chart *c, struct mdt_buf *out)
 
         TRY(mdt_buf_printf(out, "<g class=\"series\" data-series=\"%zu\" fill=\"%s\">\n", s, col));
         if (c->kind == MDT_SVG_LINES && c->ncat > 1) {
-            TRY(mdt_buf_printf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-                                    "points=\"",
+            TRY(mdt_buf_printf(out,
+                               "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+                               "points=\"",
                                col));
             for (size_t i = 0; i < c->ncat; i++)
                 TRY(mdt_buf_printf(out, "%s%.1f,%.1f", i ? " " : "",

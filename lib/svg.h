@@ -29,9 +29,9 @@ struct mdt_svg_chart {
     const char *title;   /* borrowed */
     const char *y_label; /* borrowed, may be NULL */
     enum mdt_svg_kind kind;
-    size_t ncat;                  /* categories along x (at most MDT_SVG_MAX_CAT) */
+    size_t ncat;                   /* categories along x (at most MDT_SVG_MAX_CAT) */
     const char *const *categories; /* ncat labels (borrowed) */
-    size_t nseries;               /* at most MDT_SVG_MAX_SERIES */
+    size_t nseries;                /* at most MDT_SVG_MAX_SERIES */
     const struct mdt_svg_series *series;
 };
 

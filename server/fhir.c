@@ -42,9 +42,9 @@ static void entry_url(const struct mdt_config *cfg, const char *kind, int64_t id
     md[6] = (unsigned char)((md[6] & 0x0F) | 0x50); /* version 5 (name-based) */
     md[8] = (unsigned char)((md[8] & 0x3F) | 0x80); /* RFC 4122 variant */
     snprintf(out, 64,
-             "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9], md[10], md[11],
-             md[12], md[13], md[14], md[15]);
+             "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", md[0],
+             md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9], md[10], md[11], md[12],
+             md[13], md[14], md[15]);
 }
 
 /* new: {"system": sys, "value": v} */
@@ -145,9 +145,11 @@ void mdt_h_case_fhir(struct mdt_req *r)
     entries = json_array();
     plan = json_pack("{s:s, s:s, s:[o], s:s, s:s, s:s, s:o, s:o, s:o}", "resourceType", "CarePlan",
                      "id", "", "identifier", identifier_id(SYS_CASE, case_id), "status",
-                     closure[0] ? "completed" : confirmed ? "active" : "draft", "intent", "plan",
-                     "title", "Care plan agreed at the MDT", "subject", subject, "period", period,
-                     "created", mdt_json_time(created));
+                     closure[0]  ? "completed"
+                     : confirmed ? "active"
+                                 : "draft",
+                     "intent", "plan", "title", "Care plan agreed at the MDT", "subject", subject,
+                     "period", period, "created", mdt_json_time(created));
     if (plan == NULL) {
         mdt_reply_error(r, 500, "internal", NULL, "cannot build the bundle");
         goto out;
@@ -178,16 +180,16 @@ void mdt_h_case_fhir(struct mdt_req *r)
 
         entry_url(r->cfg, "task", aid, task_url);
         snprintf(id, sizeof(id), "action-%lld", (long long)aid);
-        task = json_pack(
-            "{s:s, s:s, s:[o], s:[{s:s}], s:s, s:s, s:{s:o}, s:{s:o, s:s}, s:{s:{s:s}}}",
-            "resourceType", "Task", "id", id, "identifier", identifier_id(SYS_ACTION, aid),
-            "basedOn", "reference", plan_url, "status",
-            task_status(status ? status : "", sqlite3_column_type(st, 4) != SQLITE_NULL,
-                        sqlite3_column_type(st, 8) != SQLITE_NULL),
-            "intent", "order", "for", "identifier", identifier(SYS_PSEUDONYM, pseudonym), "owner",
-            "identifier", identifier_id(SYS_ORG, sqlite3_column_int64(st, 9)), "display",
-            org ? org : "", "restriction", "period", "end",
-            (const char *)sqlite3_column_text(st, 2));
+        task =
+            json_pack("{s:s, s:s, s:[o], s:[{s:s}], s:s, s:s, s:{s:o}, s:{s:o, s:s}, s:{s:{s:s}}}",
+                      "resourceType", "Task", "id", id, "identifier",
+                      identifier_id(SYS_ACTION, aid), "basedOn", "reference", plan_url, "status",
+                      task_status(status ? status : "", sqlite3_column_type(st, 4) != SQLITE_NULL,
+                                  sqlite3_column_type(st, 8) != SQLITE_NULL),
+                      "intent", "order", "for", "identifier", identifier(SYS_PSEUDONYM, pseudonym),
+                      "owner", "identifier", identifier_id(SYS_ORG, sqlite3_column_int64(st, 9)),
+                      "display", org ? org : "", "restriction", "period", "end",
+                      (const char *)sqlite3_column_text(st, 2));
         if (task == NULL) {
             mdt_reply_error(r, 500, "internal", NULL, "cannot build the bundle");
             goto out;
@@ -206,8 +208,7 @@ void mdt_h_case_fhir(struct mdt_req *r)
         }
         json_array_append_new(entries,
                               json_pack("{s:s, s:o}", "fullUrl", task_url, "resource", task));
-        json_array_append_new(activity,
-                              json_pack("{s:{s:s}}", "reference", "reference", task_url));
+        json_array_append_new(activity, json_pack("{s:{s:s}}", "reference", "reference", task_url));
         ntasks++;
     }
     if (rc < 0) {

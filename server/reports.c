@@ -114,8 +114,7 @@ static void figures_add(struct figures *t, const struct figures *b)
     for (size_t i = 0; i < b->ndays; i++)
         add_days(t, b->days[i]);
     for (size_t i = 0; i < b->norgs; i++)
-        add_org(t, b->orgs[i].org_id, b->orgs[i].name, b->orgs[i].attended,
-                b->orgs[i].meetings);
+        add_org(t, b->orgs[i].org_id, b->orgs[i].name, b->orgs[i].attended, b->orgs[i].meetings);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -373,7 +372,8 @@ void mdt_h_reports(struct mdt_req *r)
     /* now + 1: a change made in this very second counts */
     asat = hi < now + 1 ? hi : now + 1;
     tt = (time_t)(asat - 1);
-    if (localtime_r(&tt, &tm) == NULL || strftime(asat_date, sizeof(asat_date), "%Y-%m-%d", &tm) == 0) {
+    if (localtime_r(&tt, &tm) == NULL ||
+        strftime(asat_date, sizeof(asat_date), "%Y-%m-%d", &tm) == 0) {
         mdt_reply_error(r, 500, "internal", NULL, "cannot convert the period's end");
         goto out;
     }
@@ -396,11 +396,12 @@ void mdt_h_reports(struct mdt_req *r)
     /* One PCN: through its series and their meetings' (series_id,
      * start_at) index rather than every meeting of the period. */
     if (pcn_id > 0)
-        st = mdt_db_stmt(r->db, "SELECT m.id, m.start_at, strftime('%Y-%m', m.start_at, "
-                                "'unixepoch', 'localtime'), s.pcn_id, p.name FROM series s "
-                                "JOIN meetings m ON m.series_id = s.id JOIN pcns p ON "
-                                "p.id = s.pcn_id WHERE s.pcn_id = ?3 AND m.status = 'closed' AND "
-                                "m.start_at >= ?1 AND m.start_at < ?2 ORDER BY 3, m.start_at, m.id");
+        st =
+            mdt_db_stmt(r->db, "SELECT m.id, m.start_at, strftime('%Y-%m', m.start_at, "
+                               "'unixepoch', 'localtime'), s.pcn_id, p.name FROM series s "
+                               "JOIN meetings m ON m.series_id = s.id JOIN pcns p ON "
+                               "p.id = s.pcn_id WHERE s.pcn_id = ?3 AND m.status = 'closed' AND "
+                               "m.start_at >= ?1 AND m.start_at < ?2 ORDER BY 3, m.start_at, m.id");
     if (st == NULL) {
         mdt_reply_errno(r, -EPROTO, NULL, "report");
         goto out;

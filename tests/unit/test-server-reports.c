@@ -52,6 +52,8 @@ static void setup(struct fixture *fx)
     ASSERT_EQ(mdt_token_create(fx->db, MDT_ROLE_ADMIN, "admin", 0, &secret, &id), 0);
     snprintf(fx->auth, sizeof(fx->auth), "Bearer %s", secret);
     free(secret);
+    /* The rows read better one to a line. */
+    /* clang-format off */
     exec(fx->db,
          "INSERT INTO orgs (id, name, kind, email, created_at, updated_at) VALUES "
          "(1, 'Mind', 'vcse', 'm@example.org', 0, 0), (2, 'Homes', 'housing', 'h@example.org', 0, 0);"
@@ -95,6 +97,7 @@ static void setup(struct fixture *fx)
          "(5, 'proposed', 'record', 1, " DAY(14, 01) "), (1, 'accepted', 'token', 2, " DAY(20, 01) "), "
          "(2, 'declined', 'token', 2, " DAY(18, 01) "), (1, 'done', 'token', 3, " DAY(10, 02) "), "
          "(6, 'proposed', 'record', 1, " DAY(11, 02) "), (6, 'done', 'token', 2, " DAY(14, 02) ");");
+    /* clang-format on */
     ASSERT(uv_loop_init(&fx->loop) == 0);
     mdt_config_init(&fx->cfg);
     fx->scrub = mdt_scrub_ctx_new();
@@ -162,9 +165,9 @@ TEST(reports_january_as_it_stood_at_the_end_of_january)
     ASSERT_EQ(num(row, "people_returning", NULL), 0);
     att = json_object_get(row, "attendance");
     ASSERT_EQ(json_array_size(att), 1);
-    ASSERT_STREQ(json_string_value(json_object_get(json_object_get(json_array_get(att, 0), "org"),
-                                                   "name")),
-                 "Mind");
+    ASSERT_STREQ(
+        json_string_value(json_object_get(json_object_get(json_array_get(att, 0), "org"), "name")),
+        "Mind");
     /* action 1 was only accepted then; 4 was never sent; 5 was withdrawn */
     ASSERT_EQ(num(row, "actions", "agreed"), 3);
     ASSERT_EQ(num(row, "actions", "accepted"), 1);
@@ -198,10 +201,10 @@ TEST(reports_two_months_returning_people_medians)
     ASSERT_EQ(num(feb, "cases_presented", NULL), 1);
     ASSERT_EQ(num(feb, "people_new", NULL), 0);
     ASSERT_EQ(num(feb, "people_returning", NULL), 1);
-    ASSERT_STREQ(json_string_value(json_object_get(
-                     json_object_get(json_array_get(json_object_get(feb, "attendance"), 0), "org"),
-                     "name")),
-                 "Homes");
+    ASSERT_STREQ(
+        json_string_value(json_object_get(
+            json_object_get(json_array_get(json_object_get(feb, "attendance"), 0), "org"), "name")),
+        "Homes");
     ASSERT_EQ(num(feb, "actions", "completed_on_time"), 1);
     ASSERT(real(feb, "actions", "share_on_time") == 1);
     ASSERT(real(feb, "actions", "median_days_to_completion") == 2.0);
@@ -230,9 +233,10 @@ TEST(reports_fhir_of_a_past_plan)
     ASSERT_STREQ(json_string_value(json_object_get(b, "type")), "collection");
     /* the CarePlan and a Task for each of the five actions */
     ASSERT_EQ(json_array_size(json_object_get(b, "entry")), 6);
-    json_array_foreach(json_object_get(b, "entry"), i, e) {
-        static const char *const want[] = {"draft", "completed", "rejected", "requested",
-                                           "draft", "cancelled"};
+    json_array_foreach(json_object_get(b, "entry"), i, e)
+    {
+        static const char *const want[] = {"draft",     "completed", "rejected",
+                                           "requested", "draft",     "cancelled"};
         ASSERT_STREQ(json_string_value(json_object_get(json_object_get(e, "resource"), "status")),
                      want[i]);
     }
