@@ -8,9 +8,9 @@
 #include "xmalloc.h"
 
 static const struct mdt_col action_cols[] = {
-    {"ID", "id"},         {"CASE", "case.pseudonym"}, {"ORG", "org.name"}, {"WHAT", "what"},
-    {"DUE", "due"},       {"STATUS", "status"},       {"OVERDUE", "overdue"},
-    {"VERSION", "version"}, {NULL, NULL},
+    {"ID", "id"},   {"CASE", "case.pseudonym"}, {"ORG", "org.name"},    {"WHAT", "what"},
+    {"DUE", "due"}, {"STATUS", "status"},       {"OVERDUE", "overdue"}, {"VERSION", "version"},
+    {NULL, NULL},
 };
 
 static int actions_list(struct mdt_cli *cli, struct mdt_inv *inv)

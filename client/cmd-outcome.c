@@ -50,8 +50,8 @@ static int outcome_record(struct mdt_cli *cli, struct mdt_inv *inv)
     for (int i = 0; i < n; i++)
         json_array_append_new(arr, json_string(acts[i]));
     free(acts);
-    body = json_pack("{s:I, s:o}", "meeting", (json_int_t)strtoll(meeting, NULL, 10), "actions",
-                     arr);
+    body =
+        json_pack("{s:I, s:o}", "meeting", (json_int_t)strtoll(meeting, NULL, 10), "actions", arr);
     if (risk)
         json_object_set_new(body, "risk", json_string(risk));
     {
@@ -68,13 +68,13 @@ static int outcome_record(struct mdt_cli *cli, struct mdt_inv *inv)
             printf("Outcome recorded for %s (meeting %s). Proposed actions (sent once the plan "
                    "is confirmed):\n",
                    json_string_value(mdt_out_lookup(out, "case.pseudonym")), meeting);
-            json_array_foreach(json_object_get(out, "actions"), i, a)
-                if (json_is_null(json_object_get(a, "removed_at")))
-                    printf("  %" JSON_INTEGER_FORMAT "  %s: %s, due %s\n",
-                           json_integer_value(json_object_get(a, "id")),
-                           json_string_value(mdt_out_lookup(a, "org.name")),
-                           json_string_value(json_object_get(a, "what")),
-                           json_string_value(json_object_get(a, "due")));
+            json_array_foreach(json_object_get(out, "actions"), i,
+                               a) if (json_is_null(json_object_get(a, "removed_at")))
+                printf("  %" JSON_INTEGER_FORMAT "  %s: %s, due %s\n",
+                       json_integer_value(json_object_get(a, "id")),
+                       json_string_value(mdt_out_lookup(a, "org.name")),
+                       json_string_value(json_object_get(a, "what")),
+                       json_string_value(json_object_get(a, "due")));
         }
     }
     json_decref(out);

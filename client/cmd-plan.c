@@ -52,14 +52,15 @@ static void print_status(const json_t *s)
                json_integer_value(mdt_out_lookup(s, "plan.version")));
     else
         printf("Plan: not confirmed yet (actions stay proposed)\n");
-    json_array_foreach(json_object_get(s, "outcomes"), i, o)
-        if (json_is_string(json_object_get(o, "risk")))
-            printf("Risk (meeting %" JSON_INTEGER_FORMAT "): %s\n",
-                   json_integer_value(json_object_get(o, "meeting")), str(o, "risk"));
+    json_array_foreach(json_object_get(s, "outcomes"), i,
+                       o) if (json_is_string(json_object_get(o, "risk")))
+        printf("Risk (meeting %" JSON_INTEGER_FORMAT "): %s\n",
+               json_integer_value(json_object_get(o, "meeting")), str(o, "risk"));
     printf("Actions:\n");
-    json_array_foreach(json_object_get(s, "actions"), i, a) {
-        printf("  %" JSON_INTEGER_FORMAT "  %s%s%s: %s\n      due %s, %s%s%s, version %"
-               JSON_INTEGER_FORMAT "\n",
+    json_array_foreach(json_object_get(s, "actions"), i, a)
+    {
+        printf("  %" JSON_INTEGER_FORMAT
+               "  %s%s%s: %s\n      due %s, %s%s%s, version %" JSON_INTEGER_FORMAT "\n",
                json_integer_value(json_object_get(a, "id")), str(a, "org.name"),
                json_is_string(json_object_get(a, "person")) ? " / " : "", str(a, "person"),
                str(a, "what"), str(a, "due"), words(str(a, "status")),
@@ -196,11 +197,10 @@ static const struct mdt_opt amend_opts[] = {
 
 static const struct mdt_cmd cmds[] = {
     {"confirm", "CASE --agreed-on DATE",
-     "record that the person agreed the plan and send the partners their actions", confirm_opts,
-     1, 1, plan_confirm},
+     "record that the person agreed the plan and send the partners their actions", confirm_opts, 1,
+     1, plan_confirm},
     {"amend", "CASE [--action \"ORG: what, due DATE\"]... [--remove ID]... [--due ID=DATE]...",
-     "change a confirmed plan; only the partners affected are told", amend_opts, 1, 1,
-     plan_amend},
+     "change a confirmed plan; only the partners affected are told", amend_opts, 1, 1, plan_amend},
     {NULL, NULL, NULL, NULL, 0, 0, NULL},
 };
 

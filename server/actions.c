@@ -107,10 +107,11 @@ static char *col_dup(sqlite3_stmt *st, int i)
 
 static int summary_load(struct mdt_db *db, int64_t case_id, struct case_summary *s)
 {
-    sqlite3_stmt *st = mdt_db_stmt(db, "SELECT c.pseudonym, c.age_band, (SELECT group_concat(value, "
-                                       "', ') FROM json_each(c.needs)), p.name, pl.agreed_on "
-                                       "FROM cases c JOIN pcns p ON p.id = c.pcn_id LEFT JOIN plans "
-                                       "pl ON pl.case_id = c.id WHERE c.id = ?1");
+    sqlite3_stmt *st =
+        mdt_db_stmt(db, "SELECT c.pseudonym, c.age_band, (SELECT group_concat(value, "
+                        "', ') FROM json_each(c.needs)), p.name, pl.agreed_on "
+                        "FROM cases c JOIN pcns p ON p.id = c.pcn_id LEFT JOIN plans "
+                        "pl ON pl.case_id = c.id WHERE c.id = ?1");
     int rc;
 
     memset(s, 0, sizeof(*s));
@@ -141,13 +142,15 @@ static int mail_actions(struct mdt_db *db, const struct mdt_config *cfg,
 
     mdt_buf_init(&b, MDT_BUF_NOCAP);
     day_of(now + cfg->action_link_days * 86400LL, until);
-    mdt_buf_printf(&b, "%s the care plan for %s (age %s%s%s), agreed with the person on %s, "
-                       "from the MDT of %s.\n\n%s to %s:\n\n",
+    mdt_buf_printf(&b,
+                   "%s the care plan for %s (age %s%s%s), agreed with the person on %s, "
+                   "from the MDT of %s.\n\n%s to %s:\n\n",
                    amend ? "A change to" : "Actions from", cs->pseudonym, cs->age_band,
                    cs->needs[0] ? "; needs: " : "", cs->needs, cs->agreed_on, cs->pcn,
                    n == 1 ? "This action falls" : "These actions fall", org);
     for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *st = mdt_db_stmt(db, "SELECT what, due_on, status FROM actions WHERE id = ?1");
+        sqlite3_stmt *st =
+            mdt_db_stmt(db, "SELECT what, due_on, status FROM actions WHERE id = ?1");
         if (st == NULL) {
             rc = -EPROTO;
             goto out;
@@ -167,15 +170,17 @@ static int mail_actions(struct mdt_db *db, const struct mdt_config *cfg,
         mdt_buf_printf(&b, "   Accept, decline, or report progress: %sv1/action-link/%s\n\n", base,
                        secret);
     }
-    mdt_buf_printf(&b, "The links are yours alone and work until %s; no login is needed.\n"
-                       "Nothing here identifies the person: the case holder alone knows who "
-                       "they are.\n", until);
+    mdt_buf_printf(&b,
+                   "The links are yours alone and work until %s; no login is needed.\n"
+                   "Nothing here identifies the person: the case holder alone knows who "
+                   "they are.\n",
+                   until);
     subject = mdt_xasprintf("%s for %s: %s", amend ? "Care plan changed" : "MDT actions", org,
                             cs->pseudonym);
     snprintf(ref, sizeof(ref), "action:%lld", (long long)ids[0]);
     {
-        struct mdt_mail m = {.to = to, .to_name = to_name, .subject = subject,
-                             .text = mdt_buf_str(&b), .ref = ref};
+        struct mdt_mail m = {
+            .to = to, .to_name = to_name, .subject = subject, .text = mdt_buf_str(&b), .ref = ref};
         rc = mdt_outbox_add_mail(db, cfg, &m, NULL);
     }
 out:
@@ -206,7 +211,8 @@ static int webhook_actions(struct mdt_db *db, int64_t org_id, const struct case_
     }
     if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
         log_warnx("actions: organisation %lld has a webhook_url but no webhook secret: set one "
-                  "with POST /v1/orgs/ID/webhook-secret", (long long)org_id);
+                  "with POST /v1/orgs/ID/webhook-secret",
+                  (long long)org_id);
         sqlite3_reset(st);
         return 0;
     }
@@ -231,8 +237,7 @@ static int webhook_actions(struct mdt_db *db, int64_t org_id, const struct case_
                                                  (const char *)sqlite3_column_text(st, 0), "due",
                                                  (const char *)sqlite3_column_text(st, 1), "status",
                                                  (const char *)sqlite3_column_text(st, 2),
-                                                 "version",
-                                                 (json_int_t)sqlite3_column_int64(st, 3),
+                                                 "version", (json_int_t)sqlite3_column_int64(st, 3),
                                                  "removed", sqlite3_column_int(st, 4)));
             sqlite3_reset(st);
         }
@@ -344,8 +349,8 @@ static int tell_org(struct mdt_db *db, const struct mdt_config *cfg, int64_t cas
             pname = col_dup(st, 1);
             sqlite3_reset(st);
             rc = strcasecmp(pemail, email) == 0
-                     ? 0 : mail_actions(db, cfg, &cs, org, pemail, pname, pids[p], mine, k, amend,
-                                        now);
+                     ? 0
+                     : mail_actions(db, cfg, &cs, org, pemail, pname, pids[p], mine, k, amend, now);
             free(pemail);
             free(pname);
             if (rc < 0)
@@ -476,13 +481,12 @@ int mdt__actions_removed(struct mdt_db *db, const struct mdt_config *cfg, int64_
                                      "withdrawn and no longer needed.\n\n  %s (due %s, action "
                                      "%lld)\n\nIts links no longer work.\n",
                                      cs.pseudonym, org, (const char *)sqlite3_column_text(q, 2),
-                                     (const char *)sqlite3_column_text(q, 3),
-                                     (long long)action_id);
+                                     (const char *)sqlite3_column_text(q, 3), (long long)action_id);
                 sqlite3_reset(q);
                 subject = mdt_xasprintf("Care plan changed for %s: %s", org, cs.pseudonym);
                 snprintf(ref, sizeof(ref), "action:%lld", (long long)action_id);
-                struct mdt_mail m = {.to = email, .to_name = org, .subject = subject,
-                                     .text = text, .ref = ref};
+                struct mdt_mail m = {
+                    .to = email, .to_name = org, .subject = subject, .text = text, .ref = ref};
                 rc = mdt_outbox_add_mail(db, cfg, &m, NULL);
                 free(org);
                 free(email);
@@ -504,10 +508,11 @@ static int record_update(struct mdt_db *db, int64_t action_id, int64_t org_id, c
                          const char *note, int64_t version, int64_t token_id, int64_t link_id,
                          int64_t now, int64_t *new_version)
 {
-    sqlite3_stmt *st = mdt_db_stmt(db, "SELECT a.version, a.sent_at IS NOT NULL AND a.removed_at "
-                                       "IS NULL AND c.closed_at IS NULL FROM actions a JOIN cases c "
-                                       "ON c.id = a.case_id WHERE a.id = ?1 AND (?2 = 0 OR "
-                                       "a.org_id = ?2)");
+    sqlite3_stmt *st =
+        mdt_db_stmt(db, "SELECT a.version, a.sent_at IS NOT NULL AND a.removed_at "
+                        "IS NULL AND c.closed_at IS NULL FROM actions a JOIN cases c "
+                        "ON c.id = a.case_id WHERE a.id = ?1 AND (?2 = 0 OR "
+                        "a.org_id = ?2)");
     int64_t cur;
     int open, rc;
 
@@ -734,12 +739,23 @@ static void html_esc(struct mdt_buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': mdt_buf_adds(b, "&amp;"); break;
-        case '<': mdt_buf_adds(b, "&lt;"); break;
-        case '>': mdt_buf_adds(b, "&gt;"); break;
-        case '"': mdt_buf_adds(b, "&quot;"); break;
-        case '\'': mdt_buf_adds(b, "&#39;"); break;
-        default: mdt_buf_addc(b, *s);
+        case '&':
+            mdt_buf_adds(b, "&amp;");
+            break;
+        case '<':
+            mdt_buf_adds(b, "&lt;");
+            break;
+        case '>':
+            mdt_buf_adds(b, "&gt;");
+            break;
+        case '"':
+            mdt_buf_adds(b, "&quot;");
+            break;
+        case '\'':
+            mdt_buf_adds(b, "&#39;");
+            break;
+        default:
+            mdt_buf_addc(b, *s);
         }
     }
 }
@@ -884,23 +900,29 @@ static void action_page_html(struct mdt_req *r, struct mdt_buf *b, int64_t actio
         return;
     }
     long long ver = (long long)json_integer_value(json_object_get(a, "version"));
-    mdt_buf_printf(b, "<form method=\"post\"><input type=\"hidden\" name=\"version\" value=\"%lld\">"
-                      "<button name=\"status\" value=\"accepted\">Accept</button>"
-                      "<button name=\"status\" value=\"in_progress\">In progress</button></form>\n",
+    mdt_buf_printf(b,
+                   "<form method=\"post\"><input type=\"hidden\" name=\"version\" value=\"%lld\">"
+                   "<button name=\"status\" value=\"accepted\">Accept</button>"
+                   "<button name=\"status\" value=\"in_progress\">In progress</button></form>\n",
                    ver);
-    mdt_buf_printf(b, "<form method=\"post\"><fieldset><legend>Done</legend>"
-                      "<input type=\"hidden\" name=\"version\" value=\"%lld\">"
-                      "<label for=\"dn\">What was done (no names or other details that "
-                      "identify anyone)</label><textarea id=\"dn\" name=\"note\" rows=\"3\">"
-                      "</textarea><button name=\"status\" value=\"done\">Done</button>"
-                      "</fieldset></form>\n", ver);
-    mdt_buf_printf(b, "<form method=\"post\"><fieldset><legend>Decline</legend>"
-                      "<input type=\"hidden\" name=\"version\" value=\"%lld\">"
-                      "<label for=\"dr\">Why (needed)</label><textarea id=\"dr\" name=\"note\" "
-                      "rows=\"3\" required></textarea><button name=\"status\" value=\"declined\">"
-                      "Decline</button></fieldset></form>\n", ver);
+    mdt_buf_printf(b,
+                   "<form method=\"post\"><fieldset><legend>Done</legend>"
+                   "<input type=\"hidden\" name=\"version\" value=\"%lld\">"
+                   "<label for=\"dn\">What was done (no names or other details that "
+                   "identify anyone)</label><textarea id=\"dn\" name=\"note\" rows=\"3\">"
+                   "</textarea><button name=\"status\" value=\"done\">Done</button>"
+                   "</fieldset></form>\n",
+                   ver);
+    mdt_buf_printf(b,
+                   "<form method=\"post\"><fieldset><legend>Decline</legend>"
+                   "<input type=\"hidden\" name=\"version\" value=\"%lld\">"
+                   "<label for=\"dr\">Why (needed)</label><textarea id=\"dr\" name=\"note\" "
+                   "rows=\"3\" required></textarea><button name=\"status\" value=\"declined\">"
+                   "Decline</button></fieldset></form>\n",
+                   ver);
     mdt_buf_adds(b, "<h2>History</h2>\n<ul>\n");
-    json_array_foreach(json_object_get(a, "history"), i, h) {
+    json_array_foreach(json_object_get(a, "history"), i, h)
+    {
         mdt_buf_adds(b, "<li>");
         html_esc(b, json_string_value(json_object_get(h, "at")));
         mdt_buf_printf(b, ": %s", status_words(json_string_value(json_object_get(h, "status"))));
@@ -1049,10 +1071,11 @@ void mdt_h_org_webhook_secret(struct mdt_req *r)
     }
     log_info("actions: organisation %lld has a new webhook secret", (long long)id);
     mdt_req_set_object(r, id);
-    mdt_reply_json(r, 200, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "webhook_secret",
-                                     secret, "signature",
-                                     "X-MDT-Signature: t=UNIX,v1=HEX, HEX the HMAC-SHA-256 of "
-                                     "\"UNIX.\" followed by the body"));
+    mdt_reply_json(r, 200,
+                   json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "webhook_secret", secret,
+                             "signature",
+                             "X-MDT-Signature: t=UNIX,v1=HEX, HEX the HMAC-SHA-256 of "
+                             "\"UNIX.\" followed by the body"));
     sodium_memzero(secret, strlen(secret));
     free(secret);
 }

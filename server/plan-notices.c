@@ -102,8 +102,9 @@ static int rows_of(struct mdt_db *db, const char *sql, const char *today, int64_
 }
 
 /* Open actions: sent, not withdrawn, not finished, case open. */
-#define OPEN_ACTION "a.sent_at IS NOT NULL AND a.removed_at IS NULL AND a.status IN " \
-                    "('proposed', 'accepted', 'in_progress') AND c.closed_at IS NULL"
+#define OPEN_ACTION                                                                                \
+    "a.sent_at IS NOT NULL AND a.removed_at IS NULL AND a.status IN "                              \
+    "('proposed', 'accepted', 'in_progress') AND c.closed_at IS NULL"
 
 /* Sends one notice per row (claim and mail in one transaction). */
 static int send_rows(struct mdt_db *db, const struct mdt_config *cfg, const char *kind,
@@ -127,8 +128,11 @@ static int send_rows(struct mdt_db *db, const struct mdt_config *cfg, const char
             goto fail;
         }
         if (claimed) {
-            struct mdt_mail m = {.to = rows[i].to, .to_name = rows[i].to_name,
-                                 .subject = subject, .text = rows[i].text, .ref = ref};
+            struct mdt_mail m = {.to = rows[i].to,
+                                 .to_name = rows[i].to_name,
+                                 .subject = subject,
+                                 .text = rows[i].text,
+                                 .ref = ref};
             if ((rc = mdt_outbox_add_mail(db, cfg, &m, NULL)) < 0)
                 goto fail;
         }
@@ -166,8 +170,8 @@ int mdt_plans_run(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, 
                  "n.key = a.id AND n.due_on = a.due_on) ORDER BY a.id",
                  today, cfg->action_reminder_days, &rows, &n);
     if (rc >= 0)
-        rc = send_rows(db, cfg, "reminder", rows, n, "Reminder: an MDT action is due soon",
-                       now, queued);
+        rc = send_rows(db, cfg, "reminder", rows, n, "Reminder: an MDT action is due soon", now,
+                       queued);
     rows_free(rows, n);
     if (rc < 0)
         first_rc = rc;
@@ -188,14 +192,14 @@ int mdt_plans_run(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, 
                  "n.key = a.id AND n.due_on = a.due_on) ORDER BY a.id",
                  today, now - cfg->action_escalate_after, &rows, &n);
     if (rc >= 0)
-        rc = send_rows(db, cfg, "escalation", rows, n, "Overdue MDT action escalated", now,
-                       queued);
+        rc = send_rows(db, cfg, "escalation", rows, n, "Overdue MDT action escalated", now, queued);
     rows_free(rows, n);
     if (rc < 0 && first_rc == 0)
         first_rc = rc;
     /* Digests: each organisation with overdue actions, once a period. */
-    snprintf(period, sizeof(period), "p%lld",
-             (long long)(now / (cfg->action_digest_interval > 0 ? cfg->action_digest_interval : 1)));
+    snprintf(
+        period, sizeof(period), "p%lld",
+        (long long)(now / (cfg->action_digest_interval > 0 ? cfg->action_digest_interval : 1)));
     rc = rows_of(db,
                  "SELECT o.id, o.id, o.email, o.name, "
                  "'Overdue MDT actions of ' || o.name || ':' || char(10) || char(10) || "
@@ -251,17 +255,16 @@ json_t *mdt_plans_matters_arising(struct mdt_db *db, int64_t meeting_id)
     }
     sqlite3_bind_int64(st, 1, meeting_id);
     while (mdt_db_step(db, st) == 1)
-        json_array_append_new(
-            arr, json_pack("{s:I, s:{s:I, s:s}, s:s, s:s, s:s, s:s, s:s, s:o}", "action",
-                           (json_int_t)sqlite3_column_int64(st, 0), "case", "id",
-                           (json_int_t)sqlite3_column_int64(st, 1), "pseudonym",
-                           (const char *)sqlite3_column_text(st, 2), "org",
-                           (const char *)sqlite3_column_text(st, 3), "what",
-                           (const char *)sqlite3_column_text(st, 4), "due",
-                           (const char *)sqlite3_column_text(st, 5), "status",
-                           (const char *)sqlite3_column_text(st, 6), "reason",
-                           (const char *)sqlite3_column_text(st, 7), "note",
-                           mdt_json_text_col(st, 8)));
+        json_array_append_new(arr, json_pack("{s:I, s:{s:I, s:s}, s:s, s:s, s:s, s:s, s:s, s:o}",
+                                             "action", (json_int_t)sqlite3_column_int64(st, 0),
+                                             "case", "id", (json_int_t)sqlite3_column_int64(st, 1),
+                                             "pseudonym", (const char *)sqlite3_column_text(st, 2),
+                                             "org", (const char *)sqlite3_column_text(st, 3),
+                                             "what", (const char *)sqlite3_column_text(st, 4),
+                                             "due", (const char *)sqlite3_column_text(st, 5),
+                                             "status", (const char *)sqlite3_column_text(st, 6),
+                                             "reason", (const char *)sqlite3_column_text(st, 7),
+                                             "note", mdt_json_text_col(st, 8)));
     sqlite3_finalize(st);
     return arr;
 }
@@ -274,11 +277,10 @@ void mdt_plans_matters_text(struct mdt_buf *b, const json_t *agenda)
     if (json_array_size(arr) == 0)
         return;
     mdt_buf_adds(b, "\nMatters arising (overdue or declined actions):\n");
-    json_array_foreach(arr, i, m)
-        mdt_buf_printf(b, "  - %s, %s: %s (due %s, %s)\n",
-                       json_string_value(json_object_get(json_object_get(m, "case"), "pseudonym")),
-                       json_string_value(json_object_get(m, "org")),
-                       json_string_value(json_object_get(m, "what")),
-                       json_string_value(json_object_get(m, "due")),
-                       json_string_value(json_object_get(m, "reason")));
+    json_array_foreach(arr, i, m) mdt_buf_printf(
+        b, "  - %s, %s: %s (due %s, %s)\n",
+        json_string_value(json_object_get(json_object_get(m, "case"), "pseudonym")),
+        json_string_value(json_object_get(m, "org")), json_string_value(json_object_get(m, "what")),
+        json_string_value(json_object_get(m, "due")),
+        json_string_value(json_object_get(m, "reason")));
 }

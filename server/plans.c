@@ -130,10 +130,10 @@ size_t mdt__plans_gate(const struct mdt_scrub_ctx *scrub, const char *field, con
     size_t n = mdt_scrub_detect(scrub, text, strlen(text), &f);
 
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(findings, json_pack("{s:s, s:s, s:I, s:I}", "field", field, "kind",
-                                                  mdt_kind_name(f[i].kind), "start",
-                                                  (json_int_t)f[i].start, "end",
-                                                  (json_int_t)f[i].end));
+        json_array_append_new(findings,
+                              json_pack("{s:s, s:s, s:I, s:I}", "field", field, "kind",
+                                        mdt_kind_name(f[i].kind), "start", (json_int_t)f[i].start,
+                                        "end", (json_int_t)f[i].end));
     if (n > 0 && msg->len == 0) {
         mdt_buf_printf(msg, "%s: %zu identifier%s found (", field, n, n == 1 ? "" : "s");
         for (size_t i = 0; i < n && i < 10; i++)
@@ -242,7 +242,8 @@ static int read_actions(struct mdt_req *r, const char *field, int required,
         goto out;
     }
     acts = mdt_xcalloc(json_array_size(arr) + 1, sizeof(*acts));
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         char path[48];
         const char *why;
         int64_t id;
@@ -260,8 +261,8 @@ static int read_actions(struct mdt_req *r, const char *field, int required,
         id = mdt_lookup_ref(r->db, acts[k - 1].org, MDT_SQL_ORG_BY_ID, MDT_SQL_ORG_BY_NAME);
         if (id < 0) {
             if (id == -ENOENT || id == -EINVAL)
-                mdt_reply_error(r, 422, "invalid", path, "%s: no organisation called \"%s\"",
-                                path, acts[k - 1].org);
+                mdt_reply_error(r, 422, "invalid", path, "%s: no organisation called \"%s\"", path,
+                                acts[k - 1].org);
             else
                 mdt_reply_errno(r, (int)id, NULL, "organisation");
             goto out;
@@ -320,13 +321,13 @@ static void free_actions(struct mdt_plan_action *a, size_t n)
 }
 
 /* Inserts one proposed action and its first history row. */
-static int insert_action(struct mdt_req *r, int64_t case_id, int64_t meeting_id,
-                         int64_t outcome_id, const struct mdt_plan_action *a, const char *via,
-                         int64_t now, int64_t *id)
+static int insert_action(struct mdt_req *r, int64_t case_id, int64_t meeting_id, int64_t outcome_id,
+                         const struct mdt_plan_action *a, const char *via, int64_t now, int64_t *id)
 {
-    sqlite3_stmt *st = mdt_db_stmt(r->db, "INSERT INTO actions (case_id, meeting_id, outcome_id, "
-                                          "org_id, person_id, what, due_on, created_at, updated_at) "
-                                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)");
+    sqlite3_stmt *st =
+        mdt_db_stmt(r->db, "INSERT INTO actions (case_id, meeting_id, outcome_id, "
+                           "org_id, person_id, what, due_on, created_at, updated_at) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)");
     int rc;
 
     if (st == NULL)
@@ -442,10 +443,11 @@ void mdt_h_outcome_record(struct mdt_req *r)
     in_tx = 1;
     /* Recording again before confirmation adds actions (and sets the risk
      * when one is given). */
-    st = mdt_db_stmt(r->db, "INSERT INTO outcomes (case_id, meeting_id, risk, recorded_by, "
-                            "recorded_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
-                            "ON CONFLICT (case_id, meeting_id) DO UPDATE SET "
-                            "risk = coalesce(excluded.risk, risk), updated_at = excluded.updated_at");
+    st = mdt_db_stmt(r->db,
+                     "INSERT INTO outcomes (case_id, meeting_id, risk, recorded_by, "
+                     "recorded_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+                     "ON CONFLICT (case_id, meeting_id) DO UPDATE SET "
+                     "risk = coalesce(excluded.risk, risk), updated_at = excluded.updated_at");
     if (st == NULL) {
         mdt_reply_errno(r, -EPROTO, NULL, "outcome");
         goto out;
@@ -462,8 +464,10 @@ void mdt_h_outcome_record(struct mdt_req *r)
         mdt_reply_errno(r, rc, NULL, "outcome");
         goto out;
     }
-    outcome_id = scalar(r->db, "SELECT id FROM outcomes WHERE case_id = ?1 AND meeting_id = "
-                               "(SELECT meeting_id FROM cases WHERE id = ?1)", case_id, 0);
+    outcome_id = scalar(r->db,
+                        "SELECT id FROM outcomes WHERE case_id = ?1 AND meeting_id = "
+                        "(SELECT meeting_id FROM cases WHERE id = ?1)",
+                        case_id, 0);
     for (size_t i = 0; i < nacts; i++) {
         int64_t aid;
         if ((rc = insert_action(r, case_id, meeting_id, outcome_id, &acts[i], "record", now,
@@ -592,7 +596,8 @@ void mdt_h_plan_amend(struct mdt_req *r)
     if (holder_case(r, &case_id) < 0 || mdt_fields_known(r, fields) < 0)
         return;
     if (!scalar(r->db, "SELECT 1 FROM plans WHERE case_id = ?1", case_id, 0)) {
-        mdt_reply_error(r, 409, "conflict", NULL, "the plan is not confirmed yet: mdt plan confirm");
+        mdt_reply_error(r, 409, "conflict", NULL,
+                        "the plan is not confirmed yet: mdt plan confirm");
         return;
     }
     if (scalar(r->db, "SELECT closed_at IS NOT NULL FROM cases WHERE id = ?1", case_id, 0)) {
@@ -604,15 +609,18 @@ void mdt_h_plan_amend(struct mdt_req *r)
                         "remove: an array of action ids; due: an object of action id to date");
         return;
     }
-    json_array_foreach(remove, i, v) {
+    json_array_foreach(remove, i, v)
+    {
         if (!json_is_integer(v) ||
             scalar(r->db, "SELECT case_id FROM actions WHERE id = ?1 AND removed_at IS NULL",
                    json_integer_value(v), 0) != case_id) {
-            mdt_reply_error(r, 422, "invalid", "remove", "remove.%zu: not an action of this plan", i);
+            mdt_reply_error(r, 422, "invalid", "remove", "remove.%zu: not an action of this plan",
+                            i);
             return;
         }
     }
-    json_object_foreach(due, k, v) {
+    json_object_foreach(due, k, v)
+    {
         long long id = strtoll(k, NULL, 10);
         if (!json_is_string(v) || !mdt__plans_date_valid(json_string_value(v)) ||
             scalar(r->db, "SELECT case_id FROM actions WHERE id = ?1 AND removed_at IS NULL", id,
@@ -643,21 +651,25 @@ void mdt_h_plan_amend(struct mdt_req *r)
     sqlite3_bind_int64(st, 2, now);
     if ((rc = mdt_db_step(r->db, st)) < 0)
         goto fail;
-    outcome_id = scalar(r->db, "SELECT id FROM outcomes WHERE case_id = ?1 ORDER BY recorded_at "
-                               "DESC, id DESC LIMIT 1", case_id, 0);
+    outcome_id = scalar(r->db,
+                        "SELECT id FROM outcomes WHERE case_id = ?1 ORDER BY recorded_at "
+                        "DESC, id DESC LIMIT 1",
+                        case_id, 0);
     for (i = 0; i < nacts; i++) {
-        int64_t aid, mid = scalar(r->db, "SELECT meeting_id FROM outcomes WHERE id = ?1",
-                                  outcome_id, 0);
+        int64_t aid,
+            mid = scalar(r->db, "SELECT meeting_id FROM outcomes WHERE id = ?1", outcome_id, 0);
         if ((rc = insert_action(r, case_id, mid, outcome_id, &acts[i], "amend", now, &aid)) < 0)
             goto fail;
         changes++;
     }
-    json_array_foreach(remove, i, v) {
+    json_array_foreach(remove, i, v)
+    {
         if ((rc = mdt__actions_removed(r->db, r->cfg, json_integer_value(v), now)) < 0)
             goto fail;
         changes++;
     }
-    json_object_foreach(due, k, v) {
+    json_object_foreach(due, k, v)
+    {
         int64_t id = strtoll(k, NULL, 10);
         st = mdt_db_stmt(r->db, "UPDATE actions SET due_on = ?2, sent_at = NULL, version = "
                                 "version + 1, updated_at = ?3 WHERE id = ?1 AND due_on <> ?2");
@@ -708,12 +720,11 @@ static json_t *history_json(struct mdt_db *db, int64_t action_id)
         return arr;
     sqlite3_bind_int64(st, 1, action_id);
     while (mdt_db_step(db, st) == 1) {
-        json_t *h = json_pack("{s:s, s:o, s:s, s:I, s:o}", "status",
-                              (const char *)sqlite3_column_text(st, 0), "note",
-                              mdt_json_text_col(st, 1), "via",
-                              (const char *)sqlite3_column_text(st, 2), "version",
-                              (json_int_t)sqlite3_column_int64(st, 4), "at",
-                              mdt_json_time(sqlite3_column_int64(st, 5)));
+        json_t *h = json_pack(
+            "{s:s, s:o, s:s, s:I, s:o}", "status", (const char *)sqlite3_column_text(st, 0), "note",
+            mdt_json_text_col(st, 1), "via", (const char *)sqlite3_column_text(st, 2), "version",
+            (json_int_t)sqlite3_column_int64(st, 4), "at",
+            mdt_json_time(sqlite3_column_int64(st, 5)));
         /* Who: a token's name, or "link" (the recipient's own page). */
         if (sqlite3_column_type(st, 3) != SQLITE_NULL)
             json_object_set_new(h, "by", mdt_json_text_col(st, 3));
@@ -739,17 +750,18 @@ json_t *mdt__plans_action_json(struct mdt_db *db, sqlite3_stmt *st, int with_his
         "id", (json_int_t)id, "case", "id", (json_int_t)sqlite3_column_int64(st, 1), "pseudonym",
         (const char *)sqlite3_column_text(st, 2), "age_band",
         (const char *)sqlite3_column_text(st, 3), "needs",
-        json_loads(sqlite3_column_text(st, 4) ? (const char *)sqlite3_column_text(st, 4) : "[]",
-                   0, NULL) ?: json_array(),
+        json_loads(sqlite3_column_text(st, 4) ? (const char *)sqlite3_column_text(st, 4) : "[]", 0,
+                   NULL)
+            ?: json_array(),
         "meeting", (json_int_t)sqlite3_column_int64(st, 5), "org", "id",
         (json_int_t)sqlite3_column_int64(st, 6), "name", (const char *)sqlite3_column_text(st, 7),
-        "person", mdt_json_text_col(st, 8), "what", (const char *)sqlite3_column_text(st, 9),
-        "due", (const char *)sqlite3_column_text(st, 10), "status",
+        "person", mdt_json_text_col(st, 8), "what", (const char *)sqlite3_column_text(st, 9), "due",
+        (const char *)sqlite3_column_text(st, 10), "status",
         (const char *)sqlite3_column_text(st, 11), "version",
-        (json_int_t)sqlite3_column_int64(st, 12), "sent", sqlite3_column_type(st, 13) != SQLITE_NULL,
-        "overdue", sqlite3_column_int(st, 17), "sent_at", mdt_json_time_col(st, 13),
-        "updated_at", mdt_json_time_col(st, 14), "completed_at", mdt_json_time_col(st, 15),
-        "removed_at", mdt_json_time_col(st, 16));
+        (json_int_t)sqlite3_column_int64(st, 12), "sent",
+        sqlite3_column_type(st, 13) != SQLITE_NULL, "overdue", sqlite3_column_int(st, 17),
+        "sent_at", mdt_json_time_col(st, 13), "updated_at", mdt_json_time_col(st, 14),
+        "completed_at", mdt_json_time_col(st, 15), "removed_at", mdt_json_time_col(st, 16));
     if (with_history)
         json_object_set_new(a, "history", history_json(db, id));
     return a;
@@ -775,17 +787,18 @@ void mdt__plans_reply_status(struct mdt_req *r, int64_t case_id, int status)
         mdt_reply_errno(r, rc < 0 ? rc : -ENOENT, NULL, "case");
         return;
     }
-    j = json_pack("{s:{s:I, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o}}", "case", "id",
-                  (json_int_t)case_id, "pseudonym", (const char *)sqlite3_column_text(st, 1),
-                  "age_band", (const char *)sqlite3_column_text(st, 2), "needs",
-                  json_loads(sqlite3_column_text(st, 3) ? (const char *)sqlite3_column_text(st, 3)
-                                                         : "[]", 0, NULL) ?: json_array(),
-                  "status", (const char *)sqlite3_column_text(st, 4), "closure",
-                  mdt_json_text_col(st, 5), "closed_at", mdt_json_time_col(st, 6), "purged_at",
-                  mdt_json_time_col(st, 7), "meeting",
-                  sqlite3_column_type(st, 8) == SQLITE_NULL
-                      ? json_null() : json_integer(sqlite3_column_int64(st, 8)),
-                  "submitted_at", mdt_json_time_col(st, 13));
+    j = json_pack(
+        "{s:{s:I, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o}}", "case", "id", (json_int_t)case_id,
+        "pseudonym", (const char *)sqlite3_column_text(st, 1), "age_band",
+        (const char *)sqlite3_column_text(st, 2), "needs",
+        json_loads(sqlite3_column_text(st, 3) ? (const char *)sqlite3_column_text(st, 3) : "[]", 0,
+                   NULL)
+            ?: json_array(),
+        "status", (const char *)sqlite3_column_text(st, 4), "closure", mdt_json_text_col(st, 5),
+        "closed_at", mdt_json_time_col(st, 6), "purged_at", mdt_json_time_col(st, 7), "meeting",
+        sqlite3_column_type(st, 8) == SQLITE_NULL ? json_null()
+                                                  : json_integer(sqlite3_column_int64(st, 8)),
+        "submitted_at", mdt_json_time_col(st, 13));
     if (sqlite3_column_type(st, 9) == SQLITE_NULL)
         json_object_set_new(j, "plan", json_null());
     else
@@ -806,8 +819,8 @@ void mdt__plans_reply_status(struct mdt_req *r, int64_t case_id, int status)
         sqlite3_bind_int64(st, 1, case_id);
         while (mdt_db_step(r->db, st) == 1)
             json_array_append_new(arr, json_pack("{s:I, s:I, s:o, s:o, s:o}", "id",
-                                                 (json_int_t)sqlite3_column_int64(st, 0),
-                                                 "meeting", (json_int_t)sqlite3_column_int64(st, 1),
+                                                 (json_int_t)sqlite3_column_int64(st, 0), "meeting",
+                                                 (json_int_t)sqlite3_column_int64(st, 1),
                                                  "meeting_start", mdt_json_time_col(st, 2), "risk",
                                                  mdt_json_text_col(st, 3), "recorded_at",
                                                  mdt_json_time_col(st, 4)));
@@ -816,8 +829,8 @@ void mdt__plans_reply_status(struct mdt_req *r, int64_t case_id, int status)
     json_object_set_new(j, "outcomes", arr);
     arr = json_array();
     if (sqlite3_prepare_v2(mdt_db_handle(r->db),
-                           "SELECT " MDT__ACTION_COLS " WHERE a.case_id = ?1 ORDER BY a.id", -1, &st,
-                           NULL) == SQLITE_OK) {
+                           "SELECT " MDT__ACTION_COLS " WHERE a.case_id = ?1 ORDER BY a.id", -1,
+                           &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, case_id);
         while (mdt_db_step(r->db, st) == 1)
             json_array_append_new(arr, mdt__plans_action_json(r->db, st, 1));
@@ -933,12 +946,11 @@ int mdt_plans_purge(struct mdt_db *db, const struct mdt_config *cfg, int64_t now
         }
         ids[n++] = sqlite3_column_int64(st, 0);
         if (list)
-            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:o}", "id",
-                                                  (json_int_t)ids[n - 1], "pseudonym",
-                                                  (const char *)sqlite3_column_text(st, 1),
-                                                  "closure",
-                                                  (const char *)sqlite3_column_text(st, 2),
-                                                  "closed_at", mdt_json_time_col(st, 3)));
+            json_array_append_new(list,
+                                  json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)ids[n - 1],
+                                            "pseudonym", (const char *)sqlite3_column_text(st, 1),
+                                            "closure", (const char *)sqlite3_column_text(st, 2),
+                                            "closed_at", mdt_json_time_col(st, 3)));
     }
     sqlite3_finalize(st);
     if (rc < 0 || dry_run) {
@@ -982,7 +994,8 @@ void mdt_h_purge(struct mdt_req *r)
         mdt_reply_errno(r, rc, NULL, "purge");
         return;
     }
-    mdt_reply_json(r, 200, json_pack("{s:b, s:i, s:I, s:o}", "dry_run", dry_run, "count", n,
-                                     "purge_after_seconds", (json_int_t)r->cfg->purge_after,
-                                     "cases", list));
+    mdt_reply_json(r, 200,
+                   json_pack("{s:b, s:i, s:I, s:o}", "dry_run", dry_run, "count", n,
+                             "purge_after_seconds", (json_int_t)r->cfg->purge_after, "cases",
+                             list));
 }

@@ -13,8 +13,9 @@ TEST(plans_parse_action_plain)
     struct mdt_plan_action a;
     const char *why;
 
-    ASSERT_EQ(mdt__plans_parse_action("Lewisham Homes: Pause arrears action, due 2027-02-01", &a,
-                                      &why), 0);
+    ASSERT_EQ(
+        mdt__plans_parse_action("Lewisham Homes: Pause arrears action, due 2027-02-01", &a, &why),
+        0);
     ASSERT_STREQ(a.org, "Lewisham Homes");
     ASSERT(a.person == NULL);
     ASSERT_STREQ(a.what, "Pause arrears action");
@@ -28,8 +29,9 @@ TEST(plans_parse_action_commas_and_spaces)
     const char *why;
 
     /* The last ", due " ends the action: commas (and "due") may be in it. */
-    ASSERT_EQ(mdt__plans_parse_action("  GP  :  Review meds, then refer, due soon, due   2027-12-31 ",
-                                      &a, &why), 0);
+    ASSERT_EQ(mdt__plans_parse_action(
+                  "  GP  :  Review meds, then refer, due soon, due   2027-12-31 ", &a, &why),
+              0);
     ASSERT_STREQ(a.org, "GP");
     ASSERT_STREQ(a.what, "Review meds, then refer, due soon");
     ASSERT_STREQ(a.due, "2027-12-31");
@@ -41,8 +43,9 @@ TEST(plans_parse_action_named_professional)
     struct mdt_plan_action a;
     const char *why;
 
-    ASSERT_EQ(mdt__plans_parse_action("Citizens Advice [eve@example.org]: Debt advice, due 2027-01-05",
-                                      &a, &why), 0);
+    ASSERT_EQ(mdt__plans_parse_action(
+                  "Citizens Advice [eve@example.org]: Debt advice, due 2027-01-05", &a, &why),
+              0);
     ASSERT_STREQ(a.org, "Citizens Advice");
     ASSERT_STREQ(a.person, "eve@example.org");
     ASSERT_STREQ(a.what, "Debt advice");
@@ -57,14 +60,10 @@ TEST(plans_parse_action_refusals)
     static const struct {
         const char *in, *why;
     } bad[] = {
-        {"no colon here, due 2027-01-01", "colon"},
-        {"GP: no due date", "due YYYY-MM-DD"},
-        {"GP: Review, due tomorrow", "date"},
-        {"GP: Review, due 2027-02-29", "date"},
-        {"GP: Review, due 2027-13-01", "date"},
-        {"GP: Review, due 2027-01-01x", "date"},
-        {": Review, due 2027-01-01", "organisation"},
-        {"GP:   , due 2027-01-01", "action"},
+        {"no colon here, due 2027-01-01", "colon"},   {"GP: no due date", "due YYYY-MM-DD"},
+        {"GP: Review, due tomorrow", "date"},         {"GP: Review, due 2027-02-29", "date"},
+        {"GP: Review, due 2027-13-01", "date"},       {"GP: Review, due 2027-01-01x", "date"},
+        {": Review, due 2027-01-01", "organisation"}, {"GP:   , due 2027-01-01", "action"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct mdt_plan_action a;
@@ -148,32 +147,33 @@ TEST(plans_notices_sent_once_at_their_times)
     ASSERT_EQ(mdt_config_set(&cfg, "action_reminder_days", "2", &err), 0);
     ASSERT_EQ(mdt_config_set(&cfg, "action_escalate_after", "172800", &err), 0); /* 2 days */
     ASSERT_EQ(mdt_config_set(&cfg, "action_digest_interval", "604800", &err), 0);
-    exec(db, "INSERT INTO orgs (id, name, kind, email, created_at, updated_at) VALUES "
-             "(1, 'Homes', 'housing', 'homes@example.org', 0, 0), "
-             "(2, 'Advice', 'vcse', 'advice@example.org', 0, 0);"
-             "INSERT INTO people (id, name, email, org_id, created_at, updated_at) VALUES "
-             "(1, 'Ada Chair', 'chair@example.org', 2, 0, 0), "
-             "(2, 'Eve Advice', 'eve@example.org', 2, 0, 0);"
-             "INSERT INTO pcns (id, name, created_at, updated_at) VALUES (1, 'North', 0, 0);"
-             "INSERT INTO lists (id, name, pcn_id, created_at, updated_at) VALUES (1, 'L', 1, 0, 0);"
-             "INSERT INTO tokens (id, hash, name, role, org_id, created_at) VALUES "
-             "(1, x'00', 'holder', 'case_holder', 2, 0);"
-             "INSERT INTO series (id, uid, pcn_id, title, rrule, dtstart, duration_min, list_id, "
-             "url, chair_id, created_at, updated_at) VALUES (1, 'u1', 1, 'T', 'FREQ=MONTHLY', "
-             "'2027-01-12T10:00', 60, 1, 'https://m.example.org', 1, 0, 0);"
-             "INSERT INTO meetings (id, series_id, recurrence_id, start_at, end_at, created_at, "
-             "updated_at) VALUES (1, 1, 0, 0, 3600, 0, 0);"
-             "INSERT INTO cases (id, pseudonym, age_band, presentation, question, risk, pcn_id, "
-             "meeting_id, org_id, token_id, created_at, updated_at) VALUES (1, 'MDT-7K3Q-9XW2', "
-             "'30-39', 'p', 'q', 'r', 1, 1, 2, 1, 0, 0);"
-             "INSERT INTO outcomes (id, case_id, meeting_id, recorded_by, recorded_at, updated_at) "
-             "VALUES (1, 1, 1, 1, 0, 0);"
-             /* 1: Homes, due 10 March; 2: Eve at Advice, due 5 March; 3: proposed, never sent. */
-             "INSERT INTO actions (id, case_id, meeting_id, outcome_id, org_id, person_id, what, "
-             "due_on, sent_at, created_at, updated_at) VALUES "
-             "(1, 1, 1, 1, 1, NULL, 'Home visit', '2027-03-10', 1, 0, 0), "
-             "(2, 1, 1, 1, 2, 2, 'Debt advice', '2027-03-05', 1, 0, 0), "
-             "(3, 1, 1, 1, 1, NULL, 'Not sent', '2027-03-04', NULL, 0, 0);");
+    exec(db,
+         "INSERT INTO orgs (id, name, kind, email, created_at, updated_at) VALUES "
+         "(1, 'Homes', 'housing', 'homes@example.org', 0, 0), "
+         "(2, 'Advice', 'vcse', 'advice@example.org', 0, 0);"
+         "INSERT INTO people (id, name, email, org_id, created_at, updated_at) VALUES "
+         "(1, 'Ada Chair', 'chair@example.org', 2, 0, 0), "
+         "(2, 'Eve Advice', 'eve@example.org', 2, 0, 0);"
+         "INSERT INTO pcns (id, name, created_at, updated_at) VALUES (1, 'North', 0, 0);"
+         "INSERT INTO lists (id, name, pcn_id, created_at, updated_at) VALUES (1, 'L', 1, 0, 0);"
+         "INSERT INTO tokens (id, hash, name, role, org_id, created_at) VALUES "
+         "(1, x'00', 'holder', 'case_holder', 2, 0);"
+         "INSERT INTO series (id, uid, pcn_id, title, rrule, dtstart, duration_min, list_id, "
+         "url, chair_id, created_at, updated_at) VALUES (1, 'u1', 1, 'T', 'FREQ=MONTHLY', "
+         "'2027-01-12T10:00', 60, 1, 'https://m.example.org', 1, 0, 0);"
+         "INSERT INTO meetings (id, series_id, recurrence_id, start_at, end_at, created_at, "
+         "updated_at) VALUES (1, 1, 0, 0, 3600, 0, 0);"
+         "INSERT INTO cases (id, pseudonym, age_band, presentation, question, risk, pcn_id, "
+         "meeting_id, org_id, token_id, created_at, updated_at) VALUES (1, 'MDT-7K3Q-9XW2', "
+         "'30-39', 'p', 'q', 'r', 1, 1, 2, 1, 0, 0);"
+         "INSERT INTO outcomes (id, case_id, meeting_id, recorded_by, recorded_at, updated_at) "
+         "VALUES (1, 1, 1, 1, 0, 0);"
+         /* 1: Homes, due 10 March; 2: Eve at Advice, due 5 March; 3: proposed, never sent. */
+         "INSERT INTO actions (id, case_id, meeting_id, outcome_id, org_id, person_id, what, "
+         "due_on, sent_at, created_at, updated_at) VALUES "
+         "(1, 1, 1, 1, 1, NULL, 'Home visit', '2027-03-10', 1, 0, 0), "
+         "(2, 1, 1, 1, 2, 2, 'Debt advice', '2027-03-05', 1, 0, 0), "
+         "(3, 1, 1, 1, 1, NULL, 'Not sent', '2027-03-04', NULL, 0, 0);");
 #define MAILS(to) count(db, "SELECT count(*) FROM outbox WHERE recipient = '" to "'")
     /* 1 March: nothing is near. */
     ASSERT_EQ(mdt_plans_run(db, &cfg, march(1, 9), &queued), 0);
