@@ -388,13 +388,9 @@ void mdt_h_reports(struct mdt_req *r)
         goto out;
     }
     in_tx = 1;
-    st = mdt_db_stmt(r->db, "SELECT m.id, m.start_at, strftime('%Y-%m', m.start_at, 'unixepoch', "
-                            "'localtime'), s.pcn_id, p.name FROM meetings m JOIN series s ON "
-                            "s.id = m.series_id JOIN pcns p ON p.id = s.pcn_id WHERE "
-                            "m.status = 'closed' AND m.start_at >= ?1 AND m.start_at < ?2 AND "
-                            "(?3 = 0 OR s.pcn_id = ?3) ORDER BY 3, p.name, p.id, m.start_at, m.id");
-    /* One PCN: through its series and their meetings' (series_id,
-     * start_at) index rather than every meeting of the period. */
+    /* The closed meetings of the period in bucket order; for one PCN
+     * through its series and their meetings' (series_id, start_at)
+     * index rather than every meeting of the period. */
     if (pcn_id > 0)
         st =
             mdt_db_stmt(r->db, "SELECT m.id, m.start_at, strftime('%Y-%m', m.start_at, "
@@ -402,6 +398,12 @@ void mdt_h_reports(struct mdt_req *r)
                                "JOIN meetings m ON m.series_id = s.id JOIN pcns p ON "
                                "p.id = s.pcn_id WHERE s.pcn_id = ?3 AND m.status = 'closed' AND "
                                "m.start_at >= ?1 AND m.start_at < ?2 ORDER BY 3, m.start_at, m.id");
+    else
+        st = mdt_db_stmt(r->db, "SELECT m.id, m.start_at, strftime('%Y-%m', m.start_at, "
+                                "'unixepoch', 'localtime'), s.pcn_id, p.name FROM meetings m "
+                                "JOIN series s ON s.id = m.series_id JOIN pcns p ON "
+                                "p.id = s.pcn_id WHERE m.status = 'closed' AND m.start_at >= ?1 "
+                                "AND m.start_at < ?2 ORDER BY 3, p.name, p.id, m.start_at, m.id");
     if (st == NULL) {
         mdt_reply_errno(r, -EPROTO, NULL, "report");
         goto out;
