@@ -22,25 +22,32 @@
 
 /* ---- characters ---- */
 
+/* ASCII classes by table: the scan asks them of every byte. */
+enum { C_DIG = 1, C_UP = 2, C_LOW = 4 };
+static const uint8_t ascii_class[256] = {
+    ['0' ... '9'] = C_DIG,
+    ['A' ... 'Z'] = C_UP,
+    ['a' ... 'z'] = C_LOW,
+};
 static inline bool isdig(unsigned char c)
 {
-    return c >= '0' && c <= '9';
+    return ascii_class[c] & C_DIG;
 }
 static inline bool isup(unsigned char c)
 {
-    return c >= 'A' && c <= 'Z';
+    return ascii_class[c] & C_UP;
 }
 static inline bool islow(unsigned char c)
 {
-    return c >= 'a' && c <= 'z';
+    return ascii_class[c] & C_LOW;
 }
 static inline bool isalph(unsigned char c)
 {
-    return isup(c) || islow(c);
+    return ascii_class[c] & (C_UP | C_LOW);
 }
 static inline bool isaln(unsigned char c)
 {
-    return isdig(c) || isalph(c);
+    return ascii_class[c] != 0;
 }
 /* Part of a word: ASCII letters and digits. Bytes >= 0x80 are judged by
  * the character they belong to (word_at, word_before_at): letters of any
@@ -88,16 +95,22 @@ static bool word_at(const char *t, size_t len, size_t i)
     return cp_is_word(decode_at(t, len, i));
 }
 
-/* Is the character ending at t[i-1] part of a word? */
-static bool word_before_at(const char *t, size_t i)
+/* word_before_at beyond ASCII: the rare case, kept out of the scan loop. */
+static __attribute__((noinline)) bool word_before_at_utf8(const char *t, size_t i)
 {
     size_t k = i - 1;
-    unsigned char c = (unsigned char)t[k];
-    if (c < 0x80)
-        return isaln(c);
     while (k > 0 && i - k < 4 && ((unsigned char)t[k] & 0xC0) == 0x80)
         k--;
     return cp_is_word(decode_at(t, i, k));
+}
+
+/* Is the character ending at t[i-1] part of a word? */
+static inline bool word_before_at(const char *t, size_t i)
+{
+    unsigned char c = (unsigned char)t[i - 1];
+    if (c < 0x80)
+        return isaln(c);
+    return word_before_at_utf8(t, i);
 }
 static inline unsigned char lower(unsigned char c)
 {
@@ -135,9 +148,9 @@ static size_t run_letters(const char *t, size_t len, size_t i, size_t max)
     return n;
 }
 
-static bool prefix_ci(const char *t, size_t len, size_t i, const char *w)
+/* Does t[i..] start with w (n bytes, lower case), in any case? */
+static inline bool prefix_cin(const char *t, size_t len, size_t i, const char *w, size_t n)
 {
-    size_t n = strlen(w);
     if (i + n > len)
         return false;
     for (size_t k = 0; k < n; k++)
@@ -145,6 +158,9 @@ static bool prefix_ci(const char *t, size_t len, size_t i, const char *w)
             return false;
     return true;
 }
+
+/* With a literal w its length is a constant: no strlen in the scan. */
+#define prefix_ci(t, len, i, w) prefix_cin(t, len, i, w, strlen(w))
 
 static unsigned num(const char *t, size_t i, size_t n)
 {
@@ -366,8 +382,20 @@ struct kw_slot {
     uint32_t flags;
 };
 
+/* A word's first two characters as classes: a-z (any case) 0..25, any
+ * other byte or none 26. */
+static inline unsigned kw_class(unsigned char c)
+{
+    c = lower(c);
+    return c >= 'a' && c <= 'z' ? (unsigned)(c - 'a') : 26u;
+}
+
 struct mdt_patterns {
     struct kw_slot slot[KW_SLOTS];
+    /* filter[n][first]: bit c set when some keyword of n bytes starts with
+     * classes first, c. Nearly every word of a text is no keyword: this
+     * rejects most of them without hashing. */
+    uint32_t filter[KW_MAXLEN + 1][27];
 };
 
 static uint32_t kw_hash_lower(const char *t, size_t n)
@@ -388,6 +416,8 @@ struct mdt_patterns *mdt__patterns_new(void)
         /* A word may be listed twice ("no", "court"): flags accumulate. */
         while (p->slot[h].len && (p->slot[h].len != n || memcmp(p->slot[h].w, keywords[k].w, n)))
             h = (h + 1) & (KW_SLOTS - 1);
+        p->filter[n][kw_class((unsigned char)keywords[k].w[0])] |=
+            1u << (n > 1 ? kw_class((unsigned char)keywords[k].w[1]) : 26u);
         memcpy(p->slot[h].w, keywords[k].w, n);
         p->slot[h].len = (uint8_t)n;
         p->slot[h].flags |= keywords[k].flags;
@@ -408,6 +438,8 @@ static const struct kw_slot *kw_find(const struct mdt_patterns *p, const char *t
     uint32_t h;
 
     if (n == 0 || n > KW_MAXLEN)
+        return NULL;
+    if (!(p->filter[n][kw_class(T(0))] & (1u << (n > 1 ? kw_class(T(1)) : 26u))))
         return NULL;
     h = kw_hash_lower(t, n) & (KW_SLOTS - 1);
     while (p->slot[h].len) {
@@ -1209,24 +1241,30 @@ static size_t match_age(struct scan *s, size_t i)
  * at a word of w letters. */
 static size_t match_holiday(struct scan *s, size_t p, size_t w)
 {
-    static const char *const days[] = {
-        "christmas day", "christmas eve", "boxing day", "new year's day", "new year's eve",
-        "new years day", "new years eve", "new year\xe2\x80\x99s day", "new year\xe2\x80\x99s eve",
-        "easter sunday", "easter monday", "good friday",
+#define D(w) {w, sizeof(w) - 1}
+    static const struct {
+        const char *w;
+        size_t n;
+    } days[] = {
+        D("christmas day"), D("christmas eve"), D("boxing day"), D("new year's day"), D("new year's eve"),
+        D("new years day"), D("new years eve"), D("new year\xe2\x80\x99s day"), D("new year\xe2\x80\x99s eve"),
+        D("easter sunday"), D("easter monday"), D("good friday"),
         /* festivals of the faiths of England and other fixed days */
-        "eid al-fitr", "eid al-adha", "eid ul-fitr", "eid ul-adha", "eid", "diwali",
-        "deepavali", "vaisakhi", "baisakhi", "holi", "navratri", "ramadan", "passover",
-        "hanukkah", "yom kippur", "rosh hashanah", "chinese new year", "lunar new year",
-        "orthodox christmas", "orthodox easter", "bonfire night", "guy fawkes night",
-        "valentine's day", "valentines day", "halloween", "hogmanay", "remembrance sunday",
-        "armistice day", "mother's day", "mothers day", "father's day", "fathers day",
+        D("eid al-fitr"), D("eid al-adha"), D("eid ul-fitr"), D("eid ul-adha"), D("eid"), D("diwali"),
+        D("deepavali"), D("vaisakhi"), D("baisakhi"), D("holi"), D("navratri"), D("ramadan"), D("passover"),
+        D("hanukkah"), D("yom kippur"), D("rosh hashanah"), D("chinese new year"), D("lunar new year"),
+        D("orthodox christmas"), D("orthodox easter"), D("bonfire night"), D("guy fawkes night"),
+        D("valentine's day"), D("valentines day"), D("halloween"), D("hogmanay"), D("remembrance sunday"),
+        D("armistice day"), D("mother's day"), D("mothers day"), D("father's day"), D("fathers day"),
     };
+#undef D
     const char *t = s->t;
     size_t len = s->len;
     (void)w;
     for (size_t k = 0; k < sizeof(days) / sizeof(days[0]); k++) {
-        size_t l = strlen(days[k]);
-        if (!prefix_ci(t, len, p, days[k]) || !end_ok(t, len, p + l))
+        size_t l = days[k].n;
+        if (lower(T(p)) != (unsigned char)days[k].w[0] || !prefix_cin(t, len, p, days[k].w, l) ||
+            !end_ok(t, len, p + l))
             continue;
         size_t y = written_year(t, len, p + l);
         if (y >= p + l + 5) /* four digits and a separator: not "Boxing Day 26" */
@@ -1250,7 +1288,7 @@ static size_t match_age_words(struct scan *s, size_t p, size_t w)
     if (e + 1 < len && (T(e) == '-' || T(e) == ' ')) {
         size_t n = run_letters(t, len, e + 1, 6);
         for (size_t k = 0; k < 9 && n; k++)
-            if (n == strlen(units[k]) && prefix_ci(t, len, e + 1, units[k]) &&
+            if (n == strlen(units[k]) && prefix_cin(t, len, e + 1, units[k], n) &&
                 end_ok(t, len, e + 1 + n)) {
                 e = e + 1 + n;
                 break;
@@ -1930,6 +1968,14 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
         size_t best = 0, e;
         enum mdt_kind bk = MDT_KIND_ID;
 
+        /* Blanks and punctuation that start no pattern: skipped at once
+         * (what the tests below would do with them). */
+        if (c < 0x80 && !isaln(c) && c != '[' && c != '@' && c != '+' && c != '(') {
+            if (c == '\n')
+                s.platform_until = 0;
+            i++;
+            continue;
+        }
         if (c == '[') {
             e = mdt__placeholder_end(t, len, i);
             i = e ? e : i + 1;
@@ -2067,6 +2113,8 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
                 i = best;
                 continue;
             }
+            /* the w letters at i are word bytes: not read again */
+            i += w;
             while (i < len && isword(T(i)))
                 i++;
             continue;
