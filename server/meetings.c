@@ -1028,7 +1028,7 @@ void mdt_h_series_create(struct mdt_req *r)
                                          "duration", "tz",          "list",     "url",
                                          "chair",    "slots",       "slot_minutes", "holidays",
                                          "required_orgs", NULL};
-    struct series_in in;
+    struct series_in in = {0};
     struct mdt_holidays *h = NULL;
     struct mdt_buf err;
     sqlite3_stmt *st;
@@ -1215,7 +1215,7 @@ void mdt_h_series_patch(struct mdt_req *r)
                                          "list",     "url",   "chair", "slots",    "slot_minutes",
                                          "holidays", "required_orgs", "pcn", "version", NULL};
     int64_t id = parse_id(r->param), now = mdt_now();
-    struct series_in in;
+    struct series_in in = {0};
     struct series s;
     struct mdt_holidays *h = NULL;
     struct mdt_buf err;
