@@ -514,6 +514,8 @@ uint32_t mdt__lex_flags(const struct mdt_lexicons *lex, const char *key, size_t 
     if (!(f & MDT_LEX_DICT) && lex->names && key[0] >= 'a' && key[0] <= 'z' &&
         !memchr(key, ' ', n) && names_has(lex, key, n))
         f |= MDT_LEX_NAME;
+    if (f & MDT_LEX_ALLOW_CAPS)
+        f |= MDT_LEX_ALLOW;
     return f;
 }
 
@@ -530,6 +532,8 @@ uint32_t mdt__lex_word_flags(const struct mdt_lexicons *lex, const struct mdt_wo
     if (!(f & MDT_LEX_DICT) && lex->names && key[0] >= 'a' && key[0] <= 'z' &&
         names_has(lex, key, n))
         f |= MDT_LEX_NAME;
+    if ((f & MDT_LEX_ALLOW_CAPS) && w->allcaps)
+        f |= MDT_LEX_ALLOW;
     return f;
 }
 
@@ -593,6 +597,16 @@ static void add_phrase(struct mdt_lexicons *lex, const char *s, size_t n, uint32
     }
     free(w);
     free(keys);
+}
+
+/* An allow-list line: one word of two to eight capitals is an acronym
+ * (MDT_LEX_ALLOW_CAPS), anything else allowed in any case. */
+static void add_allow(struct mdt_lexicons *lex, const char *s, size_t n, uint32_t flags)
+{
+    bool caps = n >= 2 && n <= 8;
+    for (size_t k = 0; k < n && caps; k++)
+        caps = s[k] >= 'A' && s[k] <= 'Z';
+    add_phrase(lex, s, n, caps ? MDT_LEX_ALLOW_CAPS : flags);
 }
 
 /* Calls fn for each line of an embedded file, without comments and blank
@@ -752,7 +766,7 @@ struct mdt_lexicons *mdt__lexicons_new(void)
         {"first-names.txt", add_phrase, MDT_LEX_FIRST},
         {"name-words.txt", add_words, MDT_LEX_NAMEWORD},
         {"nicknames.txt", add_nicknames, 0},
-        {"allow.txt", add_phrase, MDT_LEX_ALLOW},
+        {"allow.txt", add_allow, MDT_LEX_ALLOW},
         {"geography.txt", add_phrase, MDT_LEX_GEO},
         {"cues.txt", add_cue, 0},
     };

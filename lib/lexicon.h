@@ -46,6 +46,11 @@ enum {
     MDT_LEX_C_HOSP = 1u << 26,     /* hospital, infirmary: ends an institution's name */
     MDT_LEX_C_LANGB = 1u << 27,    /* speaks, celebrates: a language or festival follows */
     MDT_LEX_C_LANGA = 1u << 28,    /* interpreter, festival: after a language or festival */
+    /* an allow-list acronym (PIP, ED): mdt__lex_word_flags gives
+     * MDT_LEX_ALLOW only to the word written in capitals, so "her son Ed"
+     * or "Pip" stay names; mdt__lex_flags, with no case to go by, gives
+     * MDT_LEX_ALLOW always */
+    MDT_LEX_ALLOW_CAPS = 1u << 29,
 };
 
 /* Adds flags to the folded word (or phrase) key, creating the entry. Only

@@ -585,7 +585,12 @@ static void find_places(struct scan *s)
             continue;
         if ((f & MDT_LEX_PLACE) && s->w[i].cap && i > 0 && joined(s, i)) {
             size_t b = cap_run_back(s, i - 1, 6);
-            if (b < i && (s->w[b].cap) && (!run_all_geo(s, b, i - 1) || !key_in(s, i, MDT_LEX_C_INSTIT))) {
+            /* "Leicester Cathedral", "Leeds University" are landmarks of a
+             * town; a college or academy named after a town or district is
+             * a place someone studies or works ("Newham College") */
+            bool inst = key_in(s, i, MDT_LEX_C_INSTIT) && !key_is(s, i, "college") &&
+                        !key_is(s, i, "academy");
+            if (b < i && (s->w[b].cap) && (!run_all_geo(s, b, i - 1) || !inst)) {
                 bool prot = false;
                 for (size_t k = b; k < i; k++)
                     prot |= (s->st[k] & W_PROT) != 0;
@@ -602,10 +607,18 @@ static void find_places(struct scan *s)
             size_t e = i - 1;
             if (key_is(s, e, "community") && e > 0)
                 e--;
+            /* one lower-case noun between: "Vauxhall parts depot" */
+            else if ((key_is(s, i, "plant") || key_is(s, i, "depot")) && e > 0 &&
+                     !s->w[e].cap && (s->lf[e] & MDT_LEX_DICT) && !(s->lf[e] & MDT_LEX_C_STOP) &&
+                     s->w[e - 1].cap && joined(s, e))
+                e--;
             if (!s->w[e].cap || !usable(s, e) || !joined(s, e + 1))
                 continue;
             size_t b = cap_run_back(s, e, 5);
-            if (!s->w[b].cap || run_all_geo(s, b, e))
+            /* a town or district's plant or depot is one workplace: "the
+             * Dagenham plant", "Vauxhall parts depot" */
+            bool site = key_is(s, i, "plant") || key_is(s, i, "depot");
+            if (!s->w[b].cap || (run_all_geo(s, b, e) && !site))
                 continue;
             if ((s->st[b] & W_SENT) && b == e && (s->lf[b] & MDT_LEX_DICT))
                 continue;
@@ -663,6 +676,33 @@ static void protect_languages(struct scan *s)
             joined(s, i - 1) && joined(s, i) && i + 1 < s->n && key_in(s, i + 1, MDT_LEX_C_LANGA))
             s->st[i - 2] |= W_PROT | W_LANG;
     }
+}
+
+/* MDT_LEX_ALLOW for a word that starts with an allow-listed acronym in
+ * capitals and a hyphen: "CAMHS-to-adult", "PIP-related"; else 0. */
+static uint32_t acronym_head(const struct scan *s, size_t i)
+{
+    const struct mdt_word *w = &s->w[i];
+    const char *key = s->keys + w->key;
+    const char *h = memchr(key, '-', w->keylen);
+    size_t n = h ? (size_t)(h - key) : 0;
+    if (n < 2 || n > 8 || w->end - w->start <= n)
+        return 0;
+    for (size_t k = 0; k < n; k++)
+        if (s->text[w->start + k] < 'A' || s->text[w->start + k] > 'Z')
+            return 0;
+    return (mdt__lex_flags(s->lex, key, n) & MDT_LEX_ALLOW) ? MDT_LEX_ALLOW : 0;
+}
+
+/* An allow-listed word that is also a surname and no ordinary word,
+ * capitalised right after a name: the surname ("Nurul Islam", "Maria
+ * Costa"), not the religion or the brand. */
+static bool allowed_surname(const struct scan *s, size_t i)
+{
+    uint32_t f = s->lf[i];
+    return usable(s, i) && s->w[i].cap && !s->w[i].allcaps && !s->w[i].digit &&
+           !(s->st[i] & W_PROT) && (f & MDT_LEX_ALLOW) && (f & MDT_LEX_NAME) &&
+           !(f & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_TITLE));
 }
 
 static void find_names(struct scan *s)
@@ -732,7 +772,7 @@ static void find_names(struct scan *s)
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 1; i < s->n; i++) {
             if ((s->st[i - 1] & W_NAME) && !(s->st[i] & (W_NAME | W_ADDR | W_PLACE)) &&
-                joined(s, i) && (cap_candidate(s, i) || initial(s, i)) &&
+                joined(s, i) && (cap_candidate(s, i) || initial(s, i) || allowed_surname(s, i)) &&
                 (!(s->lf[i] & (MDT_LEX_STREET | MDT_LEX_PLACE)) || key_in(s, i, MDT_LEX_C_WEAKST)))
                 s->st[i] |= W_NAME;
         }
@@ -1037,6 +1077,12 @@ static void emit(struct scan *s)
         }
         if (s->st[i] & W_PROT) /* a service's name keeps its words */
             continue;
+        /* an allow-listed word stays elsewhere: "ED" after "her son Ed",
+         * "converted to Islam" after "Rafiq Islam" */
+        if ((s->lf[i] & MDT_LEX_ALLOW_CAPS) && (s->lf[i] & MDT_LEX_ALLOW))
+            continue;
+        if (allowed_surname(s, i) && !(i > 0 && (s->st[i - 1] & W_NAME) && joined(s, i)))
+            continue;
         s->st[i] |= W_NAME;
     }
 
@@ -1151,6 +1197,8 @@ void mdt__detect_names(const struct mdt_scrub_ctx *ctx, const char *text, size_t
     s.st = mdt_xcalloc(s.n + 1, sizeof(*s.st));
     for (size_t i = 0; i < s.n; i++) {
         s.lf[i] = mdt__lex_word_flags(s.lex, &s.w[i], s.keys);
+        if (!(s.lf[i] & MDT_LEX_ALLOW))
+            s.lf[i] |= acronym_head(&s, i);
         if (sentence_start(&s, i))
             s.st[i] |= W_SENT;
         if (s.lf[i] & MDT_LEX_C_STOP)

@@ -348,3 +348,63 @@ TEST(names_services_languages_and_festivals_are_kept)
     ASSERT_CONTAINS(r, "PERSON:Karen White:");
     mdt_scrub_ctx_free(ctx);
 }
+
+/* An acronym of the allow-list is kept where it is written in capitals,
+ * alone or before a hyphen; the same letters as a name are a name, and a
+ * name seen in full does not make the acronym one. */
+TEST(names_allow_listed_acronyms_only_in_capitals)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "She was refused PIP in June. Her PIP was stopped, and can "
+                               "CAMHS-to-adult transition wait? A PIP-related appeal.");
+    ASSERT_STREQ(r, "");
+    r = found(ctx, "Her son Ed came with her. She went to ED.");
+    ASSERT_CONTAINS(r, "PERSON:Ed:");
+    ASSERT_NOT_CONTAINS(r, ":ED:");
+    r = found(ctx, "Her daughter Pip came.");
+    ASSERT_CONTAINS(r, "PERSON:Pip:");
+    mdt_scrub_ctx_free(ctx);
+}
+
+/* A college, an academy, a plant or a depot named after a town or a
+ * district is a place someone studies or works; a cathedral or a
+ * university named after a city is a landmark. */
+TEST(names_college_academy_plant_depot_after_a_town_are_places)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "He studies at Newham College, his sister at Hackney Academy.");
+    ASSERT_CONTAINS(r, "PLACE:Newham College:");
+    ASSERT_CONTAINS(r, "PLACE:Hackney Academy:");
+    r = found(ctx, "He worked nights at the Vauxhall parts depot, then the Dagenham plant.");
+    ASSERT_CONTAINS(r, "PLACE:Vauxhall:");
+    ASSERT_CONTAINS(r, "PLACE:Dagenham:");
+    r = found(ctx, "She sings at Leicester Cathedral. The power plant and the bus depot closed.");
+    ASSERT_STREQ(r, "");
+    mdt_scrub_ctx_free(ctx);
+}
+
+/* Hospitals, boroughs and shopping centres known by a place's name, and
+ * words of other cultures, are kept; a small business district is not. */
+TEST(names_hospitals_boroughs_and_culture_words_are_kept)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "They live in Tower Hamlets. Admitted to Hopewood Park, seen at "
+                               "Derriford and at James Paget. She shops at Victoria Centre. He "
+                               "is Hazara and has a Tazkira; she loves garba and does seva.");
+    ASSERT_STREQ(r, "");
+    char *s = mdt_scrub_text(ctx, "He cleaned offices at Canary Wharf.", 35);
+    ASSERT_STREQ(s, "He cleaned offices at [PLACE].");
+    free(s);
+    mdt_scrub_ctx_free(ctx);
+}
+
+/* An allow-listed word that is also a surname, right after a name, is
+ * the surname; elsewhere it keeps its meaning. */
+TEST(names_allow_listed_surname_after_a_name)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "Brother Mohammed Nurul Islam sends money. He converted to Islam.");
+    ASSERT_CONTAINS(r, "PERSON:Mohammed Nurul Islam:");
+    ASSERT_NOT_CONTAINS(r, "PERSON:Islam:");
+    mdt_scrub_ctx_free(ctx);
+}
