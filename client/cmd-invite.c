@@ -18,11 +18,14 @@ static int invite_send(struct mdt_cli *cli, struct mdt_inv *inv)
     if (cli->json) {
         rc = mdt_out_json(out);
     } else {
+        /* 202: the server has the job; the messages are composed and
+         * handed to the outbox in the background (`mdt outbox` shows them). */
         printf("Series %s: invites queued for %lld people (%lld had this version already), "
-               "SEQUENCE %lld.\n",
-               inv->pos[0], (long long)json_integer_value(json_object_get(out, "sent")),
+               "SEQUENCE %lld; they are being sent now (job %lld).\n",
+               inv->pos[0], (long long)json_integer_value(json_object_get(out, "queued")),
                (long long)json_integer_value(json_object_get(out, "already")),
-               (long long)json_integer_value(json_object_get(out, "sequence")));
+               (long long)json_integer_value(json_object_get(out, "sequence")),
+               (long long)json_integer_value(json_object_get(out, "job")));
     }
 done:
     json_decref(out);

@@ -62,3 +62,31 @@ CREATE TABLE quorum_warnings (
     meeting_id    INTEGER PRIMARY KEY REFERENCES meetings(id),
     warned_at     INTEGER NOT NULL
 );
+
+-- Fan-out jobs. A change to an invited series (invite send, an update, a
+-- cancel, a member joining or leaving) writes one row here in its own
+-- transaction instead of one message per recipient; the fan-out runner
+-- (server/fanout.c) then brings every invitation of the series up to
+-- date a few recipients at a time, each slice in its own transaction.
+-- The rule, not a snapshot: a slice sends to the recipients whose
+-- invitation (above) does not have the series' current SEQUENCE or
+-- status yet, and marks it in the same transaction as the message, so
+-- a crash between slices resumes with neither duplicates nor gaps, and
+-- a second change before the first is expanded re-arms the same job
+-- (one message with the newest version). cursor is the last person (in
+-- phase 'people') or case (in phase 'cases': slot invites) looked at.
+CREATE TABLE invite_jobs (
+    id          INTEGER PRIMARY KEY,
+    series_id   INTEGER NOT NULL REFERENCES series(id),
+    sequence    INTEGER NOT NULL,   -- the series' SEQUENCE the job was (re)armed for
+    kind        TEXT NOT NULL CHECK (kind IN ('REQUEST', 'CANCEL')),
+    state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done')),
+    phase       TEXT NOT NULL DEFAULT 'people' CHECK (phase IN ('people', 'cases')),
+    cursor      INTEGER NOT NULL DEFAULT 0,
+    queued      INTEGER NOT NULL DEFAULT 0, -- messages queued by its slices
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    done_at     INTEGER
+);
+-- At most one pending job per series: a new change re-arms it.
+CREATE UNIQUE INDEX invite_jobs_pending ON invite_jobs(series_id) WHERE state = 'pending';

@@ -242,6 +242,7 @@ struct serve {
     struct mdt_outbox *outbox;
     struct mdt_scheduler *sched; /* closes itself on stop */
     struct mdt_checkpointer *ckpt;
+    struct mdt_fanout *fanout; /* closes itself on stop */
 };
 
 static void on_outbox_stopped(void *arg)
@@ -272,6 +273,10 @@ static void on_signal(uv_signal_t *h, int signum)
     uv_close((uv_handle_t *)&s->sighup, NULL);
     mdt_scheduler_stop(s->sched);
     s->sched = NULL;
+    if (s->outbox)
+        mdt_outbox_set_kick_hook(s->outbox, NULL, NULL);
+    mdt_fanout_stop(s->fanout); /* pending jobs resume at the next start */
+    s->fanout = NULL;
     mdt_server_stop(s->srv, on_stopped, s);
 }
 
@@ -414,6 +419,8 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     mdt_server_set_outbox(s.srv, s.outbox);
+    s.fanout = mdt_fanout_new(&s.loop, &cfg, db, s.outbox);
+    mdt_outbox_set_kick_hook(s.outbox, mdt_fanout_kick, s.fanout);
     if ((s.sched = mdt_scheduler_new(&s.loop, &cfg, db, &err)) == NULL) {
         log_warnx("mdtd: %s", mdt_buf_str(&err));
         goto out;
@@ -438,12 +445,16 @@ static int cmd_serve(int argc, char **argv)
     if (mdt_outbox_start(s.outbox) < 0)
         log_warnx("mdtd: the outbox cannot read its table: nothing is delivered");
     mdt_scheduler_start(s.sched);
+    mdt_fanout_start(s.fanout);
     notify("READY=1\nSTATUS=serving");
     uv_run(&s.loop, UV_RUN_DEFAULT);
     log_info("mdtd: stopped");
     rc = 0;
 out:
     mdt_scheduler_stop(s.sched);
+    if (s.outbox)
+        mdt_outbox_set_kick_hook(s.outbox, NULL, NULL);
+    mdt_fanout_stop(s.fanout);
     if (s.srv)
         mdt_server_free(s.srv);
     mdt_checkpointer_free(s.ckpt, db); /* a running checkpoint ends in the loop below */

@@ -101,9 +101,13 @@ sqlite3_stmt *mdt_db_stmt(struct mdt_db *db, const char *sql);
 /* Steps st: 1 for a row, 0 when done (the statement is then reset),
  * negative errno on failure (through mdt_db_err). */
 int mdt_db_step(struct mdt_db *db, sqlite3_stmt *st);
+/* Transactions nest: inner levels only count; an inner rollback makes the
+ * outermost commit roll back (and return -EPROTO). */
 int mdt_db_begin(struct mdt_db *db);
 int mdt_db_commit(struct mdt_db *db);
 void mdt_db_rollback(struct mdt_db *db);
+/* How many begins are open (0: none). */
+int mdt_db_depth(const struct mdt_db *db);
 /* Logs SQLite's message and maps rc: -EEXIST (unique), -EBUSY (foreign
  * key: dependants), -ENOSPC/-EROFS/-EIO/-EAGAIN (cannot write: 503),
  * -EPROTO (anything else). */
@@ -377,6 +381,10 @@ int mdt_outbox_add_webhook(struct mdt_db *db, const char *url, const char *secre
 /* After the commit: start delivering now rather than at the next poll.
  * ob may be NULL (a no-op). */
 void mdt_outbox_kick(struct mdt_outbox *ob);
+/* fn(arg) is called by every mdt_outbox_kick (the fan-out runner: a
+ * commit that queued mail may have written a fan-out job too). fn NULL
+ * removes it. */
+void mdt_outbox_set_kick_hook(struct mdt_outbox *ob, void (*fn)(void *arg), void *arg);
 
 /* The delivery state on uv_loop (borrowed, like cfg and db, until
  * mdt_outbox_free). New: mdt_outbox_stop, then mdt_outbox_free once done
@@ -481,11 +489,32 @@ int mdt_invites_case_changed(struct mdt_req *r, int64_t case_id);
 void mdt_invites_w_quorum(struct mdt_db *db, int64_t meeting_id, struct mdt_jsonw *w);
 /* The same members added to the JSON object obj (borrowed). */
 void mdt_invites_add_quorum(struct mdt_db *db, int64_t meeting_id, json_t *obj);
+/* One slice of the oldest pending fan-out job (invite_jobs) in its own
+ * transaction: recipients brought up to date (outbox rows queued) until
+ * budget_ns has passed; *queued counts the messages. 1 when a job was
+ * worked on (call again), 0 when none is pending, negative errno on a
+ * store error (nothing of the slice kept). */
+int mdt__invites_fanout_slice(struct mdt_db *db, const struct mdt_config *cfg, uint64_t budget_ns,
+                              int *queued);
 void mdt_h_invites_send(struct mdt_req *r);
 void mdt_h_rsvp_get(struct mdt_req *r);
 void mdt_h_rsvp_post(struct mdt_req *r);
 void mdt_h_imip(struct mdt_req *r);
 void mdt_h_meeting_attendees(struct mdt_req *r);
+/* fanout.c: runs the invites' fan-out jobs on the loop, a slice per
+ * loop turn, and kicks the outbox as messages are queued. */
+struct mdt_fanout;
+/* new: mdt_fanout_stop frees it. cfg, db and ob (may be NULL) borrowed. */
+struct mdt_fanout *mdt_fanout_new(void *uv_loop, const struct mdt_config *cfg, struct mdt_db *db,
+                                  struct mdt_outbox *ob);
+/* Resumes the jobs a previous run left pending. */
+void mdt_fanout_start(struct mdt_fanout *fo);
+/* After a commit that may have written a job (a void * for
+ * mdt_outbox_set_kick_hook); NULL is a no-op. */
+void mdt_fanout_kick(void *fo);
+/* Closes its handles and frees it once closed (run the loop); NULL is a
+ * no-op. Pending jobs stay in the table for the next start. */
+void mdt_fanout_stop(struct mdt_fanout *fo);
 /* feeds.c: private calendar feeds (METHOD:PUBLISH) */
 void mdt_h_feed_get(struct mdt_req *r);
 void mdt_h_feed_url(struct mdt_req *r);

@@ -230,6 +230,8 @@ struct mdt_outbox {
     int started, stopping, closing, closed;
     void (*stop_done)(void *arg);
     void *stop_arg;
+    void (*kick_hook)(void *arg);
+    void *kick_arg;
 };
 
 static void refill(struct mdt_outbox *ob);
@@ -889,8 +891,16 @@ static void on_back(uv_async_t *a)
     }
 }
 
+void mdt_outbox_set_kick_hook(struct mdt_outbox *ob, void (*fn)(void *arg), void *arg)
+{
+    ob->kick_hook = fn;
+    ob->kick_arg = arg;
+}
+
 void mdt_outbox_kick(struct mdt_outbox *ob)
 {
+    if (ob && ob->kick_hook)
+        ob->kick_hook(ob->kick_arg);
     if (ob == NULL || !ob->started || ob->stopping)
         return;
     /* through the loop: the caller may still be inside its handler */
