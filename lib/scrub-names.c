@@ -683,6 +683,9 @@ static void protect_languages(struct scan *s)
 static uint32_t acronym_head(const struct scan *s, size_t i)
 {
     const struct mdt_word *w = &s->w[i];
+    /* two capitals first: a cheap test, asked of every word */
+    if (!w->cap || w->keylen < 4 || s->text[w->start + 1] < 'A' || s->text[w->start + 1] > 'Z')
+        return 0;
     const char *key = s->keys + w->key;
     const char *h = memchr(key, '-', w->keylen);
     size_t n = h ? (size_t)(h - key) : 0;
