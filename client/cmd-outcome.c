@@ -8,27 +8,6 @@
 #include "mdt.h"
 #include "xmalloc.h"
 
-const char **mdt_opt_all(const struct mdt_cli *cli, const char *name, int *n)
-{
-    const char **v = mdt_xcalloc((size_t)cli->argc + 1, sizeof(*v));
-    size_t len = strlen(name);
-
-    *n = 0;
-    for (int i = 1; i < cli->argc; i++) {
-        const char *a = cli->argv[i];
-        if (strcmp(a, "--") == 0)
-            break;
-        if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, len) != 0)
-            continue;
-        if (a[2 + len] == '=') {
-            v[(*n)++] = a + 3 + len;
-        } else if (a[2 + len] == '\0' && i + 1 < cli->argc) {
-            v[(*n)++] = cli->argv[++i];
-        }
-    }
-    return v;
-}
-
 static int outcome_record(struct mdt_cli *cli, struct mdt_inv *inv)
 {
     const char *meeting = mdt_opt_required(inv, "meeting"), *risk = mdt_opt(inv, "risk");
@@ -41,7 +20,7 @@ static int outcome_record(struct mdt_cli *cli, struct mdt_inv *inv)
         return MDT_EXIT_USAGE;
     if (meeting[strspn(meeting, "0123456789")] != '\0')
         return mdt_usage_error(inv, "--meeting must be a meeting id (a number)");
-    acts = mdt_opt_all(cli, "action", &n);
+    acts = mdt_opt_all(inv, "action", &n);
     if (n == 0) {
         free(acts);
         return mdt_usage_error(inv, "give at least one --action \"ORG: what, due YYYY-MM-DD\"");

@@ -113,9 +113,9 @@ static int plan_amend(struct mdt_cli *cli, struct mdt_inv *inv)
     json_t *body = json_object(), *arr, *dues;
     char *path = NULL;
 
-    add = mdt_opt_all(cli, "action", &nadd);
-    remove = mdt_opt_all(cli, "remove", &nremove);
-    due = mdt_opt_all(cli, "due", &ndue);
+    add = mdt_opt_all(inv, "action", &nadd);
+    remove = mdt_opt_all(inv, "remove", &nremove);
+    due = mdt_opt_all(inv, "due", &ndue);
     if (nadd + nremove + ndue == 0) {
         rc = mdt_usage_error(inv, "give --action, --remove or --due");
         goto out;

@@ -84,21 +84,8 @@ static int only_digits(const char *s)
     return 1;
 }
 
-/* Options given more than once would lose all but the last value. */
-static int check_once(const struct mdt_inv *inv)
-{
-    struct mdt_opt *o = mdt_args_get(inv->opts, "require");
-
-    if (o && o->given > 1)
-        return mdt_usage_error(inv, "--require: give the organisations once, separated by "
-                                    "commas (--require \"GP lead,Mind\")");
-    return 0;
-}
-
 static int series_create(struct mdt_cli *cli, struct mdt_inv *inv)
 {
-    if (check_once(inv))
-        return MDT_EXIT_USAGE;
     return mdt_res_create(cli, inv, &series);
 }
 
@@ -122,8 +109,6 @@ static int series_update(struct mdt_cli *cli, struct mdt_inv *inv)
                                inv->pos[0]);
     if (mdt_opt(inv, "pcn"))
         return mdt_usage_error(inv, "a series stays with its PCN");
-    if (check_once(inv))
-        return MDT_EXIT_USAGE;
     return mdt_res_update(cli, inv, &series);
 }
 
@@ -162,7 +147,7 @@ static int series_cancel(struct mdt_cli *cli, struct mdt_inv *inv)
         {"slots", "N", "case slots per meeting (default 6)", NULL, 0},                            \
         {"slot-minutes", "N", "minutes per case slot (default 20)", NULL, 0},                     \
         {"holidays", "POLICY", "on a bank holiday: keep, skip or next-working-day", NULL, 0},     \
-        {"require", "ORG,...", "organisations whose presence is needed (quorum)", NULL, 0}
+        {"require", "ORG,...", "organisations whose presence is needed (quorum; repeat or separate by commas)", NULL, 0}
 
 static const struct mdt_opt create_opts[] = {
     {"pcn", "PCN", "the PCN the meetings are for", NULL, 0},

@@ -55,6 +55,14 @@ const char *mdt_opt(const struct mdt_inv *inv, const char *name)
     return o && o->given ? o->value : NULL;
 }
 
+const char **mdt_opt_all(const struct mdt_inv *inv, const char *name, int *n)
+{
+    const char **all = mdt_xcalloc((size_t)inv->argc + 1, sizeof(*all));
+
+    *n = mdt_args_values(inv->argc, inv->argv, inv->opts, name, all);
+    return all;
+}
+
 const char *mdt_opt_required(const struct mdt_inv *inv, const char *name)
 {
     const char *v = mdt_opt(inv, name);
@@ -175,6 +183,8 @@ static int run_cmd(struct mdt_cli *cli, const struct mdt_group *g, const struct 
     int help_wanted = 0, rc;
 
     inv.opts = opts;
+    inv.argc = argc;
+    inv.argv = argv;
     inv.pos = mdt_xcalloc((size_t)argc + 1, sizeof(char *));
     mdt_buf_init(&err, 1024);
     if (mdt_args_parse(argc, argv, opts, inv.pos, &inv.npos, &help_wanted, &err) < 0) {
@@ -269,8 +279,6 @@ int main(int argc, char **argv)
     struct mdt_cli cli = {0};
     int rc;
 
-    cli.argc = argc;
-    cli.argv = argv;
     rc = dispatch(&cli, argc, argv);
     /* Output that could not be written is a failure too (a full disk, a
      * closed pipe): scripts must not take a truncated answer for a whole. */

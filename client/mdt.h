@@ -27,8 +27,6 @@ struct mdt_cli {
     char *ca;     /* owned; a CA file for TLS, or NULL for the system's */
     int loaded;   /* the configuration has been read */
     int curl;     /* libcurl is initialised (only commands that talk to the server do) */
-    int argc;     /* the whole command line (borrowed), for options given many times */
-    char **argv;
 };
 
 /* What a command gets: its options (parsed) and positional arguments. */
@@ -37,6 +35,8 @@ struct mdt_inv {
     struct mdt_opt *opts; /* borrowed */
     char **pos;           /* borrowed */
     int npos;
+    int argc;             /* the command's own arguments (borrowed), for */
+    char **argv;          /* options that may be given many times */
 };
 
 struct mdt_cmd {
@@ -63,6 +63,10 @@ int mdt_usage_error(const struct mdt_inv *inv, const char *fmt, ...)
 int mdt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* borrowed: the option's value, or NULL when not given. */
 const char *mdt_opt(const struct mdt_inv *inv, const char *name);
+/* Every value of an option that may be given many times ("--action A
+ * --action B"), in order; *n counts them. new: an array of borrowed
+ * strings (free the array). */
+const char **mdt_opt_all(const struct mdt_inv *inv, const char *name, int *n);
 /* Requires the option: its value, or NULL after printing a usage error
  * (the caller returns MDT_EXIT_USAGE). */
 const char *mdt_opt_required(const struct mdt_inv *inv, const char *name);
@@ -155,10 +159,6 @@ extern const struct mdt_group mdt_group_outcome, mdt_group_plan, mdt_group_actio
     mdt_group_actions, mdt_group_purge;
 /* cmd-report.c */
 extern const struct mdt_group mdt_group_report;
-/* Every value of an option that may be given many times ("--action A
- * --action B"), in order, from cli's command line; *n counts them. new
- * array of borrowed strings (free the array). */
-const char **mdt_opt_all(const struct mdt_cli *cli, const char *name, int *n);
 /* `mdt case status|close|step-down CASE` (cmd-plan.c), for the case group. */
 int mdt_case_status(struct mdt_cli *cli, struct mdt_inv *inv);
 int mdt_case_close(struct mdt_cli *cli, struct mdt_inv *inv);

@@ -18,10 +18,10 @@ static int all_digits(const char *s)
     return 1;
 }
 
-/* "a, b,c" → ["a","b","c"]; empty items are dropped, so "" clears. */
-static json_t *split_list(const char *s)
+/* "a, b,c" → ["a","b","c"] appended to arr; empty items are dropped, so
+ * "" clears. */
+static void split_list(json_t *arr, const char *s)
 {
-    json_t *arr = json_array();
     const char *p = s;
 
     while (*p) {
@@ -38,6 +38,19 @@ static json_t *split_list(const char *s)
             break;
         p = end + 1;
     }
+}
+
+/* Every --OPT given, each split at commas: "--needs housing --needs
+ * debt,benefits" and "--needs housing,debt,benefits" say the same. */
+static json_t *list_value(const struct mdt_inv *inv, const char *opt)
+{
+    json_t *arr = json_array();
+    int n;
+    const char **all = mdt_opt_all(inv, opt, &n);
+
+    for (int i = 0; i < n; i++)
+        split_list(arr, all[i]);
+    free(all);
     return arr;
 }
 
@@ -64,7 +77,7 @@ int mdt_res_fields(const struct mdt_inv *inv, const struct mdt_field *fields, js
             j = *v ? json_string(v) : json_null();
             break;
         case MDT_F_LIST:
-            j = split_list(v);
+            j = list_value(inv, f->opt);
             break;
         case MDT_F_REF:
             /* References take an id or a name; ids travel as numbers. */

@@ -11,8 +11,11 @@ struct mdt_opt *mdt_args_get(struct mdt_opt *opts, const char *name)
     return NULL;
 }
 
-int mdt_args_parse(int argc, char **argv, struct mdt_opt *opts, char **pos, int *npos, int *help,
-                   struct mdt_buf *err)
+/* One walk over the arguments for both calls: every option occurrence
+ * sets its entry's value and count; when want is set, the values of that
+ * option are also collected in order into all. pos may be NULL. */
+static int walk(int argc, char **argv, struct mdt_opt *opts, char **pos, int *npos, int *help,
+                struct mdt_buf *err, const char *want, const char **all, int *nall)
 {
     int only_pos = 0;
 
@@ -28,7 +31,9 @@ int mdt_args_parse(int argc, char **argv, struct mdt_opt *opts, char **pos, int 
         size_t nlen;
 
         if (only_pos || a[0] != '-' || a[1] == '\0') {
-            pos[(*npos)++] = argv[i]; /* "-" alone is a positional (stdin) */
+            if (pos)
+                pos[*npos] = argv[i]; /* "-" alone is a positional (stdin) */
+            (*npos)++;
             continue;
         }
         if (strcmp(a, "--") == 0) {
@@ -70,8 +75,29 @@ int mdt_args_parse(int argc, char **argv, struct mdt_opt *opts, char **pos, int 
             return -EINVAL;
         }
         o->given++;
+        if (want && strcmp(o->name, want) == 0)
+            all[(*nall)++] = o->value;
     }
     return 0;
+}
+
+int mdt_args_parse(int argc, char **argv, struct mdt_opt *opts, char **pos, int *npos, int *help,
+                   struct mdt_buf *err)
+{
+    return walk(argc, argv, opts, pos, npos, help, err, NULL, NULL, NULL);
+}
+
+int mdt_args_values(int argc, char **argv, struct mdt_opt *opts, const char *name,
+                    const char **all)
+{
+    struct mdt_buf err;
+    int npos, help, n = 0;
+
+    mdt_buf_init(&err, 256);
+    if (walk(argc, argv, opts, NULL, &npos, &help, &err, name, all, &n) < 0)
+        n = 0;
+    mdt_buf_release(&err);
+    return n;
 }
 
 void mdt_args_help(const struct mdt_opt *opts, struct mdt_buf *out)

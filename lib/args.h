@@ -25,6 +25,14 @@ struct mdt_opt {
 int mdt_args_parse(int argc, char **argv, struct mdt_opt *opts, char **pos, int *npos, int *help,
                    struct mdt_buf *err);
 
+/* The values of every occurrence of the option called name, in the order
+ * given, stored in all (room for argc pointers; borrowed from argv).
+ * Returns their number. The arguments are those mdt_args_parse accepted
+ * with the same opts (parsed again: the entries' results are rewritten
+ * to the same values). */
+int mdt_args_values(int argc, char **argv, struct mdt_opt *opts, const char *name,
+                    const char **all);
+
 /* borrowed: the option called name in opts, or NULL. */
 struct mdt_opt *mdt_args_get(struct mdt_opt *opts, const char *name);
 

@@ -32,7 +32,7 @@ expect "directory set up" 0
 run series create --pcn "Lewisham North" --title "North monthly MDT" \
     --rrule "FREQ=MONTHLY;BYDAY=2TU" --start 2027-01-12T10:00 --duration 90m \
     --tz Europe/London --list "North MDT" --url https://meet.example.org/north \
-    --chair chair@example.org --slots 2 --slot-minutes 20 --require "GP Lead Practice,Lewisham Homes" --json
+    --chair chair@example.org --slots 2 --slot-minutes 20 --require "GP Lead Practice" --require "Lewisham Homes" --json
 expect "series create" 0
 S1=$(py 'j["id"]')
 check_eq "series: fields as given" "$(py '(j["title"], j["rrule"], j["start"], j["tz"], j["duration_min"], j["slots"], j["slot_minutes"], j["holidays"], j["chair"]["name"], j["list"]["name"], j["pcn"]["name"])')" \
