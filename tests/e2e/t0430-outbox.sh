@@ -4,7 +4,9 @@
 # no duplicates; mdtd killed with SIGKILL halfway through a fan-out of a
 # few hundred and restarted → every recipient still gets one message
 # (a copy sent again after an unknown outcome carries the same
-# Message-ID, so it is the same message). Also the outbox routes, roles
+# Message-ID, so it is the same message); mdtd killed while an invite's
+# fan-out job is still being expanded and restarted → the job resumes,
+# one message per recipient, none missing. Also the outbox routes, roles
 # and `mdt outbox`.
 . "$(dirname "$0")/lib.sh"
 trap 'finish_all' EXIT
@@ -162,4 +164,62 @@ check_eq "one distinct message (Message-ID) per recipient" "$MAXI" 1
 check_eq "as many distinct Message-IDs as recipients" "$D" "$FANOUT"
 check_eq "every message has a Message-ID" "$MISSING" 0
 echo "# fan-out: $C copies for $R recipients; $((C - R)) resent after the kill with their first Message-ID"
+
+# 3. SIGKILL while the fan-out job is still being expanded: the request
+# has answered, only some of the messages are queued. After the restart
+# the job resumes where its last slice ended: every recipient has exactly
+# one message queued and delivered, nobody is missing.
+BIG=${BIG:-1500}
+{
+    echo "name,email,organisation,job_title"
+    for i in $(seq 1 "$BIG"); do echo "Big $i,b$i@trust.example,Homes Trust,Officer"; done
+} >"$T/big.csv"
+http POST /v1/import/people -H 'Content-Type: text/csv' --data-binary "@$T/big.csv"
+check_match "$BIG more people imported" "$HTTP_STATUS" '^20[01]$'
+http_json POST /v1/lists '{"name":"Big","pcn":"Lewisham North"}'
+ADD=$($PY -c 'import json,sys; print(json.dumps({"add":["b%d@trust.example"%i for i in range(1,int(sys.argv[1])+1)]}))' "$BIG")
+http_json POST /v1/lists/Big/members "$ADD"
+check_eq "list of $BIG" "$HTTP_STATUS" 200
+S3=$(series "Big MDT" Big)
+stop_sink
+mkdir -p "$T/mail3"
+start_sink "$T/mail3" "$PORT"
+# db_counts: "rows distinct-recipients job-state" of series S3's invites.
+db_counts() {
+    $PY - "$T/var/mdtd.db" "$S3" <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=10)
+ref = "series:" + sys.argv[2]
+n, d = db.execute("SELECT count(*), count(DISTINCT recipient) FROM outbox WHERE ref = ?", (ref,)).fetchone()
+st = db.execute("SELECT group_concat(state) FROM invite_jobs WHERE series_id = ?", (int(sys.argv[2]),)).fetchone()[0]
+print(n, d, st)
+PYEOF
+}
+http POST "/v1/series/$S3/invites"
+kill_mdtd KILL
+check_eq "the invite request answered 202 before the messages were queued" "$HTTP_STATUS" 202
+check_eq "it counted $BIG recipients" "$(json_get "$HTTP_BODY" queued)" "$BIG"
+read -r N3 D3 JOB3 <<<"$(db_counts)"
+if [ "$N3" -lt "$BIG" ] && [ "$JOB3" = pending ]; then ok "killed while the job was being expanded ($N3 of $BIG queued)"; else
+    not_ok "killed while the job was being expanded ($N3 of $BIG queued, job $JOB3)"; fi
+check_eq "no recipient queued twice before the kill" "$D3" "$N3"
+restart_mdtd
+check_match "the restart resumes the pending job" "$(cat "$T/mdtd.log")" "invite job left pending: resuming"
+for i in $(seq 1 600); do
+    read -r N3 D3 JOB3 <<<"$(db_counts)"
+    [ "$JOB3" = done ] && break
+    sleep 0.1
+done
+check_eq "the job finished after the restart" "$JOB3" done
+check_eq "one message queued per recipient" "$N3 $D3" "$BIG $BIG"
+for i in $(seq 1 1200); do
+    have=$(find "$T/mail3" -maxdepth 1 -name '*.eml' | wc -l)
+    [ "$have" -ge "$BIG" ] && break
+    sleep 0.1
+done
+sleep 1.5
+read -r R C D MAXI MISSING <<<"$(per_recipient "$T/mail3")"
+check_eq "every recipient of the interrupted job reached" "$R" "$BIG"
+check_eq "each with one message (Message-ID)" "$MAXI $D $MISSING" "1 $BIG 0"
+echo "# interrupted job: $C copies for $R recipients; $((C - R)) resent after the kill with their first Message-ID"
 stop_sink
