@@ -28,7 +28,6 @@
 /* The outbox is told about new messages at most this often during a
  * fan-out (each kick is a transaction of its own). */
 #define KICK_EVERY_NS (20 * 1000 * 1000)
-#define RETRY_MS 2000
 
 struct mdt_fanout {
     uv_loop_t *loop;
@@ -36,7 +35,7 @@ struct mdt_fanout {
     struct mdt_db *db;
     struct mdt_outbox *outbox;
     uv_idle_t idle;
-    uv_timer_t retry;
+    uv_timer_t poll; /* a look at the table every outbox_poll seconds */
     int running, started, stopping, closing, kicking;
     int unkicked;        /* messages queued since the outbox was last told */
     uint64_t last_kick;  /* uv_hrtime of that */
@@ -68,8 +67,6 @@ static void run_ended(struct mdt_fanout *fo)
     fo->slice_max = fo->slice_total = 0;
 }
 
-static void on_retry(uv_timer_t *t);
-
 static void on_idle(uv_idle_t *h)
 {
     struct mdt_fanout *fo = h->data;
@@ -95,14 +92,13 @@ static void on_idle(uv_idle_t *h)
     fo->running = 0;
     tell_outbox(fo, t0 + dt);
     run_ended(fo);
-    if (rc < 0) {
-        log_warnx("fanout: a slice failed (%s): trying again in %d s", strerror(-rc),
-                  RETRY_MS / 1000);
-        uv_timer_start(&fo->retry, on_retry, RETRY_MS, 0);
-    }
+    if (rc < 0)
+        log_warnx("fanout: a slice failed (%s): trying again at the next poll", strerror(-rc));
 }
 
-static void on_retry(uv_timer_t *t)
+/* Jobs written by a change whose caller kicked nothing (the scheduler's
+ * holiday moves), and retries after a failed slice. */
+static void on_poll(uv_timer_t *t)
 {
     mdt_fanout_kick(t->data);
 }
@@ -117,8 +113,8 @@ struct mdt_fanout *mdt_fanout_new(void *uv_loop, const struct mdt_config *cfg, s
     fo->db = db;
     fo->outbox = ob;
     uv_idle_init(fo->loop, &fo->idle);
-    uv_timer_init(fo->loop, &fo->retry);
-    fo->idle.data = fo->retry.data = fo;
+    uv_timer_init(fo->loop, &fo->poll);
+    fo->idle.data = fo->poll.data = fo;
     return fo;
 }
 
@@ -139,6 +135,8 @@ void mdt_fanout_start(struct mdt_fanout *fo)
     }
     if (fo->cfg->smtp_from == NULL)
         log_info("fanout: smtp_from is not set: invite jobs wait until it is");
+    uint64_t every = fo->cfg->outbox_poll > 0 ? (uint64_t)fo->cfg->outbox_poll * 1000 : 1000;
+    uv_timer_start(&fo->poll, on_poll, every, every);
     mdt_fanout_kick(fo);
 }
 
@@ -149,7 +147,6 @@ void mdt_fanout_kick(void *arg)
     if (fo == NULL || !fo->started || fo->stopping || fo->kicking || fo->running)
         return;
     fo->running = 1;
-    uv_timer_stop(&fo->retry);
     /* through the loop: the caller may still be inside its handler */
     uv_idle_start(&fo->idle, on_idle);
 }
@@ -173,5 +170,5 @@ void mdt_fanout_stop(struct mdt_fanout *fo)
     }
     fo->closing = 2;
     uv_close((uv_handle_t *)&fo->idle, on_closed);
-    uv_close((uv_handle_t *)&fo->retry, on_closed);
+    uv_close((uv_handle_t *)&fo->poll, on_closed);
 }
