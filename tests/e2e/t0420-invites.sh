@@ -155,7 +155,10 @@ check_calendars "invite" REQUEST
 check_match "the text carries a personal RSVP link on public_url" "$(field text >"$T/texts"; cat "$T/texts")" \
     "https://mdt.example.org/v1/rsvp/[0-9a-f]{64}\?answer=accepted"
 run invite send "$SERIES"
-check_match "a second send sends nothing new" "$OUT" "invites queued for 0 people"
+check_match "a second send sends nothing new" "$OUT" "invites queued for 0 people \(3 had this version already\)"
+check_status "the API answers 202: the messages are queued after the answer" 202 POST "/v1/series/$SERIES/invites"
+check_eq "with the job and its counts" "$($PY -c 'import json,sys; j=json.loads(sys.argv[1]); print(j["job"] > 0, j["queued"], j["already"], sorted(j))' "$HTTP_BODY")" \
+    "True 0 3 ['already', 'invited_at', 'job', 'queued', 'sequence', 'series']"
 sleep 1.5
 check_eq "and nothing arrives" "$(find "$T/mail" -type f | wc -l)" "$NSEEN"
 
