@@ -19,13 +19,13 @@ score() { # DESC CORPUS MIN_RECALL MIN_RETENTION
 }
 
 if [ -n "$SHARED" ] && [ -d "$SHARED/corpus/deid-dev/cases" ] && [ -x "$SHARED/tools/deid-score" ]; then
-    score "dev corpus" "$SHARED/corpus/deid-dev" 0.995 0.95
-    score "own corpus" "$TOP/tests/data/scrub-corpus" 0.99 0.95
+    score "dev corpus" "$SHARED/corpus/deid-dev" 0.995 0.98
+    score "own corpus" "$TOP/tests/data/scrub-corpus" 0.99 0.98
     # The hand-written adversarial corpora are below the targets
     # (see their LEAKS.txt): these floors, a little under what the scrubber
     # reaches, stop them getting worse.
-    score "hard corpus" "$TOP/tests/data/scrub-corpus-hard" 0.975 0.925
-    score "hard corpus 2" "$TOP/tests/data/scrub-corpus-hard2" 0.955 0.965
+    score "hard corpus" "$TOP/tests/data/scrub-corpus-hard" 0.985 0.95
+    score "hard corpus 2" "$TOP/tests/data/scrub-corpus-hard2" 0.965 0.975
 else
     ok "# SKIP shared corpus and deid-score not present"
 fi

@@ -389,7 +389,8 @@ TEST(names_hospitals_boroughs_and_culture_words_are_kept)
 {
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
     const char *r = found(ctx, "They live in Tower Hamlets. Admitted to Hopewood Park, seen at "
-                               "Derriford and at James Paget. She shops at Victoria Centre. He "
+                               "Derriford and at James Paget. She shops at Victoria Centre, goes "
+                               "to the Recovery College. He "
                                "is Hazara and has a Tazkira; she loves garba and does seva.");
     ASSERT_STREQ(r, "");
     char *s = mdt_scrub_text(ctx, "He cleaned offices at Canary Wharf.", 35);
