@@ -182,6 +182,18 @@ check_match "it shows the action and the buttons" "$HTTP_BODY" 'Pause arrears ac
 check_match "works on a phone" "$HTTP_BODY" 'name="viewport"'
 check_match "accept, in progress, done, decline" "$HTTP_BODY" 'value="accepted".*value="in_progress"'
 check_eq "no case text on it" "$(printf '%s' "$HTTP_BODY" | grep -c -e PRESENTATION -e RISK-TEXT)" 0
+# A real browser at a phone's width renders the page with its three forms.
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROME" ]; then
+    DOM=$(timeout 90 "$CHROME" --headless --no-sandbox --disable-gpu --no-first-run \
+        --user-data-dir="$T/chromium" --window-size=390,844 --dump-dom \
+        "$MDT_URL$(path_of "$HOMES_LINK_A1")" 2>/dev/null)
+    check_eq "chromium renders the link page's forms" "$(printf '%s' "$DOM" | grep -o '<form method="post"' | wc -l)" 3
+    check_match "  ... with the accept button" "$DOM" 'value="accepted">Accept</button>'
+    check_match "  ... and a decline that needs its reason" "$DOM" 'name="note"[^>]*required'
+else
+    echo "ok - # SKIP rendering the link page: chromium is not installed"
+fi
 http POST "$(path_of "$HOMES_LINK_A1")" --data-urlencode status=accepted --data-urlencode version=1
 check_eq "accept from the link" "$HTTP_STATUS" 200
 check_match "answered in plain words" "$HTTP_BODY" 'Thank you: recorded as accepted'
