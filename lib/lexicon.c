@@ -333,6 +333,16 @@ static const char *key_copy(struct mdt_lexicons *lex, const char *s, size_t n)
 }
 
 /* The index slot holding key, or the empty slot where it would go. */
+/* memcmp(a, b, n) == 0 for the short keys of the table, without a call:
+ * the hashes matched, so the bytes nearly always do. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (a[k] != b[k])
+            return false;
+    return true;
+}
+
 static size_t find_slot(const struct mdt_lexicons *lex, const char *key, size_t n, uint32_t h)
 {
     size_t i = h & lex->mask;
@@ -342,7 +352,7 @@ static size_t find_slot(const struct mdt_lexicons *lex, const char *key, size_t 
             return i;
         if ((uint32_t)(v >> 32) == h) {
             const struct lex_entry *e = &lex->e[(uint32_t)v - 1];
-            if (e->keylen == n && memcmp(e->key, key, n) == 0)
+            if (e->keylen == n && same_bytes(e->key, key, n))
                 return i;
         }
         i = (i + 1) & lex->mask;
