@@ -116,14 +116,23 @@ static struct mdt_opt *cmd_opts(const struct mdt_cmd *c)
     return opts;
 }
 
+/* A group whose one command is named in capitals is that command
+ * ("mdt report --from D --to D"). */
+static int group_is_cmd(const struct mdt_group *g)
+{
+    return g->cmds[0].name && g->cmds[1].name == NULL && g->cmds[0].name[0] >= 'A' &&
+           g->cmds[0].name[0] <= 'Z';
+}
+
 static void cmd_usage(FILE *f, const struct mdt_group *g, const struct mdt_cmd *c)
 {
     struct mdt_opt *opts = cmd_opts(c);
     struct mdt_buf b;
+    const char *name = group_is_cmd(g) ? "" : c->name;
 
     mdt_buf_init(&b, MDT_BUF_NOCAP);
-    fprintf(f, "usage: mdt %s %s%s%s\n\n%s\n", g->name, c->name, c->usage[0] ? " " : "",
-            c->usage, c->summary);
+    fprintf(f, "usage: mdt %s%s%s%s%s\n\n%s\n", g->name, name[0] ? " " : "", name,
+            c->usage[0] ? " " : "", c->usage, c->summary);
     mdt_args_help(opts, &b);
     fprintf(f, "\nOptions:\n%s", mdt_buf_str(&b));
     mdt_buf_release(&b);
@@ -160,7 +169,10 @@ static int help(int argc, char **argv)
         return MDT_EXIT_USAGE;
     }
     if (argc == 1) {
-        group_usage(stdout, g);
+        if (group_is_cmd(g))
+            cmd_usage(stdout, g, &g->cmds[0]);
+        else
+            group_usage(stdout, g);
         return MDT_EXIT_OK;
     }
     if ((c = find_cmd(g, argv[1])) == NULL) {
@@ -247,10 +259,10 @@ static int dispatch(struct mdt_cli *cli, int argc, char **argv)
         return MDT_EXIT_USAGE;
     }
     i++;
-    /* A group that is itself one command ("mdt actions") runs it alone. */
-    if (i == argc && g->cmds[0].name && g->cmds[1].name == NULL && g->cmds[0].min_pos == 0 &&
-        g->cmds[0].name[0] >= 'A' && g->cmds[0].name[0] <= 'Z')
-        return run_cmd(cli, g, &g->cmds[0], 0, argv + i);
+    /* A group that is itself one command ("mdt actions", "mdt report
+     * --help") runs it with all its arguments. */
+    if (group_is_cmd(g))
+        return run_cmd(cli, g, &g->cmds[0], argc - i, argv + i);
     if (i == argc) {
         group_usage(stderr, g);
         return MDT_EXIT_USAGE;
