@@ -1241,30 +1241,27 @@ static size_t match_age(struct scan *s, size_t i)
  * at a word of w letters. */
 static size_t match_holiday(struct scan *s, size_t p, size_t w)
 {
-#define D(w) {w, sizeof(w) - 1}
-    static const struct {
-        const char *w;
-        size_t n;
-    } days[] = {
-        D("christmas day"), D("christmas eve"), D("boxing day"), D("new year's day"), D("new year's eve"),
-        D("new years day"), D("new years eve"), D("new year\xe2\x80\x99s day"), D("new year\xe2\x80\x99s eve"),
-        D("easter sunday"), D("easter monday"), D("good friday"),
+    static const char *const days[] = {
+        "christmas day", "christmas eve", "boxing day", "new year's day", "new year's eve",
+        "new years day", "new years eve", "new year\xe2\x80\x99s day", "new year\xe2\x80\x99s eve",
+        "easter sunday", "easter monday", "good friday",
         /* festivals of the faiths of England and other fixed days */
-        D("eid al-fitr"), D("eid al-adha"), D("eid ul-fitr"), D("eid ul-adha"), D("eid"), D("diwali"),
-        D("deepavali"), D("vaisakhi"), D("baisakhi"), D("holi"), D("navratri"), D("ramadan"), D("passover"),
-        D("hanukkah"), D("yom kippur"), D("rosh hashanah"), D("chinese new year"), D("lunar new year"),
-        D("orthodox christmas"), D("orthodox easter"), D("bonfire night"), D("guy fawkes night"),
-        D("valentine's day"), D("valentines day"), D("halloween"), D("hogmanay"), D("remembrance sunday"),
-        D("armistice day"), D("mother's day"), D("mothers day"), D("father's day"), D("fathers day"),
+        "eid al-fitr", "eid al-adha", "eid ul-fitr", "eid ul-adha", "eid", "diwali",
+        "deepavali", "vaisakhi", "baisakhi", "holi", "navratri", "ramadan", "passover",
+        "hanukkah", "yom kippur", "rosh hashanah", "chinese new year", "lunar new year",
+        "orthodox christmas", "orthodox easter", "bonfire night", "guy fawkes night",
+        "valentine's day", "valentines day", "halloween", "hogmanay", "remembrance sunday",
+        "armistice day", "mother's day", "mothers day", "father's day", "fathers day",
     };
-#undef D
     const char *t = s->t;
     size_t len = s->len;
     (void)w;
     for (size_t k = 0; k < sizeof(days) / sizeof(days[0]); k++) {
-        size_t l = days[k].n;
-        if (lower(T(p)) != (unsigned char)days[k].w[0] || !prefix_cin(t, len, p, days[k].w, l) ||
-            !end_ok(t, len, p + l))
+        /* the first letter first: the length is needed for a few only */
+        if (lower(T(p)) != (unsigned char)days[k][0])
+            continue;
+        size_t l = strlen(days[k]);
+        if (!prefix_cin(t, len, p, days[k], l) || !end_ok(t, len, p + l))
             continue;
         size_t y = written_year(t, len, p + l);
         if (y >= p + l + 5) /* four digits and a separator: not "Boxing Day 26" */
