@@ -10,12 +10,15 @@
 #include "mdt.h"
 #include "xmalloc.h"
 
+/* In the order of the work: the directory, cases, meetings, what follows
+ * a meeting, then oversight. */
 static const struct mdt_group *const groups[] = {
-    &mdt_group_token, &mdt_group_org, &mdt_group_person, &mdt_group_pcn, &mdt_group_list,
-    &mdt_group_import, &mdt_group_key, &mdt_group_case, &mdt_group_series, &mdt_group_meeting,
-    &mdt_group_agenda, &mdt_group_audit, &mdt_group_invite, &mdt_group_feed,
-    &mdt_group_outbox, &mdt_group_outcome, &mdt_group_plan, &mdt_group_action,
-    &mdt_group_actions, &mdt_group_purge, &mdt_group_report, NULL,
+    &mdt_group_token,   &mdt_group_org,     &mdt_group_person, &mdt_group_pcn,
+    &mdt_group_list,    &mdt_group_import,  &mdt_group_key,    &mdt_group_case,
+    &mdt_group_series,  &mdt_group_meeting, &mdt_group_agenda, &mdt_group_invite,
+    &mdt_group_feed,    &mdt_group_outcome, &mdt_group_plan,   &mdt_group_actions,
+    &mdt_group_action,  &mdt_group_report,  &mdt_group_outbox, &mdt_group_audit,
+    &mdt_group_purge,   NULL,
 };
 
 /* Every command also takes these. */
