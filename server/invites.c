@@ -786,9 +786,18 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Errors that say the database cannot be written now (full disk, I/O,
+ * busy): a slice failing with one is tried again later. Any other error
+ * is the data's own and would come back at every try. */
+static int store_down(int rc)
+{
+    return rc == -ENOSPC || rc == -EROFS || rc == -EIO || rc == -EAGAIN || rc == -ENOMEM;
+}
+
 /* One recipient inside a savepoint: a message that cannot be composed
- * for them (-EINVAL: a bad address) is skipped and logged, so that one
- * recipient never holds up the rest of the list. */
+ * for them (-EINVAL: a bad address, or any error of their own data) is
+ * skipped and logged, so that one recipient never holds up the rest of
+ * the list. */
 static int one_guarded(struct mdt_req *r, const struct series_info *s, int is_case, int64_t id,
                        int *queued)
 {
@@ -815,9 +824,9 @@ static int one_guarded(struct mdt_req *r, const struct series_info *s, int is_ca
     } else {
         rc = person_sync(r, s, id);
     }
-    if (rc == -EINVAL) {
-        log_warnx("invites: series %lld: %s %lld: the message cannot be composed: skipped",
-                  (long long)s->id, is_case ? "case" : "person", (long long)id);
+    if (rc < 0 && !store_down(rc)) {
+        log_warnx("invites: series %lld: %s %lld: the message cannot be composed (%s): skipped",
+                  (long long)s->id, is_case ? "case" : "person", (long long)id, strerror(-rc));
         sqlite3_exec(h, "ROLLBACK TO fanout_one", NULL, NULL, NULL);
         rc = 0;
     } else if (rc >= 0 && sqlite3_total_changes64(h) != before) {
@@ -884,8 +893,15 @@ int mdt__invites_fanout_slice(struct mdt_db *db, const struct mdt_config *cfg, u
         finished = 1;
         goto record;
     }
-    if ((rc = series_load(db, cfg, series_id, &s)) < 0)
-        goto fail;
+    if ((rc = series_load(db, cfg, series_id, &s)) < 0) {
+        if (store_down(rc))
+            goto fail;
+        /* a series that cannot be read would fail at every try */
+        log_warnx("invites: series %lld: cannot be read (%s): fan-out job %lld abandoned",
+                  (long long)series_id, strerror(-rc), (long long)job);
+        finished = 1;
+        goto record;
+    }
     t_load = mono_ns();
     for (;;) {
         if (done == n) {
