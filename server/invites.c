@@ -3,8 +3,14 @@
  * the meetings code's changes; RSVP links and iMIP REPLY bodies; who is
  * coming and the quorum warning.
  *
- * Every message is queued through the outbox inside the transaction of
- * the change that causes it. Each message carries a fresh RSVP secret;
+ * A change to a series or its list writes (or re-arms) the series'
+ * fan-out job (invite_jobs) inside the transaction of the change; the
+ * messages are then composed and queued through the outbox by
+ * mdt__invites_fanout_slice, run a slice at a time on the loop by
+ * fanout.c, each slice marking the invitations it brings up to date in
+ * its own transaction (docs/internals/OUTBOX.md). A single case's slot
+ * invite is still queued in the change's own transaction. Each message
+ * carries a fresh RSVP secret;
  * only its SHA-256 is stored (rsvp_links), so the database never holds a
  * working link. */
 #include <errno.h>
