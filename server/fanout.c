@@ -37,8 +37,8 @@ struct mdt_fanout {
     uv_idle_t idle;
     uv_timer_t poll; /* a look at the table every outbox_poll seconds */
     int running, started, stopping, closing, kicking;
-    int unkicked;        /* messages queued since the outbox was last told */
-    uint64_t last_kick;  /* uv_hrtime of that */
+    int unkicked;       /* messages queued since the outbox was last told */
+    uint64_t last_kick; /* uv_hrtime of that */
     /* figures of the current run, logged when it ends */
     unsigned long slices, messages;
     uint64_t slice_max, slice_total, run_start;
@@ -60,8 +60,8 @@ static void run_ended(struct mdt_fanout *fo)
     if (fo->slices)
         log_info("fanout: %lu message%s queued in %lu slice%s over %.0f ms; slice mean %.2f ms, "
                  "longest %.2f ms",
-                 fo->messages, fo->messages == 1 ? "" : "s", fo->slices,
-                 fo->slices == 1 ? "" : "s", (double)(uv_hrtime() - fo->run_start) / 1e6,
+                 fo->messages, fo->messages == 1 ? "" : "s", fo->slices, fo->slices == 1 ? "" : "s",
+                 (double)(uv_hrtime() - fo->run_start) / 1e6,
                  (double)fo->slice_total / (double)fo->slices / 1e6, (double)fo->slice_max / 1e6);
     fo->slices = fo->messages = 0;
     fo->slice_max = fo->slice_total = 0;
