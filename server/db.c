@@ -23,6 +23,8 @@ struct mdt_db {
     sqlite3 *h;
     struct cached_stmt *cache;
     size_t ncache, acache;
+    int depth;   /* mdt_db_begin calls not yet ended: one SQLite transaction */
+    int doomed;  /* an inner level rolled back: the outermost end rolls back */
 };
 
 static void sqlite_log(void *arg, int code, const char *msg)
@@ -189,23 +191,58 @@ int mdt_db_step(struct mdt_db *db, sqlite3_stmt *st)
     return rc;
 }
 
+/* Transactions nest: only the outermost begin and end reach SQLite, so
+ * the HTTP layer can hold one transaction around a handler (which keeps
+ * its own begin/commit) and the change's audit entry. */
 int mdt_db_begin(struct mdt_db *db)
 {
-    return exec(db, "BEGIN IMMEDIATE", "begin");
+    int rc;
+
+    if (db->depth > 0) {
+        db->depth++;
+        return 0;
+    }
+    if ((rc = exec(db, "BEGIN IMMEDIATE", "begin")) < 0)
+        return rc;
+    db->depth = 1;
+    db->doomed = 0;
+    return 0;
 }
 
 int mdt_db_commit(struct mdt_db *db)
 {
-    int rc = exec(db, "COMMIT", "commit");
-    if (rc < 0)
+    int rc;
+
+    if (db->depth > 1) {
+        db->depth--;
+        return 0;
+    }
+    if (db->depth == 1 && db->doomed) {
+        mdt_db_rollback(db);
+        return -EPROTO;
+    }
+    db->depth = 0;
+    if ((rc = exec(db, "COMMIT", "commit")) < 0)
         mdt_db_rollback(db);
     return rc;
 }
 
 void mdt_db_rollback(struct mdt_db *db)
 {
+    if (db->depth > 1) {
+        db->depth--;
+        db->doomed = 1;
+        return;
+    }
+    db->depth = 0;
+    db->doomed = 0;
     if (!sqlite3_get_autocommit(db->h))
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int mdt_db_depth(const struct mdt_db *db)
+{
+    return db->depth;
 }
 
 int64_t mdt_db_changes(struct mdt_db *db)

@@ -155,6 +155,7 @@ struct req_state {
     int replied;
     const char *ctype;   /* the answer's Content-Type; NULL: JSON */
     int64_t object_id;   /* the object a change acted on (audit), 0: unknown */
+    int txn;             /* a change: the transaction around handler and audit entry is open */
     int retry_after;     /* seconds, for a 429 */
     struct mdt_http_answer *cap; /* mdt__http_call: the answer is kept here */
 };
@@ -300,9 +301,30 @@ static void finish(struct mdt_req *r, int status, char *body, size_t len)
 
     MDT_REQUIRE(!s->replied);
     s->replied = 1;
-    if (status >= 200 && status < 300 && !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
-        !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD")))
-        audit_change(r, status, body, len);
+    if (s->txn) {
+        /* The change and its audit entry are committed together, before
+         * the answer leaves: a 2xx is never sent for a change that is not
+         * on disk, and no change is on disk without its entry. */
+        s->txn = 0;
+        if (status >= 200 && status < 300) {
+            audit_change(r, status, body, len);
+            while (mdt_db_depth(r->db) > 1) /* a handler's unbalanced begin */
+                mdt_db_commit(r->db);
+            if (mdt_db_commit(r->db) < 0) {
+                static const char unavailable[] =
+                    "{\"error\":{\"code\":\"unavailable\",\"message\":\"the change could not be "
+                    "written: the database cannot be written now\"}}";
+                free(body);
+                status = 503;
+                len = sizeof(unavailable) - 1;
+                body = mdt_xstrdup(unavailable);
+                s->ctype = NULL;
+            }
+        } else {
+            while (mdt_db_depth(r->db) > 0)
+                mdt_db_rollback(r->db);
+        }
+    }
     if (s->cap) {
         s->cap->status = status;
         s->cap->body = body;
@@ -765,6 +787,13 @@ static int handle(struct mdt_server *srv, h2o_req_t *req, struct mdt_http_answer
     }
     if (r.param && strcmp(rt->method, "GET") != 0 && leading_id(r.param, strlen(r.param)) == 0)
         st.object_id = object_by_name(&r, rt->tmpl);
+    if (strcmp(rt->method, "GET") != 0) {
+        if ((rc = mdt_db_begin(r.db)) < 0) {
+            mdt_reply_errno(&r, rc, NULL, "the change");
+            goto out;
+        }
+        st.txn = 1;
+    }
     rt->fn(&r);
     if (!st.replied) {
         log_warnx("http: %s %s gave no answer", rt->method, rt->tmpl);
