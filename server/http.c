@@ -245,9 +245,8 @@ static int64_t leading_id(const char *s, size_t len)
     return i > 0 && (i == len || s[i] == ',' || s[i] == '}') ? v : 0;
 }
 
-/* Records a change that succeeded in the audit log, before its answer
- * leaves: an acknowledged change always has its entry unless the
- * process dies between the two statements. */
+/* Records a change that succeeded in the audit log, inside the change's
+ * own transaction (finish commits both), before its answer leaves. */
 static void audit_change(struct mdt_req *r, int status, const char *body, size_t len)
 {
     struct req_state *s = r->priv;
