@@ -25,6 +25,7 @@
 struct scrubbed {
     json_t *payload;       /* new */
     struct mdt_case *c;    /* new: holds the identity */
+    char version[24];      /* mdt_scrub_version of the scrubber used */
 };
 
 static void scrubbed_release(struct scrubbed *s)
@@ -54,6 +55,7 @@ static int scrub_file(const char *file, const uint8_t key[32], struct scrubbed *
         goto out;
     }
     ctx = mdt_scrub_ctx_new();
+    snprintf(out->version, sizeof(out->version), "%s", mdt_scrub_version(ctx));
     if (mdt_case_scrub(ctx, out->c, key, &out->payload, &err) < 0) {
         mdt_fail("%s: %s", file, err.len ? mdt_buf_str(&err) : "cannot scrub the case");
         goto out;
@@ -181,12 +183,31 @@ static int not_recorded(json_int_t id, const struct mdt_buf *err)
                     id, mdt_buf_str(err));
 }
 
+/* The server checks every case with its own copy of the detector. When
+ * that copy is not this one, what the preview shows may be refused (or a
+ * newer client finds more than the server would): say so before asking. */
+static void compare_scrubbers(struct mdt_cli *cli, const char *mine)
+{
+    json_t *health = NULL;
+    const char *theirs;
+
+    if (mdt_http_json(cli, "GET", "/v1/health", NULL, &health) != MDT_EXIT_OK)
+        return; /* the submission itself will say what is wrong */
+    theirs = json_string_value(json_object_get(health, "scrubber"));
+    if (theirs && strcmp(theirs, mine) != 0)
+        fprintf(stderr,
+                "mdt: note: the server checks cases with scrubber %s and this mdt scrubs with "
+                "%s: the server may refuse text this preview shows; update the older one\n",
+                theirs, mine);
+    json_decref(health);
+}
+
 static int case_submit(struct mdt_cli *cli, struct mdt_inv *inv)
 {
     const char *meeting = mdt_opt(inv, "meeting"), *pcn = mdt_opt(inv, "next");
     const struct mdt_client *who;
     uint8_t key[32];
-    struct scrubbed s = {NULL, NULL};
+    struct scrubbed s = {0};
     struct mdt_buf err;
     json_t *body = NULL, *out = NULL, *entries = NULL, *tmp = NULL;
     const char *pseudonym;
@@ -217,6 +238,7 @@ static int case_submit(struct mdt_cli *cli, struct mdt_inv *inv)
         goto out;
     if ((rc = scrub_file(inv->pos[0], key, &s)) != MDT_EXIT_OK)
         goto out;
+    compare_scrubbers(cli, s.version);
     /* The vault must be readable before anything is sent, or the case
      * would reach the meeting with no way back to the person. */
     if ((rc = vault_load(key, &vpath, &entries)) != MDT_EXIT_OK)

@@ -98,6 +98,7 @@ void mdt__lexicons_free(struct mdt_lexicons *lex);
 struct mdt_scrub_ctx {
     struct mdt_lexicons *lex;
     struct mdt_patterns *pat;
+    char version[24]; /* mdt_scrub_version */
 };
 
 /* Detectors add spans for what they find in text[0..len). They never

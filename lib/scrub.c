@@ -11,6 +11,8 @@
  * leaves passes the gate. */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 
 #include "lexicon.h"
 #include "pseudonym.h"
+#include "embed.h"
 #include "scrub-internal.h"
 #include "xmalloc.h"
 
@@ -28,10 +31,24 @@
 struct mdt_scrub_ctx *mdt_scrub_ctx_new(void)
 {
     struct mdt_scrub_ctx *ctx = mdt_xcalloc(1, sizeof(*ctx));
+    uint32_t h = 2166136261u; /* FNV-1a over the names and bytes of the word lists */
+
     ctx->lex = mdt__lexicons_new();
     mdt__names_add_classes(ctx->lex);
     ctx->pat = mdt__patterns_new();
+    for (const struct mdt_embed *e = mdt_lexicon; e->name; e++) {
+        for (const char *p = e->name; *p; p++)
+            h = (h ^ (unsigned char)*p) * 16777619u;
+        for (const unsigned char *p = e->start; p < e->end; p++)
+            h = (h ^ *p) * 16777619u;
+    }
+    snprintf(ctx->version, sizeof(ctx->version), "%d.%08x", MDT_SCRUB_RULES, (unsigned)h);
     return ctx;
+}
+
+const char *mdt_scrub_version(const struct mdt_scrub_ctx *ctx)
+{
+    return ctx->version;
 }
 
 void mdt_scrub_ctx_free(struct mdt_scrub_ctx *ctx)

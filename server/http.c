@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "mdtd.h"
+#include "scrub.h"
 #include "xmalloc.h"
 
 enum body_kind { BODY_NONE, BODY_JSON, BODY_CSV, BODY_CALENDAR, BODY_FORM };
@@ -840,6 +841,8 @@ void mdt_h_health(struct mdt_req *r)
     mdt_jsonw_kstr(&w, "status", "ok");
     mdt_jsonw_kstr(&w, "version", MDTD_VERSION);
     mdt_jsonw_kint(&w, "schema", mdt_db_schema_version(r->db));
+    if (r->scrub)
+        mdt_jsonw_kstr(&w, "scrubber", mdt_scrub_version(r->scrub));
     mdt_jsonw_obj_end(&w);
     mdt_reply_jsonw(r, 200, &w);
 }

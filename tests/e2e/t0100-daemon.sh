@@ -62,6 +62,7 @@ check_match "serve --help lists smtp-url" "$(cat "$T/out")" "--smtp-url URL"
 start_mdtd "max_body = 4096" "log_level = info"
 check_status "health answers without a token" 200 GET /v1/health
 check_match "health body" "$HTTP_BODY" '"status":"ok"'
+check_match "health names the scrubber of the gate" "$HTTP_BODY" '"scrubber":"[0-9]+\.[0-9a-f]{8}"'
 MDT_TOKEN=$ADMIN_TOKEN http_json POST /v1/orgs '{"name":"Secret Name Org","kind":"vcse","email":"x@example.org"}'
 check_eq "create an org" "$HTTP_STATUS" 201
 check_match "times are RFC 3339 with a London offset" "$(json_get "$HTTP_BODY" created_at)" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+0[01]:00$'

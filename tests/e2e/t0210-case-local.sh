@@ -183,6 +183,7 @@ check "no vault before a submission" test ! -e "$XDG_DATA_HOME/mdt/vault"
 
 MDT_TOKEN=$CH run case submit "$CORPUS/case-01.json" --next "Lewisham North" --yes --json
 expect "submit to a PCN" 0
+check_eq "client and server scrub alike: no note" "$(printf '%s' "$ERR" | grep -c 'note: the server checks')" 0
 CASE_ID=$(py 'j["id"]')
 check_eq "submit --json: the created case" "$(py '(j["pseudonym"], j["status"], j["pcn"]["name"])')" "('$PSEUDO', 'submitted', 'Lewisham North')"
 MDT_TOKEN=$CH run case submit "$CORPUS/case-07.json" --next "Lewisham North" --yes
