@@ -33,7 +33,7 @@ static char *patterns_only(const struct mdt_scrub_ctx *ctx, const char *in, size
 
 static void run_cases(const struct pcase *cases, size_t n)
 {
-    struct mdt_scrub_ctx ctx = {NULL, mdt__patterns_new()};
+    struct mdt_scrub_ctx ctx = {.pat = mdt__patterns_new()};
     int bad = 0;
 
     for (size_t k = 0; k < n; k++) {
@@ -311,7 +311,7 @@ TEST(patterns_keep_safe_text)
         "antibiotics for 5/7, low mood over 3/12, review in 2/52, x 2/7",
         "sort code 12-34-56, 2 x 500mg, pain 7/10",
     };
-    struct mdt_scrub_ctx ctx = {NULL, mdt__patterns_new()};
+    struct mdt_scrub_ctx ctx = {.pat = mdt__patterns_new()};
     int bad = 0;
 
     for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
@@ -328,7 +328,7 @@ TEST(patterns_keep_safe_text)
 
 TEST(patterns_any_bytes_and_long_input)
 {
-    struct mdt_scrub_ctx ctx = {NULL, mdt__patterns_new()};
+    struct mdt_scrub_ctx ctx = {.pat = mdt__patterns_new()};
     struct mdt_spans s;
     size_t n = 1 << 20;
     char *big = malloc(n);
@@ -527,7 +527,7 @@ TEST(patterns_small_places_without_a_cue_word)
 
 TEST(patterns_small_places_with_the_word_lists)
 {
-    struct mdt_scrub_ctx ctx = {mdt__lexicons_new(), mdt__patterns_new()};
+    struct mdt_scrub_ctx ctx = {.lex = mdt__lexicons_new(), .pat = mdt__patterns_new()};
     static const struct pcase cases[] = {
         {"lives near Bury Park with", "lives near [PLACE] with"},
         /* a given name before it is a person; known geography stays */
