@@ -311,19 +311,8 @@ void mdt_h_cases_create(struct mdt_req *r)
         mdt_reply_error(r, 422, "invalid", "pcn", "pcn: required (or meeting)");
         goto out;
     }
-    if (pcn && !json_is_null(pcn)) {
-        pcn_id = mdt_lookup_json_ref(r->db, pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME);
-        if (pcn_id == -ENOENT || pcn_id == -EINVAL) {
-            mdt_reply_error(r, 422, "invalid", "pcn", "pcn: no such PCN");
-            goto out;
-        }
-        if (pcn_id < 0) {
-            mdt_reply_errno(r, (int)pcn_id, NULL, "PCN");
-            goto out;
-        }
-    } else {
-        pcn_id = 0;
-    }
+    if (mdt_field_ref(r, "pcn", MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME, "PCN", &pcn_id) < 0)
+        goto out;
     if (meeting_id > 0) {
         if (check_meeting(r, meeting_id, &pcn_id) < 0)
             goto out;
@@ -407,16 +396,8 @@ void mdt_h_cases_list(struct mdt_req *r)
     sqlite3_stmt *st;
     int rc;
 
-    if (pcn) {
-        pcn_id = mdt_lookup_ref(r->db, pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME);
-        if (pcn_id < 0) {
-            if (pcn_id == -ENOENT)
-                mdt_reply_error(r, 422, "invalid", "pcn", "pcn: no such PCN");
-            else
-                mdt_reply_errno(r, (int)pcn_id, NULL, "PCN");
-            return;
-        }
-    }
+    if (mdt_param_ref(r, "pcn", pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME, "PCN", &pcn_id) < 0)
+        return;
     st = mdt_db_stmt(r->db, "SELECT " CASE_COLS " FROM cases c" CASE_JOIN
                             " WHERE (?1 = 0 OR c.pcn_id = ?1) "
                             "AND (?2 IS NULL OR c.pseudonym = ?2) AND (?3 = 0 OR c.org_id = ?3) "

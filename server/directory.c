@@ -18,29 +18,6 @@ static int64_t path_ref(struct mdt_req *r, const char *by_id, const char *by_nam
     return id;
 }
 
-/* A body reference that must name an existing object: 422 otherwise. */
-static int body_ref(struct mdt_req *r, const char *field, const char *by_id, const char *by_name,
-                    const char *what, int64_t *out)
-{
-    json_t *v = json_object_get(r->body, field);
-    int64_t id;
-
-    *out = 0;
-    if (v == NULL || json_is_null(v))
-        return 0;
-    id = mdt_lookup_json_ref(r->db, v, by_id, by_name);
-    if (id == -ENOENT || id == -EINVAL) {
-        mdt_reply_error(r, 422, "invalid", field, "%s: no such %s", field, what);
-        return -1;
-    }
-    if (id < 0) {
-        mdt_reply_errno(r, (int)id, NULL, what);
-        return -1;
-    }
-    *out = id;
-    return 0;
-}
-
 /* 409 stale when the body's version is not the stored one. */
 static int check_version(struct mdt_req *r, const char *sql, int64_t id)
 {
@@ -425,7 +402,7 @@ static int person_fields(struct mdt_req *r, struct person_in *in, int create)
         mdt_reply_error(r, 422, "invalid", "org", "org: required");
         return -1;
     }
-    return body_ref(r, "org", MDT_SQL_ORG_BY_ID, MDT_SQL_ORG_BY_NAME, "organisation", &in->org_id);
+    return mdt_field_ref(r, "org", MDT_SQL_ORG_BY_ID, MDT_SQL_ORG_BY_NAME, "organisation", &in->org_id);
 }
 
 void mdt_h_people_create(struct mdt_req *r)
@@ -678,7 +655,7 @@ static int list_fields(struct mdt_req *r, const char **name, int64_t *pcn_id, in
     if (mdt_fields_known(r, fields) < 0 || mdt_field_str(r, "name", create, name) < 0 ||
         check_field(r, "name", *name, mdt_check_name) < 0)
         return -1;
-    return body_ref(r, "pcn", MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME, "PCN", pcn_id);
+    return mdt_field_ref(r, "pcn", MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME, "PCN", pcn_id);
 }
 
 void mdt_h_lists_create(struct mdt_req *r)
@@ -708,17 +685,8 @@ void mdt_h_lists_list(struct mdt_req *r)
     int64_t pcn_id = 0;
     sqlite3_stmt *st;
 
-    if (pcn) {
-        pcn_id = mdt_lookup_ref(r->db, pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME);
-        if (pcn_id == -ENOENT) {
-            mdt_reply_error(r, 422, "invalid", "pcn", "pcn: no such PCN");
-            return;
-        }
-        if (pcn_id < 0) {
-            mdt_reply_errno(r, (int)pcn_id, NULL, "PCN");
-            return;
-        }
-    }
+    if (mdt_param_ref(r, "pcn", pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME, "PCN", &pcn_id) < 0)
+        return;
     st = mdt_db_stmt(r->db, "SELECT " LIST_COLS " FROM lists l" LIST_JOIN
                             " WHERE (?1 = 0 OR l.pcn_id = ?1) "
                             "ORDER BY l.name, l.id");

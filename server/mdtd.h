@@ -282,6 +282,14 @@ int64_t mdt_lookup_ref(struct mdt_db *db, const char *ref, const char *sql_by_id
 /* A body reference that may be a JSON integer or string. */
 int64_t mdt_lookup_json_ref(struct mdt_db *db, json_t *v, const char *sql_by_id,
                             const char *sql_by_name);
+/* Request helpers over those: the body member field (absent or null:
+ * *out = 0), or a query value (NULL: *out = 0), must name an object;
+ * otherwise they answer 422 "FIELD: no such WHAT" (or the store's error)
+ * and return -1. */
+int mdt_field_ref(struct mdt_req *r, const char *field, const char *sql_by_id,
+                  const char *sql_by_name, const char *what, int64_t *out);
+int mdt_param_ref(struct mdt_req *r, const char *field, const char *value, const char *sql_by_id,
+                  const char *sql_by_name, const char *what, int64_t *out);
 #define MDT_SQL_ORG_BY_ID "SELECT id FROM orgs WHERE id = ?1"
 #define MDT_SQL_ORG_BY_NAME "SELECT id FROM orgs WHERE name = ?1"
 #define MDT_SQL_PCN_BY_ID "SELECT id FROM pcns WHERE id = ?1"

@@ -808,29 +808,6 @@ static int int_field(struct mdt_req *r, const char *field, int lo, int hi, int *
     return 0;
 }
 
-/* Resolves a reference field; 0 when absent or null, -1 after a 422. */
-static int ref_field(struct mdt_req *r, const char *field, const char *by_id,
-                     const char *by_name, const char *what, int64_t *out)
-{
-    json_t *v = json_object_get(r->body, field);
-    int64_t id;
-
-    *out = 0;
-    if (v == NULL || json_is_null(v))
-        return 0;
-    id = mdt_lookup_json_ref(r->db, v, by_id, by_name);
-    if (id == -ENOENT || id == -EINVAL) {
-        mdt_reply_error(r, 422, "invalid", field, "%s: no such %s", field, what);
-        return -1;
-    }
-    if (id < 0) {
-        mdt_reply_errno(r, (int)id, NULL, what);
-        return -1;
-    }
-    *out = id;
-    return 0;
-}
-
 /* required_orgs: an array of organisation references; *out new or NULL
  * when absent. */
 static int orgs_field(struct mdt_req *r, json_t **out)
@@ -955,7 +932,7 @@ static int series_fields(struct mdt_req *r, struct series_in *in, int create)
         int_field(r, "slot_minutes", 5, 240, &in->slot_minutes, &in->sm_given) < 0)
         return -1;
     if (create || json_object_get(r->body, "pcn")) {
-        if (ref_field(r, "pcn", MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME, "PCN", &in->pcn) < 0)
+        if (mdt_field_ref(r, "pcn", MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME, "PCN", &in->pcn) < 0)
             return -1;
         if (in->pcn == 0) {
             mdt_reply_error(r, 422, "invalid", "pcn", "pcn: required");
@@ -963,7 +940,7 @@ static int series_fields(struct mdt_req *r, struct series_in *in, int create)
         }
     }
     if (create || json_object_get(r->body, "list")) {
-        if (ref_field(r, "list", MDT_SQL_LIST_BY_ID, MDT_SQL_LIST_BY_NAME, "list", &in->list) < 0)
+        if (mdt_field_ref(r, "list", MDT_SQL_LIST_BY_ID, MDT_SQL_LIST_BY_NAME, "list", &in->list) < 0)
             return -1;
         if (in->list == 0) {
             mdt_reply_error(r, 422, "invalid", "list", "list: required");
@@ -972,7 +949,7 @@ static int series_fields(struct mdt_req *r, struct series_in *in, int create)
     }
     if ((v = json_object_get(r->body, "chair")) != NULL) {
         in->chair_given = 1;
-        if (ref_field(r, "chair", MDT_SQL_PERSON_BY_ID, MDT_SQL_PERSON_BY_EMAIL, "person",
+        if (mdt_field_ref(r, "chair", MDT_SQL_PERSON_BY_ID, MDT_SQL_PERSON_BY_EMAIL, "person",
                       &in->chair) < 0)
             return -1;
     }
@@ -1119,16 +1096,8 @@ void mdt_h_series_list(struct mdt_req *r)
     json_t *arr;
     int rc;
 
-    if (pcn) {
-        pcn_id = mdt_lookup_ref(r->db, pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME);
-        if (pcn_id < 0) {
-            if (pcn_id == -ENOENT)
-                mdt_reply_error(r, 422, "invalid", "pcn", "pcn: no such PCN");
-            else
-                mdt_reply_errno(r, (int)pcn_id, NULL, "PCN");
-            return;
-        }
-    }
+    if (mdt_param_ref(r, "pcn", pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME, "PCN", &pcn_id) < 0)
+        return;
     if (status && strcmp(status, "active") != 0 && strcmp(status, "cancelled") != 0) {
         mdt_reply_error(r, 422, "invalid", "status", "status: must be active or cancelled");
         return;
@@ -1501,16 +1470,8 @@ void mdt_h_meetings_list(struct mdt_req *r)
     json_t *arr;
     int rc;
 
-    if (pcn) {
-        pcn_id = mdt_lookup_ref(r->db, pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME);
-        if (pcn_id < 0) {
-            if (pcn_id == -ENOENT)
-                mdt_reply_error(r, 422, "invalid", "pcn", "pcn: no such PCN");
-            else
-                mdt_reply_errno(r, (int)pcn_id, NULL, "PCN");
-            return;
-        }
-    }
+    if (mdt_param_ref(r, "pcn", pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME, "PCN", &pcn_id) < 0)
+        return;
     if (series && (series_id = parse_id(series)) < 0) {
         mdt_reply_error(r, 422, "invalid", "series", "series: not a series id");
         return;

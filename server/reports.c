@@ -358,17 +358,9 @@ void mdt_h_reports(struct mdt_req *r)
         mdt_reply_error(r, 422, "invalid", "to", "to: the period may span at most ten years");
         goto out;
     }
-    if (pcn && *pcn) {
-        pcn_id = mdt_lookup_ref(r->db, pcn, MDT_SQL_PCN_BY_ID, MDT_SQL_PCN_BY_NAME);
-        if (pcn_id == -ENOENT) {
-            mdt_reply_error(r, 422, "invalid", "pcn", "pcn: no such PCN");
-            goto out;
-        }
-        if (pcn_id < 0) {
-            mdt_reply_errno(r, (int)pcn_id, "pcn", "PCN");
-            goto out;
-        }
-    }
+    if (mdt_param_ref(r, "pcn", pcn && *pcn ? pcn : NULL, MDT_SQL_PCN_BY_ID,
+                      MDT_SQL_PCN_BY_NAME, "PCN", &pcn_id) < 0)
+        goto out;
     /* now + 1: a change made in this very second counts */
     asat = hi < now + 1 ? hi : now + 1;
     tt = (time_t)(asat - 1);

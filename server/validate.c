@@ -248,6 +248,49 @@ int64_t mdt_lookup_json_ref(struct mdt_db *db, json_t *v, const char *sql_by_id,
     return -EINVAL;
 }
 
+int mdt_field_ref(struct mdt_req *r, const char *field, const char *sql_by_id,
+                  const char *sql_by_name, const char *what, int64_t *out)
+{
+    json_t *v = json_object_get(r->body, field);
+    int64_t id;
+
+    *out = 0;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    id = mdt_lookup_json_ref(r->db, v, sql_by_id, sql_by_name);
+    if (id == -ENOENT || id == -EINVAL) {
+        mdt_reply_error(r, 422, "invalid", field, "%s: no such %s", field, what);
+        return -1;
+    }
+    if (id < 0) {
+        mdt_reply_errno(r, (int)id, NULL, what);
+        return -1;
+    }
+    *out = id;
+    return 0;
+}
+
+int mdt_param_ref(struct mdt_req *r, const char *field, const char *value, const char *sql_by_id,
+                  const char *sql_by_name, const char *what, int64_t *out)
+{
+    int64_t id;
+
+    *out = 0;
+    if (value == NULL)
+        return 0;
+    id = mdt_lookup_ref(r->db, value, sql_by_id, sql_by_name);
+    if (id == -ENOENT) {
+        mdt_reply_error(r, 422, "invalid", field, "%s: no such %s", field, what);
+        return -1;
+    }
+    if (id < 0) {
+        mdt_reply_errno(r, (int)id, NULL, what);
+        return -1;
+    }
+    *out = id;
+    return 0;
+}
+
 static json_t *ref_json(struct mdt_db *db, const char *sql, int64_t id)
 {
     sqlite3_stmt *st;
