@@ -733,57 +733,7 @@ out:
     mdt_buf_release(&msg);
 }
 
-/* The partner page. */
-
-static void html_esc(struct mdt_buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            mdt_buf_adds(b, "&amp;");
-            break;
-        case '<':
-            mdt_buf_adds(b, "&lt;");
-            break;
-        case '>':
-            mdt_buf_adds(b, "&gt;");
-            break;
-        case '"':
-            mdt_buf_adds(b, "&quot;");
-            break;
-        case '\'':
-            mdt_buf_adds(b, "&#39;");
-            break;
-        default:
-            mdt_buf_addc(b, *s);
-        }
-    }
-}
-
-static void page(struct mdt_req *r, int status, const char *title, const char *body_html)
-{
-    struct mdt_buf b;
-    size_t n;
-
-    mdt_buf_init(&b, MDT_BUF_NOCAP);
-    mdt_buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                     "<meta name=\"robots\" content=\"noindex\"><meta name=\"referrer\" "
-                     "content=\"no-referrer\"><title>");
-    html_esc(&b, title);
-    mdt_buf_adds(&b, "</title><style>body{font-family:sans-serif;max-width:34em;margin:1em auto;"
-                     "padding:0 1em;line-height:1.4}button{font-size:1.1em;padding:.6em 1em;"
-                     "margin:.3em .3em .3em 0;min-width:8em}textarea{width:100%;font-size:1em}"
-                     "fieldset{margin:1em 0;border:1px solid #ccc}</style></head><body>\n<h1>");
-    html_esc(&b, title);
-    mdt_buf_adds(&b, "</h1>\n");
-    mdt_buf_adds(&b, body_html);
-    mdt_buf_adds(&b, "\n</body></html>\n");
-    n = b.len;
-    mdt_reply_raw(r, status, "text/html; charset=utf-8", mdt_buf_detach(&b), n);
-}
-
-/* The link a secret names: 0 with its action and link ids, -ENOENT when
+/* The partner page (html.c's shell). The link a secret names: 0 with its action and link ids, -ENOENT when
  * unknown (or malformed), -ETIMEDOUT when expired, -EACCES when revoked. */
 static int link_lookup(struct mdt_db *db, const char *secret, int64_t now, int64_t *link_id,
                        int64_t *action_id)
@@ -882,15 +832,15 @@ static void action_page_html(struct mdt_req *r, struct mdt_buf *b, int64_t actio
     if (notice)
         mdt_buf_printf(b, "<p><strong>%s</strong></p>\n", notice);
     mdt_buf_adds(b, "<p>");
-    html_esc(b, json_string_value(json_object_get(json_object_get(a, "org"), "name")));
+    mdt_html_esc(b, json_string_value(json_object_get(json_object_get(a, "org"), "name")));
     mdt_buf_adds(b, ", for ");
-    html_esc(b, json_string_value(json_object_get(json_object_get(a, "case"), "pseudonym")));
+    mdt_html_esc(b, json_string_value(json_object_get(json_object_get(a, "case"), "pseudonym")));
     mdt_buf_adds(b, " (age ");
-    html_esc(b, json_string_value(json_object_get(json_object_get(a, "case"), "age_band")));
+    mdt_html_esc(b, json_string_value(json_object_get(json_object_get(a, "case"), "age_band")));
     mdt_buf_adds(b, ")</p>\n<p style=\"font-size:1.2em\">");
-    html_esc(b, json_string_value(json_object_get(a, "what")));
+    mdt_html_esc(b, json_string_value(json_object_get(a, "what")));
     mdt_buf_adds(b, "</p>\n<p>Due: ");
-    html_esc(b, json_string_value(json_object_get(a, "due")));
+    mdt_html_esc(b, json_string_value(json_object_get(a, "due")));
     mdt_buf_printf(b, "<br>Now: <strong>%s</strong>%s</p>\n",
                    status_words(json_string_value(json_object_get(a, "status"))),
                    json_is_true(json_object_get(a, "overdue")) ? " (overdue)" : "");
@@ -924,11 +874,11 @@ static void action_page_html(struct mdt_req *r, struct mdt_buf *b, int64_t actio
     json_array_foreach(json_object_get(a, "history"), i, h)
     {
         mdt_buf_adds(b, "<li>");
-        html_esc(b, json_string_value(json_object_get(h, "at")));
+        mdt_html_esc(b, json_string_value(json_object_get(h, "at")));
         mdt_buf_printf(b, ": %s", status_words(json_string_value(json_object_get(h, "status"))));
         if (json_is_string(json_object_get(h, "note"))) {
             mdt_buf_adds(b, " &mdash; ");
-            html_esc(b, json_string_value(json_object_get(h, "note")));
+            mdt_html_esc(b, json_string_value(json_object_get(h, "note")));
         }
         mdt_buf_adds(b, "</li>\n");
     }
@@ -939,15 +889,15 @@ static void action_page_html(struct mdt_req *r, struct mdt_buf *b, int64_t actio
 static void link_refused(struct mdt_req *r, int rc)
 {
     if (rc == -ENOENT)
-        page(r, 404, "Link not valid",
+        mdt_reply_html(r, 404, "Link not valid",
              "<p>This link is not valid. Use the link in the most recent email about the "
              "action.</p>");
     else if (rc == -ETIMEDOUT)
-        page(r, 410, "Link expired",
+        mdt_reply_html(r, 410, "Link expired",
              "<p>This link has expired. Ask the MDT chair for a new one, or use your "
              "organisation's token.</p>");
     else if (rc == -EACCES)
-        page(r, 410, "Link withdrawn",
+        mdt_reply_html(r, 410, "Link withdrawn",
              "<p>This link no longer works: the action was withdrawn or its case closed.</p>");
     else
         mdt_reply_errno(r, rc, NULL, "link");
@@ -965,7 +915,7 @@ void mdt_h_action_link_get(struct mdt_req *r)
     }
     mdt_buf_init(&b, MDT_BUF_NOCAP);
     action_page_html(r, &b, action_id, NULL);
-    page(r, 200, "Your action", mdt_buf_str(&b));
+    mdt_reply_html(r, 200, "Your action", mdt_buf_str(&b));
     mdt_buf_release(&b);
 }
 
@@ -985,7 +935,7 @@ void mdt_h_action_link_post(struct mdt_req *r)
         goto out;
     }
     if (form_fields(r->raw, r->raw_len, &status, &note, &version) < 0) {
-        page(r, 400, "Not understood", "<p>The form could not be read. Go back and try again.</p>");
+        mdt_reply_html(r, 400, "Not understood", "<p>The form could not be read. Go back and try again.</p>");
         goto out;
     }
     if (version && *version) {
@@ -1001,15 +951,15 @@ void mdt_h_action_link_post(struct mdt_req *r)
                              : "Choose one of the buttons below.");
         mdt_buf_adds(&b, "</p>\n");
         action_page_html(r, &b, action_id, NULL);
-        page(r, 422, "Not recorded", mdt_buf_str(&b));
+        mdt_reply_html(r, 422, "Not recorded", mdt_buf_str(&b));
         goto out;
     }
     if (note && mdt__plans_gate(r->scrub, "note", note, findings, &msg) > 0) {
         mdt_buf_adds(&b, "<p>The note seems to contain details that identify someone (");
-        html_esc(&b, mdt_buf_str(&msg));
+        mdt_html_esc(&b, mdt_buf_str(&msg));
         mdt_buf_adds(&b, "). Write it again without them.</p>\n");
         action_page_html(r, &b, action_id, NULL);
-        page(r, 422, "Not recorded", mdt_buf_str(&b));
+        mdt_reply_html(r, 422, "Not recorded", mdt_buf_str(&b));
         goto out;
     }
     rc = record_update(r->db, action_id, 0, status, note, ver, 0, link_id, mdt_now(), &nv);
@@ -1017,7 +967,7 @@ void mdt_h_action_link_post(struct mdt_req *r)
         action_page_html(r, &b, action_id,
                          "Someone else updated this action in the meantime: here it is as it "
                          "stands now. Answer again if you still need to.");
-        page(r, 409, "Changed meanwhile", mdt_buf_str(&b));
+        mdt_reply_html(r, 409, "Changed meanwhile", mdt_buf_str(&b));
     } else if (rc == -EAGAIN || rc == -ENOENT) {
         link_refused(r, -EACCES);
     } else if (rc < 0) {
@@ -1027,7 +977,7 @@ void mdt_h_action_link_post(struct mdt_req *r)
         snprintf(thanks, sizeof(thanks), "Thank you: recorded as %s.", status_words(status));
         action_page_html(r, &b, action_id, thanks);
         mdt_req_set_object(r, action_id);
-        page(r, 200, "Recorded", mdt_buf_str(&b));
+        mdt_reply_html(r, 200, "Recorded", mdt_buf_str(&b));
     }
 out:
     free(status);

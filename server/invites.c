@@ -1325,53 +1325,7 @@ static int record_answer(struct mdt_req *r, int64_t inv, int64_t series_id, int6
     return quorum_check(r, series_id, meeting_id);
 }
 
-/* RSVP pages: small, plain HTML that works on a phone. */
-static void html_esc(struct mdt_buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            mdt_buf_adds(b, "&lt;");
-            break;
-        case '>':
-            mdt_buf_adds(b, "&gt;");
-            break;
-        case '&':
-            mdt_buf_adds(b, "&amp;");
-            break;
-        case '"':
-            mdt_buf_adds(b, "&quot;");
-            break;
-        case '\'':
-            mdt_buf_adds(b, "&#39;");
-            break;
-        default:
-            mdt_buf_addc(b, *s);
-        }
-    }
-}
-
-static void html_page(struct mdt_req *r, int status, const char *title, const char *body_html)
-{
-    struct mdt_buf b;
-
-    mdt_buf_init(&b, MDT_BUF_NOCAP);
-    mdt_buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                     "<meta name=\"robots\" content=\"noindex\"><title>");
-    html_esc(&b, title);
-    mdt_buf_adds(&b, "</title><style>body{font-family:sans-serif;max-width:32em;margin:1em auto;"
-                     "padding:0 1em;line-height:1.4}button{font-size:1.1em;padding:.6em 1em;"
-                     "margin:.3em .3em .3em 0;min-width:7em}</style></head><body>\n<h1>");
-    html_esc(&b, title);
-    mdt_buf_adds(&b, "</h1>\n");
-    mdt_buf_adds(&b, body_html);
-    mdt_buf_adds(&b, "\n</body></html>\n");
-    size_t n = b.len;
-    mdt_reply_raw(r, status, "text/html; charset=utf-8", mdt_buf_detach(&b), n);
-}
-
-/* The invitation an RSVP secret names (active only), with its series. */
+/* RSVP pages (html.c's shell). The invitation an RSVP secret names (active only), with its series. */
 static int rsvp_lookup(struct mdt_db *db, const char *secret, int64_t *inv, int64_t *series_id,
                        int64_t *case_id)
 {
@@ -1439,7 +1393,7 @@ static void rsvp(struct mdt_req *r, int post)
     mdt_buf_init(&b, 64 * 1024);
     if ((rc = rsvp_lookup(r->db, r->param, &inv, &series_id, &case_id)) < 0) {
         if (rc == -ENOENT)
-            html_page(r, 404, "Link not valid",
+            mdt_reply_html(r, 404, "Link not valid",
                       "<p>This answer link is not valid any more (the invitation was withdrawn "
                       "or replaced). Use the link in your most recent invitation email.</p>");
         else
@@ -1475,19 +1429,19 @@ static void rsvp(struct mdt_req *r, int post)
         goto out;
     }
     mdt_buf_adds(&b, "<p><strong>");
-    html_esc(&b, s.title);
+    mdt_html_esc(&b, s.title);
     mdt_buf_adds(&b, "</strong><br>");
-    html_esc(&b, s.pcn);
+    mdt_html_esc(&b, s.pcn);
     mdt_buf_printf(&b, " &middot; from %s (",
                    mdt_ical_format_local(s.tz, s.start, when, sizeof(when)));
-    html_esc(&b, s.tz);
+    mdt_html_esc(&b, s.tz);
     mdt_buf_adds(&b, ")</p>\n");
     if (post) {
         mdt_buf_printf(&b, "<p>Thank you: your answer <strong>%s</strong> is recorded%s.</p>\n",
                        mdt_ical_partstat_name(partstat),
                        meeting_id ? " for this meeting" : " for the meetings of this series");
         mdt_buf_adds(&b, "<p>You can change it with the same link at any time.</p>");
-        html_page(r, 200, "Answer recorded", mdt_buf_str(&b));
+        mdt_reply_html(r, 200, "Answer recorded", mdt_buf_str(&b));
         goto out;
     }
     mdt_buf_adds(&b, "<p>Will you come?</p>\n");
@@ -1503,7 +1457,7 @@ static void rsvp(struct mdt_req *r, int post)
                        "\" style=\"display:inline\"><button type=\"submit\"%s>%s</button></form>\n",
                        partstat == choices[i] ? " autofocus" : "", labels[i]);
     }
-    html_page(r, 200, "Your answer", mdt_buf_str(&b));
+    mdt_reply_html(r, 200, "Your answer", mdt_buf_str(&b));
 out:
     series_release(&s);
     mdt_buf_release(&b);

@@ -255,6 +255,13 @@ void mdt__http_call(struct mdt_server *srv, const char *method, const char *path
                     const char *ctype, const char *auth, const char *body, size_t len,
                     struct mdt_http_answer *ans);
 
+/* html.c: the pages reached from links in emails. */
+/* Appends s to b with & < > " ' escaped. */
+void mdt_html_esc(struct mdt_buf *b, const char *s);
+/* Answers a complete page: title (escaped) as <title> and <h1>, then
+ * body_html as given (the caller escapes what it puts in). */
+void mdt_reply_html(struct mdt_req *r, int status, const char *title, const char *body_html);
+
 /* validate.c: pure checks shared by the routes and the CSV import. Each
  * returns NULL when v is acceptable, else the rule it breaks. */
 const char *mdt_check_email(const char *v);
