@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../../server/mdtd.h"
+#include "server-fixture.h"
 #include "test.h"
 #include "xmalloc.h"
 
@@ -93,41 +94,6 @@ TEST(plans_date_valid)
  * by action_escalate_after, one digest per organisation and period, and
  * nothing twice. */
 
-static struct mdt_db *fresh_db(const char *name)
-{
-    char *path = mdt_xasprintf("%s/%s", test_tmpdir(), name);
-    struct mdt_db *db = NULL;
-    struct mdt_buf err;
-    int applied = -1;
-
-    mdt_buf_init(&err, 1024);
-    mdt_db_global_init();
-    ASSERT_EQ(mdt_db_open(path, 1, &db, &err), 0);
-    ASSERT_EQ(mdt_db_migrate(db, &applied, &err), 0);
-    free(path);
-    mdt_buf_release(&err);
-    return db;
-}
-
-static void exec(struct mdt_db *db, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(mdt_db_handle(db), sql, NULL, NULL, &msg) != SQLITE_OK)
-        TEST_FAIL("%s: %s", sql, msg ? msg : "?");
-}
-
-static int64_t count(struct mdt_db *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t n;
-
-    ASSERT_EQ(sqlite3_prepare_v2(mdt_db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 /* 2027-03-DD HH:00 UTC */
 static int64_t march(int day, int hour)
 {
@@ -136,7 +102,7 @@ static int64_t march(int day, int hour)
 
 TEST(plans_notices_sent_once_at_their_times)
 {
-    struct mdt_db *db = fresh_db("plans-notices.db");
+    struct mdt_db *db = test_db_fresh("plans-notices.db");
     struct mdt_config cfg;
     struct mdt_buf err;
     int queued = -1;
@@ -147,7 +113,7 @@ TEST(plans_notices_sent_once_at_their_times)
     ASSERT_EQ(mdt_config_set(&cfg, "action_reminder_days", "2", &err), 0);
     ASSERT_EQ(mdt_config_set(&cfg, "action_escalate_after", "172800", &err), 0); /* 2 days */
     ASSERT_EQ(mdt_config_set(&cfg, "action_digest_interval", "604800", &err), 0);
-    exec(db,
+    test_db_exec(db,
          "INSERT INTO orgs (id, name, kind, email, created_at, updated_at) VALUES "
          "(1, 'Homes', 'housing', 'homes@example.org', 0, 0), "
          "(2, 'Advice', 'vcse', 'advice@example.org', 0, 0);"
@@ -174,7 +140,7 @@ TEST(plans_notices_sent_once_at_their_times)
          "(1, 1, 1, 1, 1, NULL, 'Home visit', '2027-03-10', 1, 0, 0), "
          "(2, 1, 1, 1, 2, 2, 'Debt advice', '2027-03-05', 1, 0, 0), "
          "(3, 1, 1, 1, 1, NULL, 'Not sent', '2027-03-04', NULL, 0, 0);");
-#define MAILS(to) count(db, "SELECT count(*) FROM outbox WHERE recipient = '" to "'")
+#define MAILS(to) test_db_count(db, "SELECT count(*) FROM outbox WHERE recipient = '" to "'")
     /* 1 March: nothing is near. */
     ASSERT_EQ(mdt_plans_run(db, &cfg, march(1, 9), &queued), 0);
     ASSERT_EQ(queued, 0);
@@ -198,14 +164,14 @@ TEST(plans_notices_sent_once_at_their_times)
     /* Done: no more digests for it. In the next period (digests follow
      * weeks of Unix time, from Thursdays) Homes' action, overdue since the
      * 10th, has its digest and its escalation. */
-    exec(db, "UPDATE actions SET status = 'done' WHERE id = 2");
+    test_db_exec(db, "UPDATE actions SET status = 'done' WHERE id = 2");
     ASSERT_EQ(mdt_plans_run(db, &cfg, march(14, 9), &queued), 0);
     ASSERT_EQ(queued, 2);
     ASSERT_EQ(MAILS("homes@example.org"), 2);
     ASSERT_EQ(MAILS("chair@example.org"), 2);
     ASSERT_EQ(MAILS("advice@example.org"), 1);
-    ASSERT_EQ(count(db, "SELECT count(*) FROM outbox WHERE body LIKE '%Not sent%'"), 0);
-    ASSERT_EQ(count(db, "SELECT count(*) FROM plan_notices"), 6);
+    ASSERT_EQ(test_db_count(db, "SELECT count(*) FROM outbox WHERE body LIKE '%Not sent%'"), 0);
+    ASSERT_EQ(test_db_count(db, "SELECT count(*) FROM plan_notices"), 6);
     ASSERT_EQ(mdt_plans_run(db, &cfg, march(14, 10), &queued), 0);
     ASSERT_EQ(queued, 0);
 #undef MAILS

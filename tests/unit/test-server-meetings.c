@@ -5,43 +5,9 @@
 
 #include "../../server/mdtd.h"
 #include "recur.h"
+#include "server-fixture.h"
 #include "test.h"
 #include "xmalloc.h"
-
-static struct mdt_db *fresh_db(const char *name)
-{
-    char *path = mdt_xasprintf("%s/%s", test_tmpdir(), name);
-    struct mdt_db *db = NULL;
-    struct mdt_buf err;
-    int applied = -1;
-
-    mdt_buf_init(&err, 1024);
-    mdt_db_global_init();
-    ASSERT_EQ(mdt_db_open(path, 1, &db, &err), 0);
-    ASSERT_EQ(mdt_db_migrate(db, &applied, &err), 0);
-    free(path);
-    mdt_buf_release(&err);
-    return db;
-}
-
-static void exec(struct mdt_db *db, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(mdt_db_handle(db), sql, NULL, NULL, &msg) != SQLITE_OK)
-        TEST_FAIL("%s: %s", sql, msg ? msg : "?");
-}
-
-static int64_t count(struct mdt_db *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t n;
-
-    ASSERT_EQ(sqlite3_prepare_v2(mdt_db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
 
 static int64_t utc(int y, int mo, int d, int h, int mi)
 {
@@ -54,7 +20,7 @@ static void setup(struct mdt_db *db, const char *policy)
 {
     char *sql;
 
-    exec(db, "INSERT INTO orgs (name, kind, needs, email, created_at, updated_at) VALUES "
+    test_db_exec(db, "INSERT INTO orgs (name, kind, needs, email, created_at, updated_at) VALUES "
              "('Mind', 'vcse', '[\"housing\"]', 'm@example.org', 0, 0);"
              "INSERT INTO people (name, email, org_id, created_at, updated_at) VALUES "
              "('A', 'a@example.org', 1, 0, 0), ('B', 'b@example.org', 1, 0, 0), "
@@ -67,13 +33,13 @@ static void setup(struct mdt_db *db, const char *policy)
                         "'FREQ=MONTHLY;BYDAY=-1MO', '2027-01-25T14:00', 'Europe/London', 60, 1, "
                         "'https://meet.example.org/x', '%s', 0, 0)",
                         policy);
-    exec(db, sql);
+    test_db_exec(db, sql);
     free(sql);
 }
 
 TEST(meetings_top_up_expands_twelve_months_with_holidays)
 {
-    struct mdt_db *db = fresh_db("t.db");
+    struct mdt_db *db = test_db_fresh("t.db");
     struct mdt_holidays *h = NULL;
     struct mdt_buf err;
     int added = 0;
@@ -85,21 +51,21 @@ TEST(meetings_top_up_expands_twelve_months_with_holidays)
     /* From 1 Dec 2026: the series starts later, so 12 months from 25 Jan. */
     ASSERT_EQ(mdt_meetings_top_up(db, h, 1, utc(2026, 12, 1, 0, 0), &added), 0);
     ASSERT_EQ(added, 12);
-    ASSERT_EQ(count(db, "SELECT count(*) FROM meetings"), 12);
+    ASSERT_EQ(test_db_count(db, "SELECT count(*) FROM meetings"), 12);
     /* 31 May 2027 moved to Tuesday 1 June, 14:00 BST = 13:00Z. */
-    ASSERT_EQ(count(db, "SELECT start_at FROM meetings WHERE moved = 1 AND move_reason = "
+    ASSERT_EQ(test_db_count(db, "SELECT start_at FROM meetings WHERE moved = 1 AND move_reason = "
                         "'holiday' AND recurrence_id = 1811768400"),
               utc(2027, 6, 1, 13, 0));
     ASSERT_EQ(utc(2027, 5, 31, 13, 0), 1811768400);
     /* Also Easter Monday 29 March, 30 August and the substitute Christmas
      * holiday on 27 December (to Wednesday 29th); nothing else. */
-    ASSERT_EQ(count(db, "SELECT count(*) FROM meetings WHERE moved = 1"), 4);
-    ASSERT_EQ(count(db, "SELECT start_at FROM meetings WHERE recurrence_id = 1829916000"),
+    ASSERT_EQ(test_db_count(db, "SELECT count(*) FROM meetings WHERE moved = 1"), 4);
+    ASSERT_EQ(test_db_count(db, "SELECT start_at FROM meetings WHERE recurrence_id = 1829916000"),
               utc(2027, 12, 29, 14, 0));
     ASSERT_EQ(utc(2027, 12, 27, 14, 0), 1829916000);
     /* January is GMT: 14:00Z; end an hour later. */
-    ASSERT_EQ(count(db, "SELECT min(start_at) FROM meetings"), utc(2027, 1, 25, 14, 0));
-    ASSERT_EQ(count(db, "SELECT count(*) FROM meetings WHERE end_at != start_at + 3600"), 0);
+    ASSERT_EQ(test_db_count(db, "SELECT min(start_at) FROM meetings"), utc(2027, 1, 25, 14, 0));
+    ASSERT_EQ(test_db_count(db, "SELECT count(*) FROM meetings WHERE end_at != start_at + 3600"), 0);
     /* A second top-up at the same time adds nothing. */
     added = 0;
     ASSERT_EQ(mdt_meetings_top_up(db, h, 1, utc(2026, 12, 1, 0, 0), &added), 0);
@@ -150,7 +116,7 @@ TEST(meetings_holidays_file_option)
 
 TEST(meetings_scheduler_sends_each_due_agenda_once)
 {
-    struct mdt_db *db = fresh_db("s.db");
+    struct mdt_db *db = test_db_fresh("s.db");
     struct mdt_holidays *h = NULL;
     struct mdt_config cfg;
     struct mdt_buf err;
@@ -165,36 +131,36 @@ TEST(meetings_scheduler_sends_each_due_agenda_once)
     /* 1 Dec 2026: the series is expanded, no agenda is due. */
     ASSERT_EQ(mdt_scheduler_run(db, &cfg, h, utc(2026, 12, 1, 0, 0), &agendas), 0);
     ASSERT_EQ(agendas, 0);
-    ASSERT_EQ(count(db, "SELECT count(*) FROM meetings"), 12);
-    ASSERT_EQ(count(db, "SELECT count(*) FROM meetings WHERE status = 'cancelled' AND "
+    ASSERT_EQ(test_db_count(db, "SELECT count(*) FROM meetings"), 12);
+    ASSERT_EQ(test_db_count(db, "SELECT count(*) FROM meetings WHERE status = 'cancelled' AND "
                         "cancel_reason = 'holiday'"),
               4);
-    ASSERT_EQ(count(db, "SELECT count(*) FROM outbox"), 0);
+    ASSERT_EQ(test_db_count(db, "SELECT count(*) FROM outbox"), 0);
     /* The skipped holidays are exceptions to the rule: the sequence rose. */
-    ASSERT_EQ(count(db, "SELECT sequence FROM series"), 1);
+    ASSERT_EQ(test_db_count(db, "SELECT sequence FROM series"), 1);
     /* Friday 22 January 2027: Monday 25th is within 3 days. */
     ASSERT_EQ(mdt_scheduler_run(db, &cfg, h, utc(2027, 1, 22, 15, 0), &agendas), 0);
     ASSERT_EQ(agendas, 1);
-    ASSERT_EQ(count(db, "SELECT count(*) FROM outbox WHERE kind = 'mail' AND ref = 'meeting:1'"),
+    ASSERT_EQ(test_db_count(db, "SELECT count(*) FROM outbox WHERE kind = 'mail' AND ref = 'meeting:1'"),
               3);
-    ASSERT_EQ(count(db, "SELECT count(*) FROM meetings WHERE agenda_sent_at IS NOT NULL"), 1);
+    ASSERT_EQ(test_db_count(db, "SELECT count(*) FROM meetings WHERE agenda_sent_at IS NOT NULL"), 1);
     /* Again: nothing more. */
     ASSERT_EQ(mdt_scheduler_run(db, &cfg, h, utc(2027, 1, 23, 15, 0), &agendas), 0);
     ASSERT_EQ(agendas, 0);
-    ASSERT_EQ(count(db, "SELECT count(*) FROM outbox"), 3);
+    ASSERT_EQ(test_db_count(db, "SELECT count(*) FROM outbox"), 3);
     /* A meeting skipped for a holiday gets no agenda: 28 May 2027, three
      * days before the cancelled 31 May. */
     ASSERT_EQ(mdt_scheduler_run(db, &cfg, h, utc(2027, 5, 28, 15, 0), &agendas), 0);
     ASSERT_EQ(agendas, 0);
     /* A pass in July reaches 29 May 2028, a spring bank holiday: skipped,
      * so the sequence rose again (the other top-ups had no exception). */
-    ASSERT_EQ(count(db, "SELECT sequence FROM series"), 1);
+    ASSERT_EQ(test_db_count(db, "SELECT sequence FROM series"), 1);
     ASSERT_EQ(mdt_scheduler_run(db, &cfg, h, utc(2027, 7, 5, 12, 0), &agendas), 0);
     ASSERT_EQ(utc(2028, 5, 29, 13, 0), 1843218000);
-    ASSERT_EQ(count(db, "SELECT count(*) FROM meetings WHERE recurrence_id = 1843218000 AND "
+    ASSERT_EQ(test_db_count(db, "SELECT count(*) FROM meetings WHERE recurrence_id = 1843218000 AND "
                         "status = 'cancelled'"),
               1);
-    ASSERT_EQ(count(db, "SELECT sequence FROM series"), 2);
+    ASSERT_EQ(test_db_count(db, "SELECT sequence FROM series"), 2);
     mdt_holidays_free(h);
     mdt_config_release(&cfg);
     mdt_db_close(db);

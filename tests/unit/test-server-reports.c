@@ -10,6 +10,7 @@
 
 #include "../../server/mdtd.h"
 #include "scrub.h"
+#include "server-fixture.h"
 #include "test.h"
 #include "xmalloc.h"
 
@@ -23,13 +24,6 @@ struct fixture {
     struct mdt_server *srv;
     char auth[128];
 };
-
-static void exec(struct mdt_db *db, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(mdt_db_handle(db), sql, NULL, NULL, &msg) != SQLITE_OK)
-        TEST_FAIL("%s: %s", sql, msg ? msg : "?");
-}
 
 /* January: two cases (two new people), one attendance, five actions:
  * accepted in January and done on 10 February (26 days after it was
@@ -54,7 +48,7 @@ static void setup(struct fixture *fx)
     free(secret);
     /* The rows read better one to a line. */
     /* clang-format off */
-    exec(fx->db,
+    test_db_exec(fx->db,
          "INSERT INTO orgs (id, name, kind, email, created_at, updated_at) VALUES "
          "(1, 'Mind', 'vcse', 'm@example.org', 0, 0), (2, 'Homes', 'housing', 'h@example.org', 0, 0);"
          "INSERT INTO people (id, name, email, org_id, created_at, updated_at) VALUES "

@@ -4,29 +4,13 @@
 #include <time.h>
 
 #include "../../server/mdtd.h"
+#include "server-fixture.h"
 #include "test.h"
 #include "xmalloc.h"
 
-static struct mdt_db *fresh_db(const char *name)
-{
-    char *path = mdt_xasprintf("%s/%s", test_tmpdir(), name);
-    struct mdt_db *db = NULL;
-    struct mdt_buf err;
-    int applied = -1;
-
-    mdt_buf_init(&err, 1024);
-    mdt_db_global_init();
-    ASSERT_EQ(mdt_db_open(path, 1, &db, &err), 0);
-    ASSERT_EQ(mdt_db_migrate(db, &applied, &err), 0);
-    ASSERT_EQ(applied, mdt_db_latest_version());
-    free(path);
-    mdt_buf_release(&err);
-    return db;
-}
-
 TEST(server_db_migrations_idempotent_and_newer_refused)
 {
-    struct mdt_db *db = fresh_db("m.db");
+    struct mdt_db *db = test_db_fresh("m.db");
     struct mdt_buf err;
     struct stat st;
     char *path = mdt_xasprintf("%s/m.db", test_tmpdir());
@@ -48,7 +32,7 @@ TEST(server_db_migrations_idempotent_and_newer_refused)
 
 TEST(server_db_err_maps_unique_fk_and_readonly)
 {
-    struct mdt_db *db = fresh_db("e.db");
+    struct mdt_db *db = test_db_fresh("e.db");
     sqlite3_stmt *st;
 
     st = mdt_db_stmt(db, "INSERT INTO pcns (name, created_at, updated_at) VALUES (?1, 0, 0)");
@@ -73,7 +57,7 @@ TEST(server_db_err_maps_unique_fk_and_readonly)
 
 TEST(server_tokens_hash_and_auth)
 {
-    struct mdt_db *db = fresh_db("t.db");
+    struct mdt_db *db = test_db_fresh("t.db");
     char *secret = NULL;
     int64_t id = 0, got_id = 0, org = -1;
     int role = 0;
