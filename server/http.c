@@ -157,6 +157,7 @@ struct req_state {
     const char *ctype;   /* the answer's Content-Type; NULL: JSON */
     int64_t object_id;   /* the object a change acted on (audit), 0: unknown */
     int txn;             /* a change: the transaction around handler and audit entry is open */
+    int txn_base;        /* the store's transaction depth before it (mdt__http_call's caller may hold one) */
     int retry_after;     /* seconds, for a 429 */
     struct mdt_http_answer *cap; /* mdt__http_call: the answer is kept here */
 };
@@ -308,7 +309,7 @@ static void finish(struct mdt_req *r, int status, char *body, size_t len)
         s->txn = 0;
         if (status >= 200 && status < 300) {
             audit_change(r, status, body, len);
-            while (mdt_db_depth(r->db) > 1) /* a handler's unbalanced begin */
+            while (mdt_db_depth(r->db) > s->txn_base + 1) /* a handler's unbalanced begin */
                 mdt_db_commit(r->db);
             if (mdt_db_commit(r->db) < 0) {
                 static const char unavailable[] =
@@ -321,7 +322,7 @@ static void finish(struct mdt_req *r, int status, char *body, size_t len)
                 s->ctype = NULL;
             }
         } else {
-            while (mdt_db_depth(r->db) > 0)
+            while (mdt_db_depth(r->db) > s->txn_base)
                 mdt_db_rollback(r->db);
         }
     }
@@ -788,6 +789,7 @@ static int handle(struct mdt_server *srv, h2o_req_t *req, struct mdt_http_answer
     if (r.param && strcmp(rt->method, "GET") != 0 && leading_id(r.param, strlen(r.param)) == 0)
         st.object_id = object_by_name(&r, rt->tmpl);
     if (strcmp(rt->method, "GET") != 0) {
+        st.txn_base = mdt_db_depth(r.db);
         if ((rc = mdt_db_begin(r.db)) < 0) {
             mdt_reply_errno(&r, rc, NULL, "the change");
             goto out;
