@@ -1,5 +1,9 @@
 /* mdt org: partner organisations. */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "mdt.h"
+#include "xmalloc.h"
 
 static const struct mdt_field org_fields[] = {
     {"name", "name", MDT_F_STRING},
@@ -49,6 +53,31 @@ static int org_delete(struct mdt_cli *cli, struct mdt_inv *inv)
     return mdt_res_delete(cli, inv, &orgs);
 }
 
+/* A new secret for signing the organisation's webhooks: shown once, to
+ * be given to whoever runs the receiving end. */
+static int org_webhook_secret(struct mdt_cli *cli, struct mdt_inv *inv)
+{
+    char *ref = mdt_http_path("/v1/orgs/", inv->pos[0]);
+    char *path = mdt_xasprintf("%s/webhook-secret", ref);
+    json_t *out = NULL;
+    int rc;
+
+    if ((rc = mdt_http(cli, "POST", path, NULL, NULL, 0, &out, NULL, NULL)) != MDT_EXIT_OK)
+        goto done;
+    if (cli->json) {
+        rc = mdt_out_json(out);
+    } else {
+        printf("%s\n", json_string_value(json_object_get(out, "webhook_secret")));
+        fprintf(stderr, "mdt: shown only this once; webhooks carry %s\n",
+                json_string_value(json_object_get(out, "signature")));
+    }
+done:
+    json_decref(out);
+    free(path);
+    free(ref);
+    return rc;
+}
+
 #define ORG_FIELD_OPTS                                                                            \
     {"name", "NAME", "the organisation's name (unique)", NULL, 0},                                \
         {"kind", "KIND", "nhs, gp_practice, vcse, council, police, housing, social_care, ...",    \
@@ -83,6 +112,9 @@ static const struct mdt_cmd cmds[] = {
      update_opts, 1, 1, org_update},
     {"delete", "ORG", "delete an organisation (refused while people or tokens belong to it)",
      NULL, 1, 1, org_delete},
+    {"webhook-secret", "ORG",
+     "make a new secret that signs the organisation's webhooks (shown once; the old one stops)",
+     NULL, 1, 1, org_webhook_secret},
     {NULL, NULL, NULL, NULL, 0, 0, NULL},
 };
 

@@ -56,9 +56,12 @@ expect "series with a chair" 0
 M1=$(py 'j["next_meeting"]["id"]')
 
 # The webhook secret is made by the server and shown once.
-check_status "webhook secret for Lewisham Homes" 200 POST "/v1/orgs/Lewisham%20Homes/webhook-secret"
-SECRET=$(json_get "$HTTP_BODY" webhook_secret)
+run org webhook-secret "Lewisham Homes"
+expect "mdt org webhook-secret" 0
+SECRET=$OUT
 check_match "the secret is shown" "$SECRET" '^whsec_[0-9a-f]{64}$'
+check_match "  ... once, with how webhooks are signed" "$ERR" 'shown only this once.*X-MDT-Signature'
+MDT_TOKEN=$(new_token partner "Lewisham Homes") check_status "a partner cannot make one" 403 POST "/v1/orgs/Lewisham%20Homes/webhook-secret"
 $PY "$TOP/tests/tools/webhook-sink.py" --dir "$T/hooks" --secret "$SECRET" --port-file "$T/hook.port" >"$T/hook.out" 2>&1 &
 HOOK_PID=$!
 for i in $(seq 1 100); do [ -s "$T/hook.port" ] && break; sleep 0.05; done
