@@ -68,7 +68,7 @@ static int org_webhook_secret(struct mdt_cli *cli, struct mdt_inv *inv)
         rc = mdt_out_json(out);
     } else {
         printf("%s\n", json_string_value(json_object_get(out, "webhook_secret")));
-        fprintf(stderr, "mdt: shown only this once; webhooks carry %s\n",
+        fprintf(stderr, "(shown only this once; webhooks carry %s)\n",
                 json_string_value(json_object_get(out, "signature")));
     }
 done:

@@ -22,10 +22,13 @@ static int purge(struct mdt_cli *cli, struct mdt_inv *inv)
         if (cli->json) {
             mdt_out_json(out);
         } else {
-            printf("%s %" JSON_INTEGER_FORMAT " closed case%s:\n",
-                   dry ? "Would remove the text of" : "Removed the text of",
-                   json_integer_value(json_object_get(out, "count")),
-                   json_integer_value(json_object_get(out, "count")) == 1 ? "" : "s");
+            json_int_t n = json_integer_value(json_object_get(out, "count"));
+            if (n == 0)
+                printf("No closed case is due for purging.\n");
+            else
+                printf("%s %" JSON_INTEGER_FORMAT " closed case%s:\n",
+                       dry ? "Would remove the text of" : "Removed the text of", n,
+                       n == 1 ? "" : "s");
             if (json_array_size(json_object_get(out, "cases")) > 0)
                 rc = mdt_out_table(purge_cols, json_object_get(out, "cases"));
         }

@@ -977,7 +977,7 @@ int mdt_plans_purge(struct mdt_db *db, const struct mdt_config *cfg, int64_t now
         (*purged)++;
     }
     if (*purged)
-        log_info("plans: text of %d closed cases purged", *purged);
+        log_info("plans: text of %d closed case%s purged", *purged, *purged == 1 ? "" : "s");
     free(ids);
     return rc < 0 ? rc : 0;
 }

@@ -299,7 +299,7 @@ check_eq "and is signed" "$(head -1 "$T/hooks/000002.meta" 2>/dev/null)" valid
 # --- closure and purge ----------------------------------------------------------------------
 MDT_TOKEN=$CHAIR run purge --dry-run
 expect "purge --dry-run with nothing closed" 0
-check_match "nothing to remove" "$OUT" 'Would remove the text of 0 closed cases'
+check_match "nothing to remove" "$OUT" 'No closed case is due for purging'
 MDT_TOKEN=$HOLDER run case step-down "$C2" --json
 expect "case stepped down" 0
 check_eq "closure recorded" "$(py 'j["case"]["closure"]')" stepped_down
