@@ -13,6 +13,11 @@ static const struct mdt_col action_cols[] = {
     {NULL, NULL},
 };
 
+static const struct mdt_col history_cols[] = {
+    {"AT", "at"}, {"STATUS", "status"}, {"BY", "by"}, {"VIA", "via"}, {"NOTE", "note"},
+    {NULL, NULL},
+};
+
 static int actions_list(struct mdt_cli *cli, struct mdt_inv *inv)
 {
     struct mdt_buf path;
@@ -48,8 +53,15 @@ static int action_show(struct mdt_cli *cli, struct mdt_inv *inv)
     if ((rc = check_id(inv, inv->pos[0])) != 0)
         return rc;
     path = mdt_xasprintf("/v1/actions/%s", inv->pos[0]);
-    if ((rc = mdt_http_json(cli, "GET", path, NULL, &out)) == MDT_EXIT_OK)
+    if ((rc = mdt_http_json(cli, "GET", path, NULL, &out)) == MDT_EXIT_OK) {
         rc = mdt_out_object(cli, out);
+        /* The history, oldest first, under the action. */
+        if (rc == MDT_EXIT_OK && !cli->json &&
+            json_array_size(json_object_get(out, "history")) > 0) {
+            printf("\nHistory:\n");
+            rc = mdt_out_table(history_cols, json_object_get(out, "history"));
+        }
+    }
     json_decref(out);
     free(path);
     return rc;
