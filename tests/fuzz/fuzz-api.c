@@ -11,7 +11,8 @@
  * links are read from the outbox), two cases on the first meeting with
  * outcomes, one plan confirmed (so actions and their links exist). For
  * a route without a body the input also becomes the query string (up
- * to its first NUL), so the RSVP answer and the like are fuzzed too.
+ * to its first NUL), so the RSVP answer and the like are fuzzed too; in
+ * an iMIP body, @SERIES_UID@ becomes the fixture's series UID.
  *
  * Every answer must be a status from 200 to 499 (a 500 is a bug) with a
  * JSON document whose errors carry a code and a message; the public
@@ -22,6 +23,7 @@
  * every input, whatever its route, runs inside one that is rolled back
  * and leaves nothing behind; the file is still started afresh every
  * 2,000 inputs in case a handler writes outside a transaction. */
+#define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +44,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum tok { T_ADMIN, T_HOLDER, T_CHAIR, T_PARTNER, T_NONE };
 /* What the path's %s stands for (made by the fixture). */
-enum arg { A_NONE, A_SERIES, A_M1, A_M2, A_C1, A_C2, A_ACTION, A_RSVP, A_LINK, A_OUTBOX, NARGS };
+enum arg { A_NONE, A_SERIES, A_M1, A_M2, A_C1, A_C2, A_ACTION, A_RSVP, A_LINK, A_OUTBOX, A_UID, NARGS };
+/* In an iMIP body, this stands for the fixture's series UID (random per
+ * database), so that replies can name an event that exists. */
+#define UID_MARK "@SERIES_UID@"
 
 struct route {
     const char *method, *path, *ctype;
@@ -218,6 +223,8 @@ static void open_db(void)
                "\"chair\":\"p@fuzz.example\"}", 201);
     set_id(A_SERIES, doc, "id", NULL);
     set_id(A_M1, doc, "next_meeting", "id");
+    must(json_is_string(json_object_get(doc, "uid")), "series uid");
+    snprintf(g.arg[A_UID], sizeof(g.arg[A_UID]), "%s", json_string_value(json_object_get(doc, "uid")));
     snprintf(g.arg[A_M2], sizeof(g.arg[A_M2]), "%lld", atoll(g.arg[A_M1]) + 1);
     json_decref(doc);
     snprintf(path, sizeof(path), "/v1/meetings/%s", g.arg[A_M2]);
@@ -309,8 +316,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const struct route *rt;
     struct mdt_http_answer ans;
     json_t *doc = NULL;
-    char *path;
-    size_t plen, qlen = 0;
+    char *path, *cal = NULL;
+    const char *body, *mark;
+    size_t plen, qlen = 0, blen;
 
     if (size < 1)
         return 0;
@@ -334,9 +342,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         strcat(path, "?");
         strncat(path, (const char *)data + 1, qlen);
     }
+    body = (const char *)data + 1;
+    blen = size - 1;
+    if (rt->ctype && strcmp(rt->ctype, "text/calendar") == 0 &&
+        (mark = memmem(body, blen, UID_MARK, strlen(UID_MARK))) != NULL) {
+        size_t at = (size_t)(mark - body), ul = strlen(g.arg[A_UID]);
+        cal = mdt_xmalloc(blen - strlen(UID_MARK) + ul + 1);
+        memcpy(cal, body, at);
+        memcpy(cal + at, g.arg[A_UID], ul);
+        memcpy(cal + at + ul, mark + strlen(UID_MARK), blen - at - strlen(UID_MARK));
+        blen = blen - strlen(UID_MARK) + ul;
+        body = cal;
+    }
     must(mdt_db_begin(g.db) == 0, "begin");
     mdt__http_call(g.srv, rt->method, path, rt->ctype, rt->tok == T_NONE ? NULL : g.tok[rt->tok],
-                   (const char *)data + 1, size - 1, &ans);
+                   body, blen, &ans);
     mdt_db_rollback(g.db);
     if (g.verbose)
         fprintf(stderr, "%s %s -> %d %.*s\n", rt->method, path, ans.status,
@@ -363,5 +383,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     free(ans.body);
     free(path);
+    free(cal);
     return 0;
 }
