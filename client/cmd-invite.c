@@ -2,9 +2,42 @@
  * "attendees" command the meeting group shows (who answered what). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "mdt.h"
 #include "xmalloc.h"
+
+/* On a terminal, follows the server's job until every message is
+ * composed and queued ("composing invites: 1200 of 2000"); elsewhere the
+ * command returns at once. */
+static void follow_job(struct mdt_cli *cli, json_int_t job, json_int_t total)
+{
+    char *path = mdt_xasprintf("/v1/invite-jobs/%lld", (long long)job);
+    const struct timespec pause = {0, 200 * 1000 * 1000};
+
+    for (int i = 0; i < 5 * 60 * 10; i++) { /* at most ten minutes */
+        json_t *j = NULL;
+        const char *state;
+
+        if (mdt_http(cli, "GET", path, NULL, NULL, 0, &j, NULL, NULL) != MDT_EXIT_OK)
+            break;
+        state = json_string_value(json_object_get(j, "state"));
+        fprintf(stderr, "\rcomposing invites: %lld messages queued for %lld people",
+                (long long)json_integer_value(json_object_get(j, "queued")), (long long)total);
+        if (state && strcmp(state, "done") == 0) {
+            json_decref(j);
+            fprintf(stderr, " - done; the outbox delivers them now\n");
+            free(path);
+            return;
+        }
+        json_decref(j);
+        nanosleep(&pause, NULL);
+    }
+    fputc('\n', stderr);
+    free(path);
+}
 
 static int invite_send(struct mdt_cli *cli, struct mdt_inv *inv)
 {
@@ -26,6 +59,9 @@ static int invite_send(struct mdt_cli *cli, struct mdt_inv *inv)
                (long long)json_integer_value(json_object_get(out, "already")),
                (long long)json_integer_value(json_object_get(out, "sequence")),
                (long long)json_integer_value(json_object_get(out, "job")));
+        if (isatty(STDERR_FILENO) && json_integer_value(json_object_get(out, "queued")) > 0)
+            follow_job(cli, json_integer_value(json_object_get(out, "job")),
+                       json_integer_value(json_object_get(out, "queued")));
     }
 done:
     json_decref(out);

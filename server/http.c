@@ -76,6 +76,7 @@ static const struct route routes[] = {
     {"GET", "/v1/meetings/{id}/agenda", NOT_PARTNER, BODY_NONE, mdt_h_agenda_get},
     {"POST", "/v1/meetings/{id}/agenda/send", STAFF, BODY_NONE, mdt_h_agenda_send},
     {"POST", "/v1/series/{id}/invites", STAFF, BODY_NONE, mdt_h_invites_send},
+    {"GET", "/v1/invite-jobs/{id}", STAFF, BODY_NONE, mdt_h_invite_job_get},
     {"GET", "/v1/meetings/{id}/attendees", NOT_PARTNER, BODY_NONE, mdt_h_meeting_attendees},
     {"GET", "/v1/rsvp/{secret}", 0, BODY_NONE, mdt_h_rsvp_get},
     {"POST", "/v1/rsvp/{secret}", 0, BODY_NONE, mdt_h_rsvp_post},

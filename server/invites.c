@@ -1043,6 +1043,47 @@ static int count_due(struct mdt_db *db, const char *sql, int64_t series_id,
  * fan-out job in one short transaction; the messages are composed and
  * queued by the fan-out runner afterwards (fanout.c). The answer says
  * how many people the job will send to. */
+/* GET /v1/invite-jobs/{id}: how far a fan-out has got (for progress). */
+void mdt_h_invite_job_get(struct mdt_req *r)
+{
+    int64_t id = path_id(r, "invite job");
+    sqlite3_stmt *st;
+    struct mdt_jsonw w;
+    int rc;
+
+    if (id < 0)
+        return;
+    st = mdt_db_stmt(r->db, "SELECT series_id, sequence, kind, state, queued, created_at, done_at "
+                            "FROM invite_jobs WHERE id = ?1");
+    if (st == NULL) {
+        mdt_reply_errno(r, -EPROTO, NULL, "invite job");
+        return;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = mdt_db_step(r->db, st)) != 1) {
+        if (rc == 0)
+            mdt_reply_error(r, 404, "not_found", NULL, "no such invite job");
+        else
+            mdt_reply_errno(r, rc, NULL, "invite job");
+        return;
+    }
+    mdt_jsonw_init(&w);
+    mdt_jsonw_obj_begin(&w);
+    mdt_jsonw_kint(&w, "id", id);
+    mdt_jsonw_kint(&w, "series", sqlite3_column_int64(st, 0));
+    mdt_jsonw_kint(&w, "sequence", sqlite3_column_int64(st, 1));
+    mdt_jsonw_kstr(&w, "kind", (const char *)sqlite3_column_text(st, 2));
+    mdt_jsonw_kstr(&w, "state", (const char *)sqlite3_column_text(st, 3));
+    mdt_jsonw_kint(&w, "queued", sqlite3_column_int64(st, 4));
+    MDT_JSONW_KEY(&w, "created_at");
+    mdt_db_w_time(&w, st, 5);
+    MDT_JSONW_KEY(&w, "done_at");
+    mdt_db_w_time(&w, st, 6);
+    mdt_jsonw_obj_end(&w);
+    sqlite3_reset(st);
+    mdt_reply_jsonw(r, 200, &w);
+}
+
 void mdt_h_invites_send(struct mdt_req *r)
 {
     struct series_state ss;

@@ -512,6 +512,7 @@ void mdt_invites_add_quorum(struct mdt_db *db, int64_t meeting_id, json_t *obj);
 int mdt__invites_fanout_slice(struct mdt_db *db, const struct mdt_config *cfg, uint64_t budget_ns,
                               int *queued);
 void mdt_h_invites_send(struct mdt_req *r);
+void mdt_h_invite_job_get(struct mdt_req *r);
 void mdt_h_rsvp_get(struct mdt_req *r);
 void mdt_h_rsvp_post(struct mdt_req *r);
 void mdt_h_imip(struct mdt_req *r);
