@@ -58,7 +58,22 @@ int mdt_db_err(struct mdt_db *db, int rc, const char *what)
         log_debug("db: %s: %s", what, msg);
         return -EBUSY;
     }
-    log_warnx("db: %s: %s (%d)", what, msg, rc);
+    /* Say what to do about it: SQLite's own message for a failed write
+     * ("disk I/O error") does not. */
+    switch (rc & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+        log_warnx("db: %s: %s (%d): the disk may be full or failing; changes are refused "
+                  "until there is room, reads go on", what, msg, rc);
+        break;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+        log_warnx("db: %s: %s (%d): the database cannot be written (read-only file or file "
+                  "system); changes are refused, reads go on", what, msg, rc);
+        break;
+    default:
+        log_warnx("db: %s: %s (%d)", what, msg, rc);
+    }
     switch (rc & 0xff) {
     case SQLITE_FULL:
         return -ENOSPC;

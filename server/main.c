@@ -392,6 +392,10 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit reached (RLIMIT_FSIZE) is a full disk by another
+     * name: the write fails (EFBIG), the change is answered 503, and the
+     * daemon goes on serving reads instead of dying of the signal. */
+    signal(SIGXFSZ, SIG_IGN);
     /* Every answer is built in a fresh buffer of tens of kilobytes and
      * freed once sent. By default glibc gives the top of the heap back
      * to the kernel after each free and faults the pages in again for
