@@ -2,7 +2,8 @@
 #
 #   make            build build/mdtd and build/mdt
 #   make run        install deps, build, create var/mdtd.db, serve on 127.0.0.1:8470
-#   make check      install deps, build, run every test (plain, then ASan+UBSan)
+#   make check      install deps, build, run every test (plain, then ASan+UBSan;
+#                   a short valgrind memcheck run first)
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (clang)
 #   make bench      HTTP and scrubber benchmarks (numbers, not assertions)
 #   make valgrind   unit tests and a subset of e2e scripts under valgrind memcheck
@@ -111,16 +112,19 @@ run: deps
 unit: $(O)/unit-tests
 	$(O)/unit-tests
 
-# make check: the plain build, then the whole suite again under ASan+UBSan.
+# make check: the plain build, then the whole suite again under ASan+UBSan;
+# first a short valgrind memcheck run (make valgrind runs the longer one).
+CHECK_VALGRIND_E2E = t0100-daemon t0130-directory t0620-audit
 check: deps
 	$(MAKE) all $(O)/unit-tests fuzz-replay
 	$(MAKE) O=build-san SANITIZE=address,undefined all build-san/unit-tests fuzz-replay
-	scripts/run-tests build build-san
+	VALGRIND_E2E="$(CHECK_VALGRIND_E2E)" scripts/run-tests --valgrind build build build-san
 
 test: all $(O)/unit-tests fuzz-replay
 	scripts/run-tests $(O)
 
-# Not part of make check (see docs/RELIABILITY.md for the times).
+# The longer memcheck run: more unit tests and end-to-end scripts than
+# make check's (see docs/RELIABILITY.md for the times).
 valgrind: deps
 	$(MAKE) all $(O)/unit-tests
 	scripts/run-tests --valgrind $(O)
