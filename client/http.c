@@ -16,6 +16,7 @@
 #define RESPONSE_MAX (64u << 20)
 #define CONNECT_TIMEOUT_S 10L
 #define TOTAL_TIMEOUT_S 120L
+#define PROGRESS_TIMEOUT_S 600L
 
 static size_t on_data(char *p, size_t size, size_t n, void *arg)
 {
@@ -68,6 +69,19 @@ static void print_error(long status, const json_t *body)
     free(m);
     free(c);
     free(f);
+}
+
+/* libcurl's progress meter, passed on to cli->progress. */
+static int on_xfer(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                   curl_off_t ulnow)
+{
+    struct mdt_cli *cli = arg;
+
+    (void)dltotal;
+    (void)dlnow;
+    if (ultotal > 0)
+        cli->progress(cli->progress_arg, (long long)ulnow, (long long)ultotal);
+    return 0;
 }
 
 int mdt_http(struct mdt_cli *cli, const char *method, const char *path, const char *ctype,
@@ -142,6 +156,13 @@ int mdt_http(struct mdt_cli *cli, const char *method, const char *path, const ch
     if (body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    if (cli->progress) {
+        /* Someone watches a large upload: give a slow link more time. */
+        curl_easy_setopt(h, CURLOPT_TIMEOUT, PROGRESS_TIMEOUT_S);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xfer);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, cli);
     }
     cc = curl_easy_perform(h);
     if (cc == CURLE_WRITE_ERROR && resp.len + CURL_MAX_WRITE_SIZE > RESPONSE_MAX) {

@@ -27,6 +27,10 @@ struct mdt_cli {
     char *ca;     /* owned; a CA file for TLS, or NULL for the system's */
     int loaded;   /* the configuration has been read */
     int curl;     /* libcurl is initialised (only commands that talk to the server do) */
+    /* Set around one request to follow its upload on a terminal: called
+     * with the bytes sent and the total as they change. */
+    void (*progress)(void *arg, long long sent, long long total);
+    void *progress_arg;
 };
 
 /* What a command gets: its options (parsed) and positional arguments. */
