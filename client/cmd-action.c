@@ -106,7 +106,9 @@ static int action_update(struct mdt_cli *cli, struct mdt_inv *inv)
 
 static const struct mdt_opt list_opts[] = {
     {"overdue", NULL, "only actions past their due date and not done or declined", NULL, 0},
-    {"status", "STATUS", "only actions with this status", NULL, 0},
+    {"status", "STATUS",
+     "only actions with this status: proposed, sent, accepted, declined, in_progress or done",
+     NULL, 0},
     {NULL, NULL, NULL, NULL, 0},
 };
 

@@ -397,12 +397,91 @@ static int case_list(struct mdt_cli *cli, struct mdt_inv *inv)
     return mdt_res_list(cli, inv, &cases);
 }
 
+/* The day of an RFC 3339 time ("2026-11-23T14:32:42+00:00"), or the
+ * whole value when it is not one. new */
+static char *day_of(const json_t *t)
+{
+    const char *s = json_string_value(t);
+
+    if (s && strlen(s) >= 10 && s[4] == '-' && s[7] == '-')
+        return mdt_xasprintf("%.10s", s);
+    return mdt_out_value(t);
+}
+
+/* A case's closure for people: "closure: stepped down on DAY" (or
+ * "open") and "purged: yes, on DAY" or "no", in place of the raw
+ * closure, closed_at and purged_at. Changes obj. */
+static void closure_words(json_t *obj)
+{
+    const json_t *closure = json_object_get(obj, "closure");
+    const json_t *closed = json_object_get(obj, "closed_at"), *purged = json_object_get(obj, "purged_at");
+    char *words, *day;
+
+    if (json_is_string(closure)) {
+        day = day_of(closed);
+        words = mdt_xasprintf("%s%s%s",
+                              strcmp(json_string_value(closure), "stepped_down") == 0
+                                  ? "stepped down"
+                                  : json_string_value(closure),
+                              json_is_string(closed) ? " on " : "", json_is_string(closed) ? day : "");
+        free(day);
+    } else {
+        words = mdt_xstrdup("open");
+    }
+    if (json_is_string(purged)) {
+        day = day_of(purged);
+        json_object_set_new(obj, "purged", json_sprintf("yes, on %s", day));
+        free(day);
+    } else {
+        json_object_set_new(obj, "purged", json_string("no"));
+    }
+    json_object_set_new(obj, "closure", json_string(words));
+    json_object_del(obj, "closed_at");
+    json_object_del(obj, "purged_at");
+    free(words);
+}
+
+/* GET /v1/cases/ID, with the case's closure (closure, closed_at,
+ * purged_at) from its status when the case itself does not carry it. */
 static int case_show(struct mdt_cli *cli, struct mdt_inv *inv)
 {
+    static const char *const keys[] = {"closure", "closed_at", "purged_at", NULL};
+    json_t *out = NULL, *st = NULL;
+    char *path;
+    int rc;
+
     if (!all_digits(inv->pos[0]))
         return mdt_usage_error(inv, "a case is shown by its id (a number), not '%s'",
                                inv->pos[0]);
-    return mdt_res_show(cli, inv, &cases);
+    path = mdt_xasprintf("/v1/cases/%s", inv->pos[0]);
+    if ((rc = mdt_http_json(cli, "GET", path, NULL, &out)) != MDT_EXIT_OK)
+        goto out;
+    if (!json_is_object(out)) {
+        rc = mdt_fail("the server's answer is not an object");
+        goto out;
+    }
+    if (json_object_get(out, "closure") == NULL) {
+        char *spath = mdt_xasprintf("%s/status", path);
+        const json_t *c;
+
+        rc = mdt_http_json(cli, "GET", spath, NULL, &st);
+        free(spath);
+        if (rc != MDT_EXIT_OK)
+            goto out;
+        c = json_object_get(st, "case");
+        for (int i = 0; keys[i]; i++) {
+            const json_t *v = json_object_get(c, keys[i]);
+            json_object_set_new(out, keys[i], v ? json_deep_copy(v) : json_null());
+        }
+    }
+    if (!cli->json)
+        closure_words(out);
+    rc = mdt_out_object(cli, out);
+out:
+    json_decref(out);
+    json_decref(st);
+    free(path);
+    return rc;
 }
 
 static const struct mdt_opt list_opts[] = {
@@ -428,7 +507,8 @@ static const struct mdt_cmd cmds[] = {
      case_submit},
     {"list", "[--pcn PCN] [--pseudonym P]", "list submitted cases (from the server)", list_opts, 0,
      0, case_list},
-    {"show", "ID", "show a submitted case (from the server)", NULL, 1, 1, case_show},
+    {"show", "ID", "show a submitted case (from the server), with its closure", NULL, 1, 1,
+     case_show},
     {"find", "TEXT", "search the vault by name, NHS number or pseudonym (offline)", NULL, 1, 1,
      case_find},
     {"reveal", "PSEUDONYM", "print who a pseudonym stands for (offline)", NULL, 1, 1,

@@ -24,7 +24,9 @@ static const char *const update_statuses[] = {"accepted", "declined", "in_progre
 /* Plain words for a status, for people. */
 static const char *status_words(const char *s)
 {
-    if (strcmp(s, "proposed") == 0)
+    /* "proposed" is what a partner sees only through an old history row:
+     * an action reaches them when it is sent. */
+    if (strcmp(s, "proposed") == 0 || strcmp(s, "sent") == 0)
         return "waiting for your answer";
     if (strcmp(s, "accepted") == 0)
         return "accepted";
@@ -236,7 +238,9 @@ static int webhook_actions(struct mdt_db *db, int64_t org_id, const struct case_
                                                  (json_int_t)ids[i], "what",
                                                  (const char *)sqlite3_column_text(st, 0), "due",
                                                  (const char *)sqlite3_column_text(st, 1), "status",
-                                                 (const char *)sqlite3_column_text(st, 2),
+                                                 /* it is being sent now */
+                                                 mdt__plans_status(
+                                                     (const char *)sqlite3_column_text(st, 2), 1),
                                                  "version", (json_int_t)sqlite3_column_int64(st, 3),
                                                  "removed", sqlite3_column_int(st, 4)));
             sqlite3_reset(st);
@@ -619,17 +623,20 @@ void mdt_h_actions_list(struct mdt_req *r)
     json_t *arr = json_array();
     int rc;
 
-    if (status && mdt_check_enum(status, update_statuses) != NULL && strcmp(status, "proposed")) {
+    if (status && mdt_check_enum(status, update_statuses) != NULL && strcmp(status, "proposed") &&
+        strcmp(status, "sent")) {
         json_decref(arr);
         mdt_reply_error(r, 422, "invalid", "status",
-                        "status: must be proposed, accepted, declined, in_progress or done");
+                        "status: must be proposed, sent, accepted, declined, in_progress or done");
         return;
     }
     /* Partners: only what was sent to their organisation. */
     if (sqlite3_prepare_v2(mdt_db_handle(r->db),
                            "SELECT " MDT__ACTION_COLS " WHERE a.removed_at IS NULL "
                            "AND (?1 = 0 OR (a.org_id = ?1 AND a.sent_at IS NOT NULL)) "
-                           "AND (?2 = 0 OR c.org_id = ?2) AND (?3 IS NULL OR a.status = ?3) "
+                           "AND (?2 = 0 OR c.org_id = ?2) AND (?3 IS NULL OR (CASE WHEN a.status = "
+                           "'proposed' AND a.sent_at IS NOT NULL THEN 'sent' ELSE a.status END) "
+                           "= ?3) "
                            "AND (?4 = 0 OR (a.due_on < date('now') AND a.sent_at IS NOT NULL AND "
                            "a.status IN ('proposed', 'accepted', 'in_progress') AND "
                            "c.closed_at IS NULL)) ORDER BY a.due_on, a.id",

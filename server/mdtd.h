@@ -570,6 +570,10 @@ void mdt__plans_reply_status(struct mdt_req *r, int64_t case_id, int status);
     "'in_progress') AND a.removed_at IS NULL AND a.sent_at IS NOT NULL) FROM actions a JOIN "    \
     "cases c ON c.id = a.case_id JOIN orgs o ON o.id = a.org_id LEFT JOIN people pp ON "         \
     "pp.id = a.person_id"
+/* borrowed: an action's status as the API answers it: the stored one,
+ * except that a proposed action already sent to its partner is "sent"
+ * (waiting for the partner's answer). */
+const char *mdt__plans_status(const char *stored, int sent);
 /* new: one action (st on MDT__ACTION_COLS), with its history if asked. */
 json_t *mdt__plans_action_json(struct mdt_db *db, sqlite3_stmt *st, int with_history);
 /* Removes the text of cases closed purge_after ago or more (each in its

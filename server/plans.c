@@ -320,6 +320,37 @@ static void free_actions(struct mdt_plan_action *a, size_t n)
     free(a);
 }
 
+/* "YYYY-MM-DD" of today (UTC, as overdue is reckoned). */
+static void today_utc(int64_t now, char out[11])
+{
+    time_t t = (time_t)now;
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* An action due before floor (today, or the meeting's day when that is
+ * later) would be overdue before its partner heard of it: 422 naming
+ * FIELD.N.due, what was given and the earliest date allowed. -1 after
+ * answering. */
+static int check_due_dates(struct mdt_req *r, const char *field, const struct mdt_plan_action *acts,
+                           size_t n, const char *floor, const char *floor_is)
+{
+    char path[48];
+
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(acts[i].due, floor) >= 0)
+            continue;
+        snprintf(path, sizeof(path), "%s.%zu.due", field, i);
+        mdt_reply_error(r, 422, "invalid", path,
+                        "%s: %s is in the past: an action must be due on or after %s (%s)", path,
+                        acts[i].due, floor, floor_is);
+        return -1;
+    }
+    return 0;
+}
+
 /* Inserts one proposed action and its first history row. */
 static int insert_action(struct mdt_req *r, int64_t case_id, int64_t meeting_id, int64_t outcome_id,
                          const struct mdt_plan_action *a, const char *via, int64_t now, int64_t *id)
@@ -401,7 +432,8 @@ void mdt_h_outcome_record(struct mdt_req *r)
     if (read_actions(r, "actions", 1, &acts, &nacts) < 0)
         goto out;
     /* The case must be on that meeting's agenda, and still open. */
-    st = mdt_db_stmt(r->db, "SELECT c.closed_at IS NOT NULL, m.status FROM cases c JOIN meetings m "
+    st = mdt_db_stmt(r->db, "SELECT c.closed_at IS NOT NULL, m.status, date(m.start_at, "
+                            "'unixepoch') FROM cases c JOIN meetings m "
                             "ON m.id = c.meeting_id WHERE c.id = ?1 AND c.meeting_id = ?2");
     if (st == NULL) {
         mdt_reply_errno(r, -EPROTO, NULL, "case");
@@ -421,6 +453,14 @@ void mdt_h_outcome_record(struct mdt_req *r)
     rc = sqlite3_column_int(st, 0);
     {
         int cancelled = strcmp((const char *)sqlite3_column_text(st, 1), "cancelled") == 0;
+        const char *md = (const char *)sqlite3_column_text(st, 2);
+        char floor[11];
+        int later;
+
+        /* Due dates may not be before today, nor before the meeting. */
+        today_utc(now, floor);
+        if ((later = md && strlen(md) == 10 && strcmp(md, floor) > 0))
+            memcpy(floor, md, sizeof(floor));
         sqlite3_reset(st);
         if (rc) {
             mdt_reply_error(r, 409, "conflict", NULL, "the case is closed");
@@ -430,6 +470,9 @@ void mdt_h_outcome_record(struct mdt_req *r)
             mdt_reply_error(r, 422, "invalid", "meeting", "meeting: the meeting was cancelled");
             goto out;
         }
+        if (check_due_dates(r, "actions", acts, nacts, floor,
+                            later ? "the meeting's day" : "today") < 0)
+            goto out;
     }
     if (scalar(r->db, "SELECT 1 FROM plans WHERE case_id = ?1", case_id, 0)) {
         mdt_reply_error(r, 409, "conflict", NULL,
@@ -592,6 +635,7 @@ void mdt_h_plan_amend(struct mdt_req *r)
     sqlite3_stmt *st;
     int64_t case_id, now = mdt_now(), outcome_id;
     int rc = 0, in_tx = 0, orgs = 0, changes = 0;
+    char today[11];
 
     if (holder_case(r, &case_id) < 0 || mdt_fields_known(r, fields) < 0)
         return;
@@ -630,8 +674,22 @@ void mdt_h_plan_amend(struct mdt_req *r)
             return;
         }
     }
+    today_utc(now, today);
+    json_object_foreach(due, k, v)
+    {
+        char path[48];
+        if (strcmp(json_string_value(v), today) >= 0)
+            continue;
+        snprintf(path, sizeof(path), "due.%.30s", k);
+        mdt_reply_error(r, 422, "invalid", path,
+                        "%s: %s is in the past: an action must be due on or after %s (today)",
+                        path, json_string_value(v), today);
+        return;
+    }
     if (read_actions(r, "add", 0, &acts, &nacts) < 0)
         return;
+    if (check_due_dates(r, "add", acts, nacts, today, "today") < 0)
+        goto out;
     if (nacts == 0 && json_array_size(remove) == 0 && json_object_size(due) == 0) {
         mdt_reply_error(r, 422, "invalid", "add", "nothing to change: give add, remove or due");
         goto out;
@@ -738,6 +796,13 @@ static json_t *history_json(struct mdt_db *db, int64_t action_id)
     return arr;
 }
 
+const char *mdt__plans_status(const char *stored, int sent)
+{
+    if (stored == NULL)
+        return "";
+    return sent && strcmp(stored, "proposed") == 0 ? "sent" : stored;
+}
+
 /* One action as JSON: with_history adds its updates. The case appears
  * only as its pseudonymised summary. */
 json_t *mdt__plans_action_json(struct mdt_db *db, sqlite3_stmt *st, int with_history)
@@ -757,7 +822,9 @@ json_t *mdt__plans_action_json(struct mdt_db *db, sqlite3_stmt *st, int with_his
         (json_int_t)sqlite3_column_int64(st, 6), "name", (const char *)sqlite3_column_text(st, 7),
         "person", mdt_json_text_col(st, 8), "what", (const char *)sqlite3_column_text(st, 9), "due",
         (const char *)sqlite3_column_text(st, 10), "status",
-        (const char *)sqlite3_column_text(st, 11), "version",
+        mdt__plans_status((const char *)sqlite3_column_text(st, 11),
+                          sqlite3_column_type(st, 13) != SQLITE_NULL),
+        "version",
         (json_int_t)sqlite3_column_int64(st, 12), "sent",
         sqlite3_column_type(st, 13) != SQLITE_NULL, "overdue", sqlite3_column_int(st, 17),
         "sent_at", mdt_json_time_col(st, 13), "updated_at", mdt_json_time_col(st, 14),

@@ -36,8 +36,13 @@ DB=$T/var/mdtd.db
 
 TODAY=$($PY -c 'import datetime; print(datetime.datetime.utcnow().date())')
 day() { $PY -c 'import datetime,sys; print(datetime.datetime.utcnow().date() + datetime.timedelta(days=int(sys.argv[1])))' "$1"; }
+# Actions are recorded due on or after the meeting (12 January 2027);
+# the scheduler's part moves due dates to SOON and PAST by hand, as time
+# passing would.
+D_MEET=2027-01-12
+NEXT=2027-01-14
+LATER=2027-02-11
 SOON=$(day 2)
-LATER=$(day 30)
 PAST=$(day -3)
 
 run org create --name "Mind in Lewisham" --kind vcse --email mind@example.org --needs "mental_health"
@@ -102,16 +107,34 @@ expect "another organisation's case holder cannot see the case" 1
 check_match "404" "$ERR" 'no such case|not found'
 MDT_TOKEN=$HOLDER run outcome record MDT-7K3Q-9XW2 --meeting 999999 --action "Lewisham Homes: X, due $LATER"
 expect "a meeting the case is not on is refused" 1
+# Due dates: never before the meeting, nor before today.
+MDT_TOKEN=$HOLDER http_json POST "/v1/cases/$C1/outcome" "{\"meeting\":$M1,\"actions\":[\"Lewisham Homes: Review, due $LATER\",\"Lewisham Homes: Visit, due 2027-01-11\"]}"
+check_eq "a due date before the meeting: 422" "$HTTP_STATUS" 422
+check_eq "  ... naming that action's due date" "$(json_get "$HTTP_BODY" error.field)" actions.1.due
+check_match "  ... and the earliest day allowed" "$(json_get "$HTTP_BODY" error.message)" "on or after $D_MEET \(the meeting's day\)"
+MDT_TOKEN=$HOLDER run outcome record MDT-7K3Q-9XW2 --meeting "$M1" --action "Lewisham Homes: X, due $LATER" \
+    --action "Lewisham Homes: Y, due $PAST"
+expect "mdt outcome record refuses a due date in the past" 1
+check_match "  ... naming it" "$ERR" 'actions\.1\.due'
+# Once the meeting has been, the earliest day is today.
+sqlite3 "$DB" "UPDATE meetings SET start_at = start_at - 500*86400, end_at = end_at - 500*86400 WHERE id = $M1"
+MDT_TOKEN=$HOLDER http_json POST "/v1/cases/$C1/outcome" "{\"meeting\":$M1,\"actions\":[\"Lewisham Homes: Review, due $PAST\"]}"
+check_eq "after the meeting, a due date before today: 422" "$HTTP_STATUS $(json_get "$HTTP_BODY" error.field)" "422 actions.0.due"
+check_match "  ... says today" "$(json_get "$HTTP_BODY" error.message)" "on or after $TODAY \(today\)"
+sqlite3 "$DB" "UPDATE meetings SET start_at = start_at + 500*86400, end_at = end_at + 500*86400 WHERE id = $M1"
+check_eq "nothing was recorded by the refusals" "$(sqlite3 "$DB" "SELECT count(*) FROM actions")" 0
 
 MDT_TOKEN=$HOLDER run outcome record MDT-7K3Q-9XW2 --meeting "$M1" \
     --action "Lewisham Homes: Pause arrears action while a payment plan is agreed, due $LATER" \
-    --action "Lewisham Homes: Home visit to check the heating, due $SOON" \
-    --action "Citizens Advice [eve@example.org]: Debt advice appointment, due $PAST" \
+    --action "Lewisham Homes: Home visit to check the heating, due $NEXT" \
+    --action "Citizens Advice [eve@example.org]: Debt advice appointment, due $D_MEET" \
     --risk "Low risk; engaged with support" --json
 expect "outcome recorded by the case holder" 0
 A1=$(py 'j["actions"][0]["id"]'); A2=$(py 'j["actions"][1]["id"]'); A3=$(py 'j["actions"][2]["id"]')
 check_eq "three actions, all proposed, none sent" "$(py '[(a["org"]["name"], a["status"], a["sent"], a["person"]) for a in j["actions"]]')" \
     "[('Lewisham Homes', 'proposed', False, None), ('Lewisham Homes', 'proposed', False, None), ('Citizens Advice', 'proposed', False, 'eve@example.org')]"
+MDT_TOKEN=$HOLDER run actions
+check_match "mdt actions says proposed before confirmation" "$OUT" "$A2 +MDT-7K3Q-9XW2 .* proposed "
 MDT_TOKEN=$CHAIR run outcome record "$C2" --meeting "$M1" --action "Citizens Advice: Benefits check, due $LATER"
 expect "the chair may record an outcome too" 0
 sleep 1.5
@@ -132,6 +155,7 @@ MDT_TOKEN=$HOLDER run plan confirm MDT-7K3Q-9XW2 --agreed-on "$TODAY" --json
 expect "the case holder confirms" 0
 check_eq "the plan" "$(py '(j["plan"]["agreed_on"], j["plan"]["version"], [a["sent"] for a in j["actions"]])')" \
     "('$TODAY', 1, [True, True, True])"
+check_eq "its actions are sent, no longer proposed" "$(py '[a["status"] for a in j["actions"]]')" "['sent', 'sent', 'sent']"
 MDT_TOKEN=$HOLDER run plan confirm MDT-7K3Q-9XW2 --agreed-on "$TODAY"
 expect "confirming twice is refused" 1
 MDT_TOKEN=$HOLDER run outcome record MDT-7K3Q-9XW2 --meeting "$M1" --action "Lewisham Homes: X, due $LATER"
@@ -162,7 +186,7 @@ check_eq "recipients and their links" "$(py 'sorted((re.sub(r".*<|>.*","",m["to"
     "[('ca@example.org', 1), ('eve@example.org', 1), ('homes@example.org', 2)]"
 check_eq "the email has the pseudonymised summary only" \
     "$(py 'all("MDT-7K3Q-9XW2" in m["body"] and "PRESENTATION" not in m["body"] and "RISK-TEXT" not in m["body"] and "Low risk" not in m["body"] for m in j)')" True
-check_eq "the action and due date are in the email" "$(py '[("Home visit to check the heating\n   Due: '"$SOON"'" in m["body"]) for m in j if "homes@" in m["to"]]')" "[True]"
+check_eq "the action and due date are in the email" "$(py '[("Home visit to check the heating\n   Due: '"$NEXT"'" in m["body"]) for m in j if "homes@" in m["to"]]')" "[True]"
 HOMES_LINK_A1=$(py '[m["links"][0] for m in j if "homes@" in m["to"]][0]')
 HOMES_LINK_A2=$(py '[m["links"][1] for m in j if "homes@" in m["to"]][0]')
 EVE_LINK=$(py '[m["links"][0] for m in j if "eve@" in m["to"]][0]')
@@ -176,7 +200,7 @@ check_eq "its signature verifies" "$(head -1 "$T/hooks/000001.meta")" valid
 OUT=$(cat "$T/hooks/000001.json")
 check_eq "webhook body: Homes' two actions, pseudonymised" \
     "$(py '(j["event"], j["org"]["name"], j["case"]["pseudonym"], [(a["id"], a["status"]) for a in j["actions"]], "PRESENTATION" in json.dumps(j))')" \
-    "('actions.assigned', 'Lewisham Homes', 'MDT-7K3Q-9XW2', [($A1, 'proposed'), ($A2, 'proposed')], False)"
+    "('actions.assigned', 'Lewisham Homes', 'MDT-7K3Q-9XW2', [($A1, 'sent'), ($A2, 'sent')], False)"
 
 # --- the link page ------------------------------------------------------------------------
 http GET "$(path_of "$HOMES_LINK_A1")"
@@ -227,7 +251,16 @@ check_match "it says so" "$HTTP_BODY" 'expired'
 # --- the CLI and the API --------------------------------------------------------------------
 MDT_TOKEN=$P_HOMES run actions --json
 expect "mdt actions (partner)" 0
-check_eq "Homes sees its two actions only" "$(py '[(a["id"], a["status"]) for a in j]')" "[($A2, 'proposed'), ($A1, 'accepted')]"
+check_eq "Homes sees its two actions only" "$(py '[(a["id"], a["status"]) for a in j]')" "[($A2, 'sent'), ($A1, 'accepted')]"
+MDT_TOKEN=$P_HOMES run actions
+check_match "the table says sent, not proposed" "$OUT" "$A2 +MDT-7K3Q-9XW2 .* sent "
+check_eq "  ... and never proposed" "$(printf '%s' "$OUT" | grep -c proposed)" 0
+MDT_TOKEN=$P_HOMES run actions --status sent --json
+check_eq "mdt actions --status sent" "$(py '[a["id"] for a in j]')" "[$A2]"
+MDT_TOKEN=$P_HOMES run actions --status proposed --json
+check_eq "nothing of theirs is merely proposed" "$(py 'len(j)')" 0
+MDT_TOKEN=$P_HOMES run action show "$A2"
+check_match "mdt action show says sent" "$OUT" 'status: +sent'
 check_eq "no case text in the list" "$(printf '%s' "$OUT" | grep -c -e PRESENTATION -e RISK -e question)" 0
 MDT_TOKEN=$P_ADVICE run actions --overdue --json
 expect "mdt actions --overdue" 0
@@ -262,7 +295,7 @@ MDT_TOKEN=$P_HOMES check_status "nor a case's status" 403 GET "/v1/cases/$C1/sta
 MDT_TOKEN=$HOLDER run case status MDT-7K3Q-9XW2 --json
 expect "mdt case status" 0
 check_eq "statuses" "$(py '[(a["id"], a["status"], a["version"]) for a in j["actions"]]')" \
-    "[($A1, 'done', 4), ($A2, 'proposed', 1), ($A3, 'declined', 2)]"
+    "[($A1, 'done', 4), ($A2, 'sent', 1), ($A3, 'declined', 2)]"
 check_eq "A1's history, never overwritten" "$(py '[(h["status"], h["via"], h["note"]) for h in j["actions"][0]["history"]]')" \
     "[('proposed', 'record', None), ('accepted', 'link', None), ('in_progress', 'token', 'Payment plan drafted'), ('done', 'token', 'Arrears action paused')]"
 check_eq "the decline's reason" "$(py 'j["actions"][2]["history"][-1]["note"]')" "No appointments until next month; refer to StepChange"
@@ -270,6 +303,7 @@ MDT_TOKEN=$HOLDER run case status MDT-7K3Q-9XW2
 expect "mdt case status (text)" 0
 check_match "text shows the plan and history" "$OUT" "Plan: agreed with the person on $TODAY"
 check_match "and each action" "$OUT" "declined by link: No appointments"
+check_match "a sent action reads sent" "$OUT" "due $NEXT, sent, version 1"
 sqlite3 "$DB" "UPDATE action_updates SET status = 'done' WHERE id = 1" 2>"$T/trig.err"
 check_match "history rows cannot be changed" "$(cat "$T/trig.err")" 'history'
 
@@ -279,6 +313,12 @@ OUT=$HTTP_BODY
 check_eq "the declined action is a matter arising" "$(py '[(m["action"], m["reason"]) for m in j["matters_arising"]]')" "[($A3, 'declined')]"
 
 # --- amendment: only the partners affected hear of it ---------------------------------------
+MDT_TOKEN=$HOLDER run plan amend MDT-7K3Q-9XW2 --due "$A2=$PAST"
+expect "moving a due date into the past is refused" 1
+check_match "  ... naming it" "$ERR" "due\.$A2: $PAST is in the past"
+MDT_TOKEN=$HOLDER run plan amend MDT-7K3Q-9XW2 --action "Citizens Advice: Benefits check, due $PAST"
+expect "adding an action due in the past is refused" 1
+check_match "  ... naming it" "$ERR" 'add\.0\.due'
 NMAIL=$(find "$T/mail" -type f | wc -l)
 MDT_TOKEN=$HOLDER run plan amend MDT-7K3Q-9XW2 --remove "$A3" --action "Citizens Advice: Benefits check, due $LATER" --json
 expect "plan amended" 0
@@ -307,6 +347,14 @@ check_match "nothing to remove" "$OUT" 'No closed case is due for purging'
 MDT_TOKEN=$HOLDER run case step-down "$C2" --json
 expect "case stepped down" 0
 check_eq "closure recorded" "$(py 'j["case"]["closure"]')" stepped_down
+MDT_TOKEN=$HOLDER run case show "$C2"
+expect "mdt case show a stepped-down case" 0
+check_match "it shows the closure and when" "$OUT" "closure: +stepped down on $TODAY"
+check_match "  ... and that its text is still there" "$OUT" 'purged: +no'
+MDT_TOKEN=$HOLDER run case show "$C2" --json
+check_eq "--json carries closure, closed_at and purged_at" "$(py '(j["closure"], j["closed_at"][:10], j["purged_at"])')" "('stepped_down', '$TODAY', None)"
+MDT_TOKEN=$HOLDER run case show "$C1"
+check_match "an open case shows as open" "$OUT" 'closure: +open'
 MDT_TOKEN=$HOLDER run case close "$C2"
 expect "a closed case cannot be closed again" 1
 MDT_TOKEN=$CHAIR run purge --dry-run --json
@@ -316,6 +364,8 @@ check_eq "nothing removed by a dry run" "$(sqlite3 "$DB" "SELECT presentation FR
 MDT_TOKEN=$CHAIR run purge
 expect "purge" 0
 check_match "says what it did" "$OUT" 'Removed the text of 1 closed case'
+MDT_TOKEN=$HOLDER run case show "$C2"
+check_match "mdt case show says the text was purged, and when" "$OUT" "purged: +yes, on $TODAY"
 check_eq "text gone; pseudonym, dates and counts kept" \
     "$(sqlite3 "$DB" "SELECT presentation || '|' || question || '|' || risk || '|' || pseudonym || '|' || (closed_at > 0) || '|' || (purged_at > 0) || '|' || (SELECT count(*) FROM actions WHERE case_id = $C2) || '|' || (SELECT group_concat(what) FROM actions WHERE case_id = $C2) FROM cases WHERE id = $C2")" \
     "|||MDT-4H2P-0QRS|1|1|1|"
