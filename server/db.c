@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "embed.h"
 #include "log.h"
 #include "mdtd.h"
@@ -19,12 +20,25 @@ struct cached_stmt {
     sqlite3_stmt *st;
 };
 
+/* Why changes cannot be written just now (RO_NONE: they can). */
+enum ro_state {
+    RO_NONE,
+    RO_OPEN,  /* the connection was opened read-only: reopened once the files can be written */
+    RO_WRITE, /* a write failed with EROFS on an open file: the next commit tells */
+};
+
 struct mdt_db {
     sqlite3 *h;
+    char *path; /* as given to mdt_db_open: reopened under this name */
     struct cached_stmt *cache;
     size_t ncache, acache;
     int depth;   /* mdt_db_begin calls not yet ended: one SQLite transaction */
     int doomed;  /* an inner level rolled back: the outermost end rolls back */
+    enum ro_state ro;
+    int immutable;         /* opened with immutable=1 (read-only and no WAL to read) */
+    uint64_t reopen_after; /* monotonic ms: no reopen attempt before */
+    int (*wal_fn)(void *, sqlite3 *, const char *, int); /* set again on a new connection */
+    void *wal_arg;
 };
 
 static void sqlite_log(void *arg, int code, const char *msg)
@@ -32,8 +46,11 @@ static void sqlite_log(void *arg, int code, const char *msg)
     (void)arg;
     /* Notices about recovered WAL and auto-indexes are routine, and so
      * are constraint failures: they become 409 answers. */
+    /* A read-only database refuses every change: mdt_db_err says so once
+     * when it starts and once when it ends, not SQLite on every request. */
     if ((code & 0xff) == SQLITE_NOTICE || (code & 0xff) == SQLITE_WARNING ||
-        (code & 0xff) == SQLITE_CONSTRAINT)
+        (code & 0xff) == SQLITE_CONSTRAINT || (code & 0xff) == SQLITE_READONLY ||
+        ((code & 0xff) == SQLITE_IOERR && strstr(msg, strerror(EROFS)) != NULL))
         log_debug("sqlite: (%d) %s", code, msg);
     else
         log_warnx("sqlite: (%d) %s", code, msg);
@@ -45,9 +62,43 @@ void mdt_db_global_init(void)
     sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
 }
 
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* One line when the database stops taking changes, saying what to check;
+ * the requests refused meanwhile add nothing but their 503. */
+static void set_read_only(struct mdt_db *db, enum ro_state why, const char *detail)
+{
+    if (db->ro != RO_NONE) {
+        if (why == RO_OPEN)
+            db->ro = RO_OPEN; /* from now on a reopen is what ends it */
+        return;
+    }
+    db->ro = why;
+    log_warnx("db: %s is read-only (%s): changes are answered 503 and reads go on; check that "
+              "the file system is not mounted read-only (findmnt -T %s) and that user %u can "
+              "write the file, its -wal and -shm files if present and their directory; changes "
+              "are taken again as soon as it can be written, without a restart",
+              db->path, detail, db->path, (unsigned)geteuid());
+}
+
+static void set_writable(struct mdt_db *db)
+{
+    if (db->ro == RO_NONE)
+        return;
+    db->ro = RO_NONE;
+    log_warnx("db: %s can be written again: changes are taken", db->path);
+}
+
 int mdt_db_err(struct mdt_db *db, int rc, const char *what)
 {
     const char *msg = db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
+    int sys = db && db->h ? sqlite3_system_errno(db->h) : 0;
 
     switch (rc) {
     case SQLITE_CONSTRAINT_UNIQUE:
@@ -57,6 +108,22 @@ int mdt_db_err(struct mdt_db *db, int rc, const char *what)
     case SQLITE_CONSTRAINT_FOREIGNKEY:
         log_debug("db: %s: %s", what, msg);
         return -EBUSY;
+    }
+    /* A write to an open file of a file system remounted read-only
+     * fails with EROFS, which SQLite reports as an I/O error. */
+    if ((rc & 0xff) == SQLITE_IOERR && sys == EROFS)
+        rc = SQLITE_READONLY;
+    if ((rc & 0xff) == SQLITE_READONLY && db && db->h) {
+        /* SQLITE_READONLY_DBMOVED: the file was renamed or replaced
+         * under the connection, which then refuses to write: opening
+         * the name again is the cure, as for a read-only open. */
+        set_read_only(db, rc == SQLITE_READONLY_DBMOVED || sqlite3_db_readonly(db->h, "main") == 1
+                              ? RO_OPEN : RO_WRITE,
+                      sys == EROFS ? "read-only file system"
+                      : rc == SQLITE_READONLY_DBMOVED ? "the file was moved or replaced"
+                                                      : msg);
+        log_debug("db: %s: %s (%d)", what, msg, rc);
+        return -EROFS;
     }
     /* Say what to do about it: SQLite's own message for a failed write
      * ("disk I/O error") does not. */
@@ -98,12 +165,108 @@ static int exec(struct mdt_db *db, const char *sql, const char *what)
     return rc == SQLITE_OK ? 0 : mdt_db_err(db, rc, what);
 }
 
-int mdt_db_open(const char *path, int create, struct mdt_db **out, struct mdt_buf *err)
+/* "file:" and path with everything but unreserved characters and '/'
+ * percent-encoded, for sqlite3_open_v2 with SQLITE_OPEN_URI. New. */
+static char *file_uri(const char *path, const char *query)
 {
-    struct mdt_db *db = mdt_xcalloc(1, sizeof(*db));
+    static const char hex[] = "0123456789ABCDEF";
+    struct mdt_buf b;
+    char *s;
+
+    mdt_buf_init(&b, 3 * strlen(path) + strlen(query) + 16);
+    mdt_buf_adds(&b, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p)) {
+            mdt_buf_addc(&b, (char)*p);
+        } else {
+            mdt_buf_addc(&b, '%');
+            mdt_buf_addc(&b, hex[*p >> 4]);
+            mdt_buf_addc(&b, hex[*p & 15]);
+        }
+    }
+    mdt_buf_adds(&b, query);
+    s = mdt_xstrdup(mdt_buf_str(&b));
+    mdt_buf_release(&b);
+    return s;
+}
+
+/* Whether the WAL file next to path holds frames not yet in the
+ * database file. */
+static int wal_has_frames(const char *path)
+{
+    char *wal = mdt_xasprintf("%s-wal", path);
+    struct stat sb;
+    int r = stat(wal, &sb) == 0 && sb.st_size > 0;
+
+    free(wal);
+    return r;
+}
+
+/* A new connection to path in *out, set up and read from once; *ro set
+ * when it cannot write. SQLite opens a file it may not write read-only
+ * by itself, but in WAL mode a read-only connection still needs the -shm
+ * and -wal files: it creates them (with the database's read-only mode,
+ * so they stay unwritable after the database is made writable again)
+ * or, on a read-only file system, cannot read at all (SQLITE_CANTOPEN).
+ * When the WAL holds nothing, the database file alone is the whole
+ * database, and it is opened immutable=1: no -wal, -shm or locks. With
+ * frames in the WAL it must be read through them: the -wal and -shm
+ * files are there already and SQLite reads them as they are. */
+static int open_conn(struct mdt_db *db, sqlite3 **out, int *ro, struct mdt_buf *err)
+{
+    sqlite3 *h = NULL;
     int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
     *out = NULL;
+    *ro = 0;
+    if ((rc = sqlite3_open_v2(db->path, &h, flags, NULL)) != SQLITE_OK)
+        goto fail;
+    if (sqlite3_db_readonly(h, "main") == 1) {
+        *ro = 1;
+        if (!wal_has_frames(db->path)) {
+            char *uri = file_uri(db->path, "?immutable=1");
+            sqlite3_close(h);
+            h = NULL;
+            rc = sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                                 NULL);
+            free(uri);
+            if (rc != SQLITE_OK)
+                goto fail;
+        }
+    }
+    sqlite3_extended_result_codes(h, 1);
+    sqlite3_busy_timeout(h, 1000);
+    /* The file is in WAL mode from its creation: a read-only connection
+     * has nothing to set. The read makes a connection that cannot use
+     * the file fail here rather than at the first request. */
+    rc = sqlite3_exec(h, *ro ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                               "PRAGMA schema_version;"
+                             : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                               "PRAGMA foreign_keys=ON;",
+                      NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        goto fail;
+    if (db->wal_fn)
+        sqlite3_wal_hook(h, db->wal_fn, db->wal_arg);
+    *out = h;
+    return 0;
+fail:
+    mdt_buf_printf(err, "%s: %s%s", db->path, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc),
+                   *ro ? " (the database is read-only and cannot be read as it is: make it "
+                         "writable)"
+                       : "");
+    sqlite3_close(h);
+    return -EIO;
+}
+
+int mdt_db_open(const char *path, int create, struct mdt_db **out, struct mdt_buf *err)
+{
+    struct mdt_db *db = mdt_xcalloc(1, sizeof(*db));
+    int rc, ro = 0;
+
+    *out = NULL;
+    db->path = mdt_xstrdup(path);
     if (create) {
         /* Create the file ourselves so it is 0600 from the first byte. */
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -119,17 +282,13 @@ int mdt_db_open(const char *path, int create, struct mdt_db **out, struct mdt_bu
                        path);
         goto out;
     }
-    if ((rc = sqlite3_open_v2(path, &db->h, flags, NULL)) != SQLITE_OK) {
-        mdt_buf_printf(err, "%s: %s", path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
-        rc = -EIO;
+    if ((rc = open_conn(db, &db->h, &ro, err)) < 0)
         goto out;
-    }
-    sqlite3_extended_result_codes(db->h, 1);
-    sqlite3_busy_timeout(db->h, 1000);
-    if ((rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                       "PRAGMA foreign_keys=ON;", "pragmas")) < 0) {
-        mdt_buf_printf(err, "%s: %s", path, sqlite3_errmsg(db->h));
-        goto out;
+    if (ro) {
+        db->immutable = !wal_has_frames(path);
+        set_read_only(db, RO_OPEN, access(path, W_OK) == 0 ? "its -wal or -shm file"
+                                   : errno == EROFS ? "read-only file system"
+                                                    : strerror(errno));
     }
     *out = db;
     db = NULL;
@@ -149,7 +308,83 @@ void mdt_db_close(struct mdt_db *db)
     free(db->cache);
     if (db->h && sqlite3_close(db->h) != SQLITE_OK)
         log_warnx("db: close: %s", sqlite3_errmsg(db->h));
+    free(db->path);
     free(db);
+}
+
+/* Whether name (path + suffix) can be written, or does not exist and
+ * its directory can be (SQLite creates it then). */
+static int can_write(const char *path, const char *suffix)
+{
+    char *name = mdt_xasprintf("%s%s", path, suffix), *slash;
+    int r;
+
+    if ((r = access(name, W_OK) == 0) == 0 && errno == ENOENT && *suffix) {
+        if ((slash = strrchr(name, '/')) == NULL)
+            r = access(".", W_OK) == 0;
+        else if (slash == name)
+            r = access("/", W_OK) == 0;
+        else {
+            *slash = '\0';
+            r = access(name, W_OK) == 0;
+        }
+    }
+    free(name);
+    return r;
+}
+
+/* A connection opened read-only stays so: once the files can be
+ * written, a new connection takes its place (the cached statements go
+ * with the old one). Not while a statement runs or a transaction is open:
+ * the next begin tries again. A failed attempt waits a second. */
+static void try_reopen(struct mdt_db *db)
+{
+    struct mdt_buf err;
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    uint64_t now;
+    int ro;
+
+    if (db->ro != RO_OPEN || db->depth > 0 || !sqlite3_get_autocommit(db->h))
+        return;
+    if (!can_write(db->path, "") || !can_write(db->path, "-wal") || !can_write(db->path, "-shm"))
+        return;
+    now = now_ms();
+    if (now < db->reopen_after)
+        return;
+    while ((st = sqlite3_next_stmt(db->h, st)) != NULL)
+        if (sqlite3_stmt_busy(st))
+            return;
+    mdt_buf_init(&err, 1024);
+    if (open_conn(db, &h, &ro, &err) < 0 || ro) {
+        log_debug("db: %s: not writable yet: %s", db->path, ro ? "opened read-only" : mdt_buf_str(&err));
+        sqlite3_close(h);
+        mdt_buf_release(&err);
+        db->reopen_after = now + 1000;
+        return;
+    }
+    mdt_buf_release(&err);
+    for (size_t i = 0; i < db->ncache; i++)
+        sqlite3_finalize(db->cache[i].st);
+    db->ncache = 0;
+    if (sqlite3_close(db->h) != SQLITE_OK)
+        log_warnx("db: close: %s", sqlite3_errmsg(db->h));
+    db->h = h;
+    db->immutable = 0;
+    set_writable(db);
+}
+
+int mdt_db_writable(struct mdt_db *db)
+{
+    try_reopen(db);
+    return db->ro == RO_NONE;
+}
+
+void mdt_db_wal_hook(struct mdt_db *db, int (*fn)(void *, sqlite3 *, const char *, int), void *arg)
+{
+    db->wal_fn = fn;
+    db->wal_arg = arg;
+    sqlite3_wal_hook(db->h, fn, arg);
 }
 
 sqlite3 *mdt_db_handle(struct mdt_db *db)
@@ -217,6 +452,7 @@ int mdt_db_begin(struct mdt_db *db)
         db->depth++;
         return 0;
     }
+    try_reopen(db);
     if ((rc = exec(db, "BEGIN IMMEDIATE", "begin")) < 0)
         return rc;
     db->depth = 1;
@@ -239,6 +475,8 @@ int mdt_db_commit(struct mdt_db *db)
     db->depth = 0;
     if ((rc = exec(db, "COMMIT", "commit")) < 0)
         mdt_db_rollback(db);
+    else if (db->ro == RO_WRITE)
+        set_writable(db); /* the file system takes writes again */
     return rc;
 }
 

@@ -14,6 +14,7 @@
 #include "h2o.h"
 #include "h2o/socket/uv-binding.h"
 
+#include "db.h"
 #include "log.h"
 #include "mdtd.h"
 #include "scrub.h"
@@ -457,8 +458,12 @@ void mdt_reply_errno(struct mdt_req *r, int rc, const char *field, const char *w
     case -EBUSY:
         mdt_reply_error(r, 409, "conflict", NULL, "%s: other objects depend on it", what);
         break;
-    case -ENOSPC:
     case -EROFS:
+        mdt_reply_error(r, 503, "unavailable", NULL,
+                        "the database is read-only: changes are refused until it can be written "
+                        "again, reads go on");
+        break;
+    case -ENOSPC:
     case -EIO:
     case -EAGAIN:
         mdt_reply_error(r, 503, "unavailable", NULL, "the database cannot be written just now");
@@ -837,11 +842,15 @@ void mdt__http_call(struct mdt_server *srv, const char *method, const char *path
 
 void mdt_h_health(struct mdt_req *r)
 {
+    /* Reads go on while the database is read-only: the server is up but
+     * refuses changes, and says so to monitoring. */
+    int writable = mdt_db_writable(r->db);
     struct mdt_jsonw w;
 
     mdt_jsonw_init(&w);
     mdt_jsonw_obj_begin(&w);
-    mdt_jsonw_kstr(&w, "status", "ok");
+    mdt_jsonw_kstr(&w, "status", writable ? "ok" : "degraded");
+    mdt_jsonw_kstr(&w, "database", writable ? "writable" : "read-only");
     mdt_jsonw_kstr(&w, "version", MDTD_VERSION);
     mdt_jsonw_kint(&w, "schema", mdt_db_schema_version(r->db));
     if (r->scrub)
