@@ -343,7 +343,7 @@ static void try_reopen(struct mdt_db *db)
     sqlite3 *h = NULL;
     sqlite3_stmt *st = NULL;
     uint64_t now;
-    int ro;
+    int ro, rc;
 
     if (db->ro != RO_OPEN || db->depth > 0 || !sqlite3_get_autocommit(db->h))
         return;
@@ -352,26 +352,50 @@ static void try_reopen(struct mdt_db *db)
     now = now_ms();
     if (now < db->reopen_after)
         return;
+    db->reopen_after = now + 1000;
     while ((st = sqlite3_next_stmt(db->h, st)) != NULL)
         if (sqlite3_stmt_busy(st))
             return;
-    mdt_buf_init(&err, 1024);
-    if (open_conn(db, &h, &ro, &err) < 0 || ro) {
-        log_debug("db: %s: not writable yet: %s", db->path, ro ? "opened read-only" : mdt_buf_str(&err));
-        sqlite3_close(h);
-        mdt_buf_release(&err);
-        db->reopen_after = now + 1000;
-        return;
-    }
-    mdt_buf_release(&err);
     for (size_t i = 0; i < db->ncache; i++)
         sqlite3_finalize(db->cache[i].st);
     db->ncache = 0;
-    if (sqlite3_close(db->h) != SQLITE_OK)
-        log_warnx("db: close: %s", sqlite3_errmsg(db->h));
+    if (sqlite3_next_stmt(db->h, NULL) != NULL) {
+        log_debug("db: %s: statements outside the cache hold the connection", db->path);
+        return;
+    }
+    mdt_buf_init(&err, 1024);
+    if (db->immutable) {
+        /* Nothing shared: the new one is tried first, the old one kept
+         * if it cannot write either. */
+        if ((rc = open_conn(db, &h, &ro, &err)) < 0 || ro) {
+            log_debug("db: %s: not writable yet: %s", db->path, rc < 0 ? mdt_buf_str(&err) : "read-only");
+            sqlite3_close(h);
+            goto out;
+        }
+        sqlite3_close(db->h);
+    } else {
+        /* Connections of one process share a file's -shm mapping and
+         * locks, and a writer opened beside a reader that mapped it
+         * read-only is read-only too: the reader goes first. */
+        sqlite3_close(db->h);
+        db->h = NULL;
+        if ((rc = open_conn(db, &h, &ro, &err)) < 0) {
+            mdt_buf_reset(&err);
+            rc = open_conn(db, &h, &ro, &err);
+        }
+        if (rc < 0)
+            fatalx("db: %s: cannot be opened again: %s", db->path, mdt_buf_str(&err));
+    }
     db->h = h;
     db->immutable = 0;
+    if (ro) {
+        db->immutable = !wal_has_frames(db->path);
+        log_debug("db: %s: not writable yet", db->path);
+        goto out;
+    }
     set_writable(db);
+out:
+    mdt_buf_release(&err);
 }
 
 int mdt_db_writable(struct mdt_db *db)
