@@ -576,17 +576,26 @@ void mdt__plans_reply_status(struct mdt_req *r, int64_t case_id, int status);
 const char *mdt__plans_status(const char *stored, int sent);
 /* new: one action (st on MDT__ACTION_COLS), with its history if asked. */
 json_t *mdt__plans_action_json(struct mdt_db *db, sqlite3_stmt *st, int with_history);
-/* Removes the text of cases closed purge_after ago or more (each in its
- * own transaction), keeping pseudonym, dates and counts; with dry_run
- * only lists them. list (borrowed, may be NULL) gets one object each. */
-int mdt_plans_purge(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, int dry_run,
-                    json_t *list, int *purged);
 void mdt_h_outcome_record(struct mdt_req *r);
 void mdt_h_plan_confirm(struct mdt_req *r);
 void mdt_h_plan_amend(struct mdt_req *r);
 void mdt_h_case_status(struct mdt_req *r);
 void mdt_h_case_close(struct mdt_req *r);
 void mdt_h_case_step_down(struct mdt_req *r);
+/* purge.c: closed cases' text removed in bounded batches. */
+#define MDT_PURGE_LIMIT_DEFAULT 200
+#define MDT_PURGE_LIMIT_MAX 1000
+struct mdt_purge_result {
+    int count;         /* cases in this batch (purged, or listed by a dry run) */
+    int64_t remaining; /* due cases left after it (a dry run: with a higher id) */
+    int64_t last_id;   /* the batch's highest case id (after, when empty) */
+};
+/* Removes the text of up to limit (out of range: the default) cases
+ * closed purge_after ago or more, lowest id first, in one transaction,
+ * keeping pseudonym, dates and counts; with dry_run only lists those with
+ * an id above after. list (borrowed, may be NULL) gets one object each. */
+int mdt_purge_batch(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, int dry_run,
+                    int64_t after, int limit, json_t *list, struct mdt_purge_result *res);
 void mdt_h_purge(struct mdt_req *r);
 /* actions.c: sending actions to partners, their updates, the link page. */
 /* Sends the case's unsent actions (sent_at NULL) to their organisations

@@ -1,8 +1,8 @@
 /* Care plans: the outcome a meeting records for a case (its risk and
  * proposed actions), the case holder's confirmation that the person
  * agreed the plan (which sends each partner organisation its actions),
- * amendments, the case's status, closure and the purge of closed cases'
- * text. Every text passes the same identifier gate as case text. */
+ * amendments, the case's status and closure (purge.c removes closed
+ * cases' text). Every text passes the same identifier gate as case text. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -981,88 +981,4 @@ void mdt_h_case_close(struct mdt_req *r)
 void mdt_h_case_step_down(struct mdt_req *r)
 {
     close_case(r, "stepped_down");
-}
-
-int mdt_plans_purge(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, int dry_run,
-                    json_t *list, int *purged)
-{
-    static const char *const wipes[] = {
-        "UPDATE cases SET presentation = '', question = '', risk = '', purged_at = ?2, "
-        "updated_at = ?2 WHERE id = ?1",
-        "UPDATE outcomes SET risk = NULL WHERE case_id = ?1",
-        "UPDATE actions SET what = '' WHERE case_id = ?1",
-        "UPDATE action_updates SET note = NULL WHERE note IS NOT NULL AND action_id IN "
-        "(SELECT id FROM actions WHERE case_id = ?1)",
-    };
-    sqlite3_stmt *st = NULL;
-    int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
-
-    *purged = 0;
-    if (sqlite3_prepare_v2(mdt_db_handle(db),
-                           "SELECT id, pseudonym, closure, closed_at FROM cases WHERE closed_at "
-                           "IS NOT NULL AND purged_at IS NULL AND closed_at <= ?1 ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return mdt_db_err(db, sqlite3_errcode(mdt_db_handle(db)), "purge");
-    sqlite3_bind_int64(st, 1, now - cfg->purge_after);
-    while ((rc = mdt_db_step(db, st)) == 1) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            ids = mdt_xreallocarray(ids, cap, sizeof(*ids));
-        }
-        ids[n++] = sqlite3_column_int64(st, 0);
-        if (list)
-            json_array_append_new(list,
-                                  json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)ids[n - 1],
-                                            "pseudonym", (const char *)sqlite3_column_text(st, 1),
-                                            "closure", (const char *)sqlite3_column_text(st, 2),
-                                            "closed_at", mdt_json_time_col(st, 3)));
-    }
-    sqlite3_finalize(st);
-    if (rc < 0 || dry_run) {
-        *purged = rc < 0 ? 0 : (int)n;
-        free(ids);
-        return rc < 0 ? rc : 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if ((rc = mdt_db_begin(db)) < 0)
-            break;
-        for (size_t k = 0; k < sizeof(wipes) / sizeof(wipes[0]) && rc >= 0; k++) {
-            if ((st = mdt_db_stmt(db, wipes[k])) == NULL) {
-                rc = -EPROTO;
-                break;
-            }
-            sqlite3_bind_int64(st, 1, ids[i]);
-            sqlite3_bind_int64(st, 2, now);
-            rc = mdt_db_step(db, st);
-        }
-        if (rc < 0 || (rc = mdt_db_commit(db)) < 0) {
-            mdt_db_rollback(db);
-            break;
-        }
-        (*purged)++;
-    }
-    if (*purged)
-        log_info("plans: text of %d closed case%s purged", *purged, *purged == 1 ? "" : "s");
-    free(ids);
-    return rc < 0 ? rc : 0;
-}
-
-/* POST /v1/purge?dry_run=1 */
-void mdt_h_purge(struct mdt_req *r)
-{
-    const char *dry = mdt_req_query(r, "dry_run");
-    int dry_run = dry && strcmp(dry, "0") != 0 && strcmp(dry, "false") != 0, n = 0, rc;
-    json_t *list = json_array();
-
-    if ((rc = mdt_plans_purge(r->db, r->cfg, mdt_now(), dry_run, list, &n)) < 0) {
-        json_decref(list);
-        mdt_reply_errno(r, rc, NULL, "purge");
-        return;
-    }
-    mdt_reply_json(r, 200,
-                   json_pack("{s:b, s:i, s:I, s:o}", "dry_run", dry_run, "count", n,
-                             "purge_after_seconds", (json_int_t)r->cfg->purge_after, "cases",
-                             list));
 }

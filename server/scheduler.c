@@ -123,11 +123,16 @@ int mdt_scheduler_run(struct mdt_db *db, const struct mdt_config *cfg,
             log_info("scheduler: series %lld: %d more meetings", (long long)ids[i], added);
     }
     free(ids);
-    /* Closed cases whose text is due to go (plan-notices.c, plans.c). */
+    /* Closed cases whose text is due to go (purge.c): one bounded batch
+     * per pass, so a backlog of thousands never holds the loop; the
+     * next passes take the rest. */
     {
-        int purged = 0;
-        if ((rc = mdt_plans_purge(db, cfg, now, 0, NULL, &purged)) < 0)
+        struct mdt_purge_result pr;
+        if ((rc = mdt_purge_batch(db, cfg, now, 0, 0, MDT_PURGE_LIMIT_DEFAULT, NULL, &pr)) < 0)
             first_rc = first_rc ? first_rc : rc;
+        else if (pr.remaining > 0)
+            log_info("scheduler: %lld closed case%s left to purge at the next passes",
+                     (long long)pr.remaining, pr.remaining == 1 ? "" : "s");
     }
     /* Agendas that are due and not sent (none without a sender address:
      * they wait until one is configured). */
