@@ -243,7 +243,23 @@ struct serve {
     struct mdt_scheduler *sched; /* closes itself on stop */
     struct mdt_checkpointer *ckpt;
     struct mdt_fanout *fanout; /* closes itself on stop */
+    uv_timer_t outbox_retry;   /* the outbox's start, again, while the database is read-only */
+    int outbox_retry_open;
 };
+
+/* The outbox's start writes (it puts back rows a previous run left
+ * 'sending'): on a read-only database it fails, and is tried again every
+ * outbox_poll seconds, so that mail flows once the database can be
+ * written, without a restart. */
+static void on_outbox_retry(uv_timer_t *t)
+{
+    struct serve *s = t->data;
+
+    if (mdt_outbox_start(s->outbox) < 0)
+        return;
+    log_info("mdtd: the outbox has started");
+    uv_timer_stop(t);
+}
 
 static void on_outbox_stopped(void *arg)
 {
@@ -273,6 +289,8 @@ static void on_signal(uv_signal_t *h, int signum)
     uv_close((uv_handle_t *)&s->sighup, NULL);
     mdt_scheduler_stop(s->sched);
     s->sched = NULL;
+    if (s->outbox_retry_open)
+        uv_timer_stop(&s->outbox_retry);
     if (s->outbox)
         mdt_outbox_set_kick_hook(s->outbox, NULL, NULL);
     mdt_fanout_stop(s->fanout); /* pending jobs resume at the next start */
@@ -446,8 +464,15 @@ static int cmd_serve(int argc, char **argv)
         uv_run(&s.loop, UV_RUN_DEFAULT);
         goto out;
     }
-    if (mdt_outbox_start(s.outbox) < 0)
-        log_warnx("mdtd: the outbox cannot read its table: nothing is delivered");
+    if (mdt_outbox_start(s.outbox) < 0) {
+        log_warnx("mdtd: the outbox cannot start (is the database read-only?): nothing is "
+                  "delivered until it can; trying again every %lld s", cfg.outbox_poll);
+        uv_timer_init(&s.loop, &s.outbox_retry);
+        s.outbox_retry.data = &s;
+        s.outbox_retry_open = 1;
+        uv_timer_start(&s.outbox_retry, on_outbox_retry, (uint64_t)cfg.outbox_poll * 1000,
+                       (uint64_t)cfg.outbox_poll * 1000);
+    }
     mdt_scheduler_start(s.sched);
     mdt_fanout_start(s.fanout);
     notify("READY=1\nSTATUS=serving");

@@ -17,7 +17,7 @@ trap 'finish' EXIT
 DB=$T/var/mdtd.db
 RO_LINE='db: .* is read-only \('
 RW_LINE='db: .* can be written again: changes are taken'
-start_mdtd
+start_mdtd "outbox_poll = 1"
 for i in $(seq 1 20); do
     http_json POST /v1/orgs "{\"name\": \"Before $i\", \"kind\": \"vcse\", \"email\": \"b$i@example.org\"}"
 done
@@ -82,6 +82,9 @@ http_json POST /v1/orgs '{"name": "After remount", "kind": "vcse", "email": "a1@
 t1=$(date +%s%N)
 check_eq "the next change is taken by the same process" "$HTTP_STATUS" 201
 check_eq "  ... and the log says so once" "$(count "$LOG1" "$RW_LINE")" 1
+for i in $(seq 1 40); do grep -q 'the outbox has started' "$LOG1" && break; sleep 0.1; done
+check_eq "the outbox, which could not start on a read-only database, starts" \
+    "$(count "$LOG1" 'the outbox cannot start \(is the database read-only\?\)')/$(count "$LOG1" 'the outbox has started')" 1/1
 http GET /v1/health
 check_eq "health: writable again" "$(json_get "$HTTP_BODY" database)/$(json_get "$HTTP_BODY" status)" writable/ok
 ro_refused=30 ro_recover_ms=$(( (t1 - t0) / 1000000 ))
