@@ -1,5 +1,7 @@
 /* mdt agenda: a meeting's agenda (pseudonymised cases in slot order, and
- * who in the directory can help each), and sending it to the list. */
+ * who in the directory can help each; matters arising with the reasons
+ * partners gave for declining; who sent apologies), and sending it to
+ * the list. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,9 +92,28 @@ static void print_matters(const json_t *a)
     if (json_array_size(arr) == 0)
         return;
     printf("\nMatters arising (overdue or declined actions):\n");
-    json_array_foreach(arr, i, m)
+    json_array_foreach(arr, i, m) {
         printf("  - %s, %s: %s (due %s, %s)\n", str(m, "case.pseudonym"), str(m, "org"),
                str(m, "what"), str(m, "due"), str(m, "reason"));
+        /* A decline carries the partner's reason. */
+        if (strcmp(str(m, "reason"), "declined") == 0 && *str(m, "note"))
+            printf("    Reason given: %s\n", str(m, "note"));
+    }
+}
+
+/* Who declined the meeting's invitation ("apologies"), when the server
+ * gives it. */
+static void print_apologies(const json_t *a)
+{
+    const json_t *arr = json_object_get(a, "apologies"), *p;
+    size_t i;
+
+    if (json_array_size(arr) == 0)
+        return;
+    printf("\nApologies (declined the invitation):\n");
+    json_array_foreach(arr, i, p)
+        printf("  - %s (%s)%s\n", str(p, "person.name"), str(p, "org.name"),
+               strcmp(str(p, "for"), "series") == 0 ? ", for the whole series" : "");
 }
 
 static int agenda_show(struct mdt_cli *cli, struct mdt_inv *inv)
@@ -111,6 +132,7 @@ static int agenda_show(struct mdt_cli *cli, struct mdt_inv *inv)
         else {
             print_agenda(out);
             print_matters(out);
+            print_apologies(out);
         }
     }
     json_decref(out);

@@ -71,6 +71,61 @@ static json_t *helpers(struct mdt_db *db, const char *needs)
     return arr;
 }
 
+/* The people on the list who declined the meeting's invitation (an
+ * answer for this meeting overrides one for the whole series), by
+ * organisation: the chair knows before the meeting who sent apologies.
+ * new */
+static json_t *apologies(struct mdt_db *db, int64_t meeting_id)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *arr = json_array();
+
+    if (sqlite3_prepare_v2(
+            mdt_db_handle(db),
+            "WITH a AS (SELECT p.id AS pid, p.name AS pname, o.id AS oid, o.name AS oname, "
+            "COALESCE(r1.partstat, r0.partstat) AS ps, CASE WHEN r1.partstat IS NOT NULL THEN "
+            "r1.answered_at ELSE r0.answered_at END AS at, CASE WHEN r1.partstat IS NOT NULL "
+            "THEN 'meeting' ELSE 'series' END AS scope FROM meetings mt JOIN series s ON s.id = "
+            "mt.series_id JOIN list_members lm ON lm.list_id = s.list_id JOIN people p ON p.id = "
+            "lm.person_id JOIN orgs o ON o.id = p.org_id JOIN invitations i ON i.series_id = "
+            "s.id AND i.person_id = p.id AND i.case_id = 0 AND i.status = 'active' LEFT JOIN "
+            "rsvps r1 ON r1.invitation_id = i.id AND r1.meeting_id = mt.id LEFT JOIN rsvps r0 "
+            "ON r0.invitation_id = i.id AND r0.meeting_id = 0 WHERE mt.id = ?1) "
+            "SELECT pid, pname, oid, oname, at, scope FROM a WHERE ps = 'declined' "
+            "ORDER BY oname COLLATE NOCASE, pname COLLATE NOCASE, pid",
+            -1, &st, NULL) != SQLITE_OK) {
+        log_warnx("agenda: apologies: %s", sqlite3_errmsg(mdt_db_handle(db)));
+        return arr;
+    }
+    sqlite3_bind_int64(st, 1, meeting_id);
+    while (mdt_db_step(db, st) == 1)
+        json_array_append_new(
+            arr, json_pack("{s:{s:I, s:s}, s:{s:I, s:s}, s:o, s:s}", "person", "id",
+                           (json_int_t)sqlite3_column_int64(st, 0), "name",
+                           (const char *)sqlite3_column_text(st, 1), "org", "id",
+                           (json_int_t)sqlite3_column_int64(st, 2), "name",
+                           (const char *)sqlite3_column_text(st, 3), "answered_at",
+                           mdt_json_time_col(st, 4), "for", (const char *)sqlite3_column_text(st, 5)));
+    sqlite3_finalize(st);
+    return arr;
+}
+
+/* Matters arising with the statuses actions have in the API: every one
+ * was sent, so one the partner has not answered reads "sent". Changes
+ * arr. */
+static void matters_statuses(json_t *arr)
+{
+    json_t *m;
+    size_t i;
+
+    json_array_foreach(arr, i, m) {
+        const char *st = json_string_value(json_object_get(m, "status"));
+
+        if (st)
+            json_object_set_new(m, "status", json_string(mdt__plans_status(st, 1)));
+    }
+}
+
 /* new: the agenda of meeting id, or NULL (-ENOENT in *rc). */
 static json_t *agenda_json(struct mdt_db *db, int64_t id, int *rc)
 {
@@ -141,9 +196,55 @@ static json_t *agenda_json(struct mdt_db *db, int64_t id, int *rc)
                                                "case", "orgs"));
     json_object_set_new(j, "slots", slots);
     json_object_set_new(j, "free_slots", json_integer(nslots > used ? nslots - used : 0));
-    json_object_set_new(j, "matters_arising", mdt_plans_matters_arising(db, id));
+    {
+        json_t *ma = mdt_plans_matters_arising(db, id);
+
+        matters_statuses(ma);
+        json_object_set_new(j, "matters_arising", ma);
+    }
+    json_object_set_new(j, "apologies", apologies(db, id));
     *rc = 0;
     return j;
+}
+
+/* Overdue and declined actions, each declined one with the partner's
+ * reason (its note), so the meeting can take it up. */
+static void matters_text(struct mdt_buf *b, const json_t *agenda)
+{
+    const json_t *arr = json_object_get(agenda, "matters_arising"), *m;
+    size_t i;
+
+    if (json_array_size(arr) == 0)
+        return;
+    mdt_buf_adds(b, "\nMatters arising (overdue or declined actions):\n");
+    json_array_foreach(arr, i, m) {
+        const char *reason = json_string_value(json_object_get(m, "reason"));
+        const char *note = json_string_value(json_object_get(m, "note"));
+        int declined = reason && strcmp(reason, "declined") == 0;
+
+        mdt_buf_printf(b, "  - %s, %s: %s (due %s, %s)\n",
+                       json_string_value(json_object_get(json_object_get(m, "case"), "pseudonym")),
+                       json_string_value(json_object_get(m, "org")),
+                       json_string_value(json_object_get(m, "what")),
+                       json_string_value(json_object_get(m, "due")), reason ? reason : "");
+        if (declined && note && *note)
+            mdt_buf_printf(b, "    Reason given: %s\n", note);
+    }
+}
+
+/* Who declined the meeting (names and organisations only). */
+static void apologies_text(struct mdt_buf *b, const json_t *agenda)
+{
+    const json_t *arr = json_object_get(agenda, "apologies"), *p;
+    size_t i;
+
+    if (json_array_size(arr) == 0)
+        return;
+    mdt_buf_adds(b, "\nApologies (declined the invitation):\n");
+    json_array_foreach(arr, i, p)
+        mdt_buf_printf(b, "  - %s (%s)\n",
+                       json_string_value(json_object_get(json_object_get(p, "person"), "name")),
+                       json_string_value(json_object_get(json_object_get(p, "org"), "name")));
 }
 
 /* The agenda as plain text for the email. */
@@ -185,7 +286,8 @@ static char *agenda_text(const json_t *a, const char *when)
                                json_string_value(json_object_get(o, "capacity")));
         }
     }
-    mdt_plans_matters_text(&b, a);
+    matters_text(&b, a);
+    apologies_text(&b, a);
     mdt_buf_adds(&b, "\nCases are pseudonymised: the case holder alone knows who each one is.\n");
     return mdt_buf_detach(&b);
 }

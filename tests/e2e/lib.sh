@@ -144,6 +144,7 @@ new_token() {
 finish() {
     local rc=$?
     stop_mdtd
+    stop_smtp_sink
     if [ "$rc" != 0 ] && [ "$TESTS_FAILED" = 0 ]; then not_ok "script ended with status $rc"; fi
     echo "# $(basename "$0"): $TESTS_PASSED passed, $TESTS_FAILED failed"
     if [ "${MDT_KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
@@ -192,4 +193,56 @@ restart_mdtd() {
     done
     echo "# mdtd did not restart:"; tail -20 "$T/mdtd.log" | sed 's/^/#   /'
     return 1
+}
+
+# --- a loopback SMTP server (tests/tools/smtp-sink.py, aiosmtpd) ----------
+SMTP_SINK_PID=""
+# start_smtp_sink DIR [PORT [SINK-OPTION...]]: starts the sink, which
+# writes each message it accepts to DIR (made if missing) as msg-*.eml, on
+# PORT (0 or none: a free one; give the old port to bring a stopped sink
+# back); options such as --reply 451 go to the sink. Sets SMTP_PORT and
+# SMTP_URL (smtp://127.0.0.1:PORT/mdt.example.org). finish stops it.
+start_smtp_sink() {
+    local dir=$1 port=${2:-0} i
+    shift
+    [ $# -gt 0 ] && shift
+    mkdir -p "$dir"
+    rm -f "$T/smtp.port"
+    /usr/bin/python3 "$TOP/tests/tools/smtp-sink.py" --dir "$dir" --port-file "$T/smtp.port" \
+        --port "$port" "$@" >>"$T/sink.out" 2>&1 &
+    SMTP_SINK_PID=$!
+    for i in $(seq 1 $((200 * ${MDT_TEST_TIMEOUT_MULTIPLIER:-1}))); do
+        [ -s "$T/smtp.port" ] && break
+        kill -0 "$SMTP_SINK_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    if [ ! -s "$T/smtp.port" ]; then
+        echo "# the SMTP sink did not start:"; sed 's/^/#   /' "$T/sink.out"; exit 1
+    fi
+    SMTP_PORT=$(cat "$T/smtp.port")
+    SMTP_URL="smtp://127.0.0.1:$SMTP_PORT/mdt.example.org"
+}
+# stop_smtp_sink: stops the sink (SMTP is then down on its port).
+stop_smtp_sink() {
+    [ -n "$SMTP_SINK_PID" ] || return 0
+    kill "$SMTP_SINK_PID" 2>/dev/null
+    wait "$SMTP_SINK_PID" 2>/dev/null
+    SMTP_SINK_PID=""
+}
+# mail_count DIR: how many messages the sink has written to DIR.
+mail_count() { find "$1" -maxdepth 1 -type f -name '*.eml' | wc -l; }
+# wait_mail DIR N [SETTLE]: waits until DIR holds at least N messages
+# (at most 60 seconds: sanitizer builds on a busy machine deliver
+# slowly), then SETTLE seconds more (default 0) so that a message too
+# many would show. Sets MAIL_COUNT; fails when fewer than N came.
+wait_mail() {
+    local i
+    for i in $(seq 1 $((600 * ${MDT_TEST_TIMEOUT_MULTIPLIER:-1}))); do
+        MAIL_COUNT=$(mail_count "$1")
+        [ "$MAIL_COUNT" -ge "$2" ] && break
+        sleep 0.1
+    done
+    [ "${3:-0}" = 0 ] || sleep "$3"
+    MAIL_COUNT=$(mail_count "$1")
+    [ "$MAIL_COUNT" -ge "$2" ]
 }

@@ -150,6 +150,7 @@ check_eq "--next: the PCN's soonest meeting with room (of any series)" "$(py 'j[
 run series create --pcn "Lewisham North" --title "Invited MDT" --rrule "FREQ=MONTHLY;BYDAY=1WE" \
     --start 2027-02-03T09:30 --duration 1h --list "North MDT" --url https://meet.example.org/inv --json
 S3=$(py 'j["id"]')
+S3UID=$(py 'j["uid"]')
 S3M1=$(py 'j["next_meeting"]["id"]')
 run invite send "$S3"
 expect "invite send" 0
@@ -168,5 +169,54 @@ n0=$(mails) c0=$(to_chair)
 run meeting cancel "$S3M1"
 check_eq "cancelled: the series update to each member, the holder's slot moved once" \
     "$(( $(mails) - n0 )) $(( $(to_chair) - c0 ))" "4 2"
+
+# --- apologies: who declined the meeting is on its agenda ------------------------------------
+S3M2=$(sqlite3 "$DB" "SELECT id FROM meetings WHERE series_id = $S3 AND status = 'scheduled' ORDER BY start_at LIMIT 1")
+S3M3=$(sqlite3 "$DB" "SELECT id FROM meetings WHERE series_id = $S3 AND status = 'scheduled' ORDER BY start_at LIMIT 1 OFFSET 1")
+for i in $(seq 1 100); do
+    [ "$(sqlite3 "$DB" "SELECT count(*) FROM invitations WHERE series_id = $S3 AND case_id = 0")" = 3 ] && break
+    sleep 0.1
+done
+# Eve declines the whole series by iMIP REPLY; Cy declines only the next
+# meeting from the RSVP link in his invite.
+printf 'BEGIN:VCALENDAR\r\nPRODID:-//t//t//EN\r\nVERSION:2.0\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:20270101T000000Z\r\nATTENDEE;PARTSTAT=DECLINED:mailto:eve@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' "$S3UID" >"$T/reply.ics"
+check_status "Eve declines the series" 200 POST /v1/imip -H 'Content-Type: text/calendar' --data-binary @"$T/reply.ics"
+CY_RSVP=$(python3 - "$DB" "$S3" <<'EOF'
+import sqlite3, sys, re, email
+from email import policy
+db = sqlite3.connect(sys.argv[1])
+for (body,) in db.execute("SELECT body FROM outbox WHERE recipient = 'cy@example.org' AND ref = ? ORDER BY id", ("series:" + sys.argv[2],)):
+    if isinstance(body, str): body = body.encode()
+    m = email.message_from_bytes(body, policy=policy.default)
+    text = m.get_body(preferencelist=("plain",)).get_content()
+    r = re.search(r"/v1/rsvp/([0-9a-f]{64})", text)
+    if r: print(r.group(1)); break
+EOF
+)
+check_status "Cy declines the next meeting only" 200 POST "/v1/rsvp/$CY_RSVP?answer=declined&meeting=$S3M2"
+check_status "agenda of that meeting" 200 GET "/v1/meetings/$S3M2/agenda"
+OUT=$HTTP_BODY
+check_eq "apologies: both, by organisation, each for what they declined" \
+    "$(py '[(a["person"]["name"], a["org"]["name"], a["for"], a["answered_at"] is not None) for a in j["apologies"]]')" \
+    "[('Eve Advice', 'Citizens Advice', 'series', True), ('Cy Housing', 'Lewisham Homes', 'meeting', True)]"
+http GET "/v1/meetings/$S3M3/agenda"; OUT=$HTTP_BODY
+check_eq "the meeting after: Eve only" "$(py '[a["person"]["name"] for a in j["apologies"]]')" "['Eve Advice']"
+run agenda "$S3M2"
+expect "mdt agenda with apologies" 0
+check_match "mdt agenda lists who declined" "$(printf '%s\n' "$OUT" | sed -n '/^Apologies/,$p' | tr '\n' '|')" \
+    '^Apologies \(declined the invitation\):\|  - Eve Advice \(Citizens Advice\), for the whole series\|  - Cy Housing \(Lewisham Homes\)\|$'
+run agenda send "$S3M2"
+expect "agenda with apologies sent" 0
+MAIL=$(python3 - "$DB" "$S3M2" <<'EOF'
+import sqlite3, sys, email
+from email import policy
+db = sqlite3.connect(sys.argv[1])
+body = db.execute("SELECT body FROM outbox WHERE ref = ? ORDER BY id LIMIT 1", ("meeting:" + sys.argv[2],)).fetchone()[0]
+if isinstance(body, str): body = body.encode()
+print(email.message_from_bytes(body, policy=policy.default).get_body(preferencelist=("plain",)).get_content())
+EOF
+)
+check_match "the agenda email lists who declined" "$(printf '%s\n' "$MAIL" | tr -d '\r' | sed -n '/^Apologies/,/^$/p' | tr '\n' '|')" \
+    '^Apologies \(declined the invitation\):\|  - Eve Advice \(Citizens Advice\)\|  - Cy Housing \(Lewisham Homes\)\|\|$'
 
 stop_mdtd

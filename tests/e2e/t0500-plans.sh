@@ -10,26 +10,21 @@
 # and the purge (dry run, real, and by the scheduler).
 . "$(dirname "$0")/lib.sh"
 trap 'finish_all' EXIT
-SINK_PID=""
 HOOK_PID=""
 finish_all() {
     local rc=$?
-    [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
     [ -n "$HOOK_PID" ] && kill "$HOOK_PID" 2>/dev/null && wait "$HOOK_PID" 2>/dev/null
     (exit $rc)
     finish
 }
 PY=/usr/bin/python3
 
-mkdir -p "$T/mail" "$T/hooks"
-$PY "$TOP/tests/tools/smtp-sink.py" --dir "$T/mail" --port-file "$T/smtp.port" >"$T/sink.out" 2>&1 &
-SINK_PID=$!
-for i in $(seq 1 100); do [ -s "$T/smtp.port" ] && break; sleep 0.05; done
-SMTP_PORT=$(cat "$T/smtp.port")
+mkdir -p "$T/hooks"
+start_smtp_sink "$T/mail"
 # The scheduler runs once at start and then only hourly in this first
 # part, so it does not race with the checks; the second part restarts
 # the daemon with short times.
-COMMON=("smtp_url = smtp://127.0.0.1:$SMTP_PORT/mdt.example.org" "smtp_from = mdt@mdt.example.org"
+COMMON=("smtp_url = $SMTP_URL" "smtp_from = mdt@mdt.example.org"
     "public_url = https://mdt.example.org/" "outbox_poll = 1" "purge_after = 0")
 start_mdtd "${COMMON[@]}" "scheduler_interval = 3600"
 DB=$T/var/mdtd.db
@@ -138,7 +133,7 @@ check_match "mdt actions says proposed before confirmation" "$OUT" "$A2 +MDT-7K3
 MDT_TOKEN=$CHAIR run outcome record "$C2" --meeting "$M1" --action "Citizens Advice: Benefits check, due $LATER"
 expect "the chair may record an outcome too" 0
 sleep 1.5
-check_eq "nothing is sent before confirmation" "$(find "$T/mail" -type f | wc -l)" 0
+check_eq "nothing is sent before confirmation" "$(mail_count "$T/mail")" 0
 MDT_TOKEN=$P_HOMES check_status "partners do not see proposed actions" 200 GET /v1/actions
 check_eq "their list is empty" "$HTTP_BODY" "[]"
 
@@ -177,8 +172,7 @@ for name in sorted(os.listdir(d)):
                       "body": body.replace("\r\n", "\n")}))
 EOF
 }
-for i in $(seq 1 100); do [ "$(find "$T/mail" -type f | wc -l)" -ge 3 ] && break; sleep 0.1; done
-sleep 1.5
+wait_mail "$T/mail" 3 1.5
 mails >"$T/mails.jsonl"
 check_eq "three emails" "$(wc -l <"$T/mails.jsonl")" 3
 OUT=$(cat "$T/mails.jsonl" | $PY -c 'import json,sys; print(json.dumps([json.loads(l) for l in sys.stdin]))')
@@ -311,6 +305,16 @@ check_match "history rows cannot be changed" "$(cat "$T/trig.err")" 'history'
 MDT_TOKEN=$CHAIR check_status "agenda" 200 GET "/v1/meetings/$M1/agenda"
 OUT=$HTTP_BODY
 check_eq "the declined action is a matter arising" "$(py '[(m["action"], m["reason"]) for m in j["matters_arising"]]')" "[($A3, 'declined')]"
+MDT_TOKEN=$CHAIR run agenda "$M1"
+check_match "mdt agenda gives the partner's reason for declining" "$(printf '%s\n' "$OUT" | sed -n '/^Matters arising/,$p' | tr '\n' '|')" \
+    "Debt advice appointment \(due $D_MEET, declined\)\|    Reason given: No appointments until next month; refer to StepChange\|"
+NMAIL=$(mail_count "$T/mail")
+MDT_TOKEN=$CHAIR run agenda send "$M1"
+expect "agenda sent" 0
+wait_mail "$T/mail" $((NMAIL + 2)) 1
+mails | tail -n +$((NMAIL + 1)) >"$T/new.jsonl"
+OUT=$($PY -c 'import json,sys; print(json.dumps([json.loads(l) for l in open(sys.argv[1])]))' "$T/new.jsonl")
+check_eq "the agenda email gives the reason too" "$(py '[("(due '"$D_MEET"', declined)\n    Reason given: No appointments until next month; refer to StepChange" in m["body"]) for m in j]')" "[True, True]"
 
 # --- amendment: only the partners affected hear of it ---------------------------------------
 MDT_TOKEN=$HOLDER run plan amend MDT-7K3Q-9XW2 --due "$A2=$PAST"
@@ -319,14 +323,13 @@ check_match "  ... naming it" "$ERR" "due\.$A2: $PAST is in the past"
 MDT_TOKEN=$HOLDER run plan amend MDT-7K3Q-9XW2 --action "Citizens Advice: Benefits check, due $PAST"
 expect "adding an action due in the past is refused" 1
 check_match "  ... naming it" "$ERR" 'add\.0\.due'
-NMAIL=$(find "$T/mail" -type f | wc -l)
+NMAIL=$(mail_count "$T/mail")
 MDT_TOKEN=$HOLDER run plan amend MDT-7K3Q-9XW2 --remove "$A3" --action "Citizens Advice: Benefits check, due $LATER" --json
 expect "plan amended" 0
 check_eq "plan version 2; A3 withdrawn; a new action sent" "$(py '(j["plan"]["version"], [a["removed_at"] is not None for a in j["actions"]], j["actions"][-1]["sent"])')" \
     "(2, [False, False, True, False], True)"
 A4=$(py 'j["actions"][-1]["id"]')
-for i in $(seq 1 100); do [ "$(find "$T/mail" -type f | wc -l)" -ge $((NMAIL + 2)) ] && break; sleep 0.1; done
-sleep 1.5
+wait_mail "$T/mail" $((NMAIL + 2)) 1.5
 mails | tail -n +$((NMAIL + 1)) >"$T/new.jsonl"
 OUT=$($PY -c 'import json,sys; print(json.dumps([json.loads(l) for l in open(sys.argv[1])]))' "$T/new.jsonl")
 check_eq "only Citizens Advice is told (withdrawal to contact and new action)" "$(py 'sorted(m["to"].split("<")[-1].rstrip(">") for m in j)')" "['ca@example.org', 'ca@example.org']"
@@ -384,7 +387,7 @@ sqlite3 "$DB" "UPDATE actions SET due_on = '$SOON' WHERE id = $A2; UPDATE action
 # Everything queued so far has gone out before counting.
 for i in $(seq 1 200); do [ "$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE status <> 'sent'")" = 0 ] && break; sleep 0.1; done
 sleep 0.5
-NMAIL=$(find "$T/mail" -type f | wc -l)
+NMAIL=$(mail_count "$T/mail")
 stop_mdtd
 {
     echo "listen = 127.0.0.1:0"; echo "db = $DB"
@@ -396,9 +399,8 @@ stop_mdtd
 MDTD_PID=$!
 for i in $(seq 1 200); do grep -q 'ready on' "$T/mdtd.log" && break; sleep 0.05; done
 export MDT_URL="http://127.0.0.1:$(sed -n 's/.*ready on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/mdtd.log" | head -1)"
-for i in $(seq 1 300); do [ "$(find "$T/mail" -type f | wc -l)" -ge $((NMAIL + 3)) ] && break; sleep 0.1; done
-sleep 3 # several scheduler passes: nothing may go twice
-if [ "$(find "$T/mail" -type f | wc -l)" -lt $((NMAIL + 3)) ]; then
+wait_mail "$T/mail" $((NMAIL + 3)) 3 # then several scheduler passes: nothing may go twice
+if [ "$MAIL_COUNT" -lt $((NMAIL + 3)) ]; then
     echo "# outbox after the restart:"
     sqlite3 "$DB" "SELECT id, kind, recipient, status, attempts, last_error FROM outbox ORDER BY id DESC LIMIT 6" | sed 's/^/#   /'
     grep -v 'http:' "$T/mdtd.log" | tail -8 | sed 's/^/#   /'
@@ -418,7 +420,7 @@ MDT_TOKEN=$P_ADVICE run actions --overdue --json
 check_eq "mdt actions --overdue lists it" "$(py '[a["id"] for a in j]')" "[$A4]"
 MDT_TOKEN=$CHAIR check_status "agenda" 200 GET "/v1/meetings/$M1/agenda"
 OUT=$HTTP_BODY
-check_eq "the overdue action is now a matter arising" "$(py '[(m["action"], m["reason"]) for m in j["matters_arising"]]')" "[($A4, 'overdue')]"
+check_eq "the overdue action is now a matter arising" "$(py '[(m["action"], m["reason"], m["status"]) for m in j["matters_arising"]]')" "[($A4, 'overdue', 'sent')]"
 # A case on no later meeting: its matters arise at the PCN's next meeting;
 # on a later meeting, at that one only.
 M2=$(MDT_TOKEN=$CHAIR "$MDT" meeting list --json 2>/dev/null | $PY -c 'import json,sys; m=[x["id"] for x in json.load(sys.stdin)]; print(sorted(m)[1])')
