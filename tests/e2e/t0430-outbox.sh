@@ -9,27 +9,8 @@
 # one message per recipient, none missing. Also the outbox routes, roles
 # and `mdt outbox`.
 . "$(dirname "$0")/lib.sh"
-trap 'finish_all' EXIT
-SINK_PID=""
-finish_all() {
-    local rc=$?
-    [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
-    (exit $rc)
-    finish
-}
 PY=/usr/bin/python3
 FANOUT=${FANOUT:-300}
-
-# start_sink DIR [PORT]: the loopback SMTP server, writing to DIR.
-start_sink() {
-    rm -f "$T/smtp.port"
-    $PY "$TOP/tests/tools/smtp-sink.py" --dir "$1" --port-file "$T/smtp.port" --port "${2:-0}" \
-        >>"$T/sink.out" 2>&1 &
-    SINK_PID=$!
-    for i in $(seq 1 100); do [ -s "$T/smtp.port" ] && break; sleep 0.05; done
-    SMTP_PORT=$(cat "$T/smtp.port")
-}
-stop_sink() { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; SINK_PID=""; }
 
 # count_status STATUS: rows of the outbox with that status (through the API).
 count_status() {
@@ -62,9 +43,9 @@ PYEOF
 
 # SMTP is down: a port that was free a moment ago, nothing listening.
 mkdir -p "$T/mail1" "$T/mail2"
-start_sink "$T/mail1"
+start_smtp_sink "$T/mail1"
 PORT=$SMTP_PORT
-stop_sink
+stop_smtp_sink
 start_mdtd "smtp_url = smtp://127.0.0.1:$PORT/mdt.example.org" "smtp_from = mdt@mdt.example.org" \
     "public_url = https://mdt.example.org/" "outbox_poll = 1" "outbox_backoff_min = 1" \
     "outbox_backoff_max = 2" "outbox_timeout = 10" "outbox_concurrency = 8"
@@ -118,7 +99,18 @@ assert rows and all(set(r) == {"id","kind","recipient","subject","ref","message_
 run outbox --pending
 expect "mdt outbox --pending lists them" 0
 check_match "mdt outbox shows the recipients" "$OUT" "m1@trust.example"
-start_sink "$T/mail1" "$PORT"
+# Errors: the table shows each one's first line, shortened to 60
+# characters; --json has the whole text.
+run outbox --pending --json
+FULL=$(py 'j[0]["last_error"]')
+echo "# a connection error as curl gives it: $FULL"
+run outbox --pending
+check_eq "the whole error is not in the table" "$(printf '%s' "$OUT" | grep -cF -- "$FULL")" 0
+check_eq "its start is, at most 60 characters ending in …" "$($PY -c 'import sys
+out, full = sys.argv[1], sys.argv[2]
+i = out.find(full[:20]); j = out.find("…", i)
+print(i >= 0 and j > i and j - i <= 59)' "$OUT" "$FULL")" True
+start_smtp_sink "$T/mail1" "$PORT"
 check_eq "sink back on the same port" "$SMTP_PORT" "$PORT"
 check_eq "delivered once it is back" "$(wait_sent 5 30)" 5
 sleep 1.5
@@ -129,6 +121,15 @@ check_eq "five distinct Message-IDs" "$D" 5
 
 # Routes: roles, retry of a sent message, unknown ids and bad filters.
 ID1=$(json_get "$(curl -s -H "Authorization: Bearer $MDT_TOKEN" "$MDT_URL/v1/outbox?status=sent")" 0.id)
+# An error of several lines (a server's multi-line reply) shows as its
+# first line in the table.
+sqlite3 "$T/var/mdtd.db" "UPDATE outbox SET last_error = 'SMTP 451: Failed sending data to the peer' || char(10) || '451-4.3.0 The mailbox is busy' || char(13) || char(10) || '451 4.3.0 try again later' WHERE id = $ID1"
+run outbox --sent
+check_match "a multi-line error: its first line in the table" "$OUT" "SMTP 451: Failed sending data to the peer *$"
+check_eq "  ... and nothing of the others" "$(printf '%s' "$OUT" | grep -c 'mailbox is busy\|try again later')" 0
+check_eq "  ... one line per message" "$(printf '%s\n' "$OUT" | wc -l)" "$(( $(count_status sent) + 1 ))"
+run outbox --sent --json
+check_eq "--json has the whole text" "$(py '[m["last_error"] for m in j if m["id"] == '"$ID1"'][0].count(chr(10))')" 2
 run outbox retry "$ID1"
 expect "retry of a sent message refused" 1
 check_match "says it is sent" "$ERR" "sent"
@@ -140,8 +141,8 @@ CH=$(new_token case_holder "Mind Lewisham")
 MDT_TOKEN=$CH check_status "case holders cannot retry" 403 POST "/v1/outbox/$ID1/retry"
 
 # 2. SIGKILL halfway through a fan-out, then a restart.
-stop_sink
-start_sink "$T/mail2" "$PORT"
+stop_smtp_sink
+start_smtp_sink "$T/mail2" "$PORT"
 S2=$(series "Fan-out MDT" Large)
 http POST "/v1/series/$S2/invites"
 check_match "fan-out of $FANOUT queued" "$HTTP_STATUS" '^20[0-9]$'
@@ -181,9 +182,9 @@ ADD=$($PY -c 'import json,sys; print(json.dumps({"add":["b%d@trust.example"%i fo
 http_json POST /v1/lists/Big/members "$ADD"
 check_eq "list of $BIG" "$HTTP_STATUS" 200
 S3=$(series "Big MDT" Big)
-stop_sink
+stop_smtp_sink
 mkdir -p "$T/mail3"
-start_sink "$T/mail3" "$PORT"
+start_smtp_sink "$T/mail3" "$PORT"
 # db_counts: "rows distinct-recipients job-state" of series S3's invites.
 db_counts() {
     $PY - "$T/var/mdtd.db" "$S3" <<'PYEOF'
@@ -222,4 +223,4 @@ read -r R C D MAXI MISSING <<<"$(per_recipient "$T/mail3")"
 check_eq "every recipient of the interrupted job reached" "$R" "$BIG"
 check_eq "each with one message (Message-ID)" "$MAXI $D $MISSING" "1 $BIG 0"
 echo "# interrupted job: $C copies for $R recipients; $((C - R)) resent after the kill with their first Message-ID"
-stop_sink
+stop_smtp_sink
