@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +37,8 @@ struct mdt_db {
     int doomed;  /* an inner level rolled back: the outermost end rolls back */
     enum ro_state ro;
     int immutable;         /* opened with immutable=1 (read-only and no WAL to read) */
+    int call_errno;        /* errno after the failed call mdt_db_err is looking at, or 0 */
+    int64_t changes_at_begin; /* sqlite3_total_changes64 when the transaction began */
     uint64_t reopen_after; /* monotonic ms: no reopen attempt before */
     int (*wal_fn)(void *, sqlite3 *, const char *, int); /* set again on a new connection */
     void *wal_arg;
@@ -100,6 +103,16 @@ int mdt_db_err(struct mdt_db *db, int rc, const char *what)
     const char *msg = db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
     int sys = db && db->h ? sqlite3_system_errno(db->h) : 0;
 
+    /* SQLite keeps the errno of a failed open or read, not of a failed
+     * write in a COMMIT: then the errno seen right after the call, or
+     * the file system's read-only flag, tells EROFS from a full disk. */
+    if (sys == 0 && db && (rc & 0xff) == SQLITE_IOERR) {
+        struct statvfs vfs;
+        sys = db->call_errno;
+        if (sys == 0 && db->path && statvfs(db->path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+            sys = EROFS;
+    }
+
     switch (rc) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
@@ -130,8 +143,9 @@ int mdt_db_err(struct mdt_db *db, int rc, const char *what)
     switch (rc & 0xff) {
     case SQLITE_FULL:
     case SQLITE_IOERR:
-        log_warnx("db: %s: %s (%d): the disk may be full or failing; changes are refused "
-                  "until there is room, reads go on", what, msg, rc);
+        log_warnx("db: %s: %s (%d%s%s): the disk may be full or failing; changes are refused "
+                  "until there is room, reads go on", what, msg, rc, sys ? ", " : "",
+                  sys ? strerror(sys) : "");
         break;
     case SQLITE_READONLY:
     case SQLITE_PERM:
@@ -161,8 +175,14 @@ int mdt_db_err(struct mdt_db *db, int rc, const char *what)
 
 static int exec(struct mdt_db *db, const char *sql, const char *what)
 {
-    int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : mdt_db_err(db, rc, what);
+    int rc;
+
+    errno = 0;
+    rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+    db->call_errno = errno;
+    rc = rc == SQLITE_OK ? 0 : mdt_db_err(db, rc, what);
+    db->call_errno = 0;
+    return rc;
 }
 
 /* "file:" and path with everything but unreserved characters and '/'
@@ -452,15 +472,19 @@ found:
 
 int mdt_db_step(struct mdt_db *db, sqlite3_stmt *st)
 {
-    int rc = sqlite3_step(st);
+    int rc;
 
+    errno = 0;
+    rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         return 1;
     if (rc == SQLITE_DONE) {
         sqlite3_reset(st);
         return 0;
     }
+    db->call_errno = errno;
     rc = mdt_db_err(db, sqlite3_extended_errcode(db->h), "step");
+    db->call_errno = 0;
     sqlite3_reset(st);
     return rc;
 }
@@ -479,6 +503,7 @@ int mdt_db_begin(struct mdt_db *db)
     try_reopen(db);
     if ((rc = exec(db, "BEGIN IMMEDIATE", "begin")) < 0)
         return rc;
+    db->changes_at_begin = sqlite3_total_changes64(db->h);
     db->depth = 1;
     db->doomed = 0;
     return 0;
@@ -499,8 +524,8 @@ int mdt_db_commit(struct mdt_db *db)
     db->depth = 0;
     if ((rc = exec(db, "COMMIT", "commit")) < 0)
         mdt_db_rollback(db);
-    else if (db->ro == RO_WRITE)
-        set_writable(db); /* the file system takes writes again */
+    else if (db->ro == RO_WRITE && sqlite3_total_changes64(db->h) != db->changes_at_begin)
+        set_writable(db); /* rows were written: the file system takes writes again */
     return rc;
 }
 

@@ -148,6 +148,7 @@ struct mdt_server {
     void (*stop_done)(void *arg);
     void *stop_arg;
     struct mdt_outbox *outbox; /* borrowed, may be NULL */
+    struct mdt_reports *reports; /* borrowed, may be NULL: reports.c computes on the loop */
 };
 
 /* Per-request state behind mdt_req.priv. */
@@ -313,14 +314,19 @@ static void finish(struct mdt_req *r, int status, char *body, size_t len)
             audit_change(r, status, body, len);
             while (mdt_db_depth(r->db) > s->txn_base + 1) /* a handler's unbalanced begin */
                 mdt_db_commit(r->db);
-            if (mdt_db_commit(r->db) < 0) {
+            int crc = mdt_db_commit(r->db);
+            if (crc < 0) {
                 static const char unavailable[] =
                     "{\"error\":{\"code\":\"unavailable\",\"message\":\"the change could not be "
                     "written: the database cannot be written now\"}}";
+                static const char read_only[] =
+                    "{\"error\":{\"code\":\"unavailable\",\"message\":\"the change could not be "
+                    "written: the database is read-only; changes are refused until it can be "
+                    "written again, reads go on\"}}";
                 free(body);
                 status = 503;
-                len = sizeof(unavailable) - 1;
-                body = mdt_xstrdup(unavailable);
+                body = mdt_xstrdup(crc == -EROFS ? read_only : unavailable);
+                len = strlen(body);
                 s->ctype = NULL;
             }
         } else {
@@ -1070,6 +1076,75 @@ void mdt_server_stop(struct mdt_server *srv, void (*done)(void *arg), void *arg)
 void mdt_server_set_outbox(struct mdt_server *srv, struct mdt_outbox *ob)
 {
     srv->outbox = ob;
+}
+
+void mdt_server_set_reports(struct mdt_server *srv, struct mdt_reports *rep)
+{
+    srv->reports = rep;
+}
+
+struct mdt_reports *mdt_server_reports(struct mdt_server *srv)
+{
+    return srv->reports;
+}
+
+/* Answers given after the handler has returned (reports.c). The state
+ * handle() keeps on its stack is copied; a slot in the request's pool
+ * points back, and h2o's dispose of the pool (the client went away, the
+ * connection was closed) clears the copy's request so that nothing
+ * touches it afterwards. */
+struct mdt_later {
+    struct req_state st;
+    struct mdt_req r;
+    struct mdt_later **slot; /* in the request's pool while st.req is set */
+};
+
+static void later_gone(void *p)
+{
+    struct mdt_later **slot = p;
+
+    if (*slot)
+        (*slot)->st.req = NULL;
+}
+
+struct mdt_later *mdt_req_later(struct mdt_req *r)
+{
+    struct req_state *s = r->priv;
+    struct mdt_later *l;
+
+    /* Changes answer inside their transaction, and mdt__http_call's
+     * request lives only for the call: those answer now. */
+    if (s->cap || s->txn || s->replied)
+        return NULL;
+    l = mdt_xcalloc(1, sizeof(*l));
+    l->st = *s;
+    l->r = *r;
+    l->r.priv = &l->st;
+    l->r.param = NULL; /* handle()'s buffers end with it */
+    l->r.body = NULL;
+    l->r.raw = NULL;
+    l->r.raw_len = 0;
+    l->slot = h2o_mem_alloc_shared(&s->req->pool, sizeof(*l->slot), later_gone);
+    *l->slot = l;
+    s->replied = 1; /* handle() must not answer it */
+    return l;
+}
+
+struct mdt_req *mdt_later_req(struct mdt_later *l)
+{
+    return l->st.req ? &l->r : NULL;
+}
+
+void mdt_later_free(struct mdt_later *l)
+{
+    if (l == NULL)
+        return;
+    if (l->st.req) { /* the answer may have ended the request already */
+        if (!l->st.replied)
+            log_warnx("http: %s: a deferred request is left unanswered", l->st.tmpl);
+        *l->slot = NULL;
+    }
+    free(l);
 }
 
 void mdt_server_free(struct mdt_server *srv)
