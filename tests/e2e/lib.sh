@@ -230,7 +230,8 @@ stop_smtp_sink() {
     SMTP_SINK_PID=""
 }
 # mail_count DIR: how many messages the sink has written to DIR.
-mail_count() { find "$1" -maxdepth 1 -type f -name '*.eml' | wc -l; }
+# (A message being written is a dot file until it is whole.)
+mail_count() { find "$1" -maxdepth 1 -type f -name '[!.]*.eml' | wc -l; }
 # wait_mail DIR N [SETTLE]: waits until DIR holds at least N messages
 # (at most 60 seconds: sanitizer builds on a busy machine deliver
 # slowly), then SETTLE seconds more (default 0) so that a message too
@@ -245,4 +246,18 @@ wait_mail() {
     [ "${3:-0}" = 0 ] || sleep "$3"
     MAIL_COUNT=$(mail_count "$1")
     [ "$MAIL_COUNT" -ge "$2" ]
+}
+
+MAIL_SEEN=0
+# expect_new_mail N DESC: checks that N more messages reached the sink's
+# $T/mail since the last call, and no more a moment later; writes one
+# JSON line per new message (headers, text and calendar parts, from
+# tests/tools/imip-mail.py, which saves the .ics files in $T/cal) to
+# $T/new.jsonl.
+expect_new_mail() {
+    wait_mail "$T/mail" $((MAIL_SEEN + $1)) 1.5
+    /usr/bin/python3 "$TOP/tests/tools/imip-mail.py" "$T/mail" "$T/cal" |
+        tail -n +$((MAIL_SEEN + 1)) | head -n "$((MAIL_COUNT - MAIL_SEEN))" >"$T/new.jsonl"
+    check_eq "$2: $1 message(s), no more" "$((MAIL_COUNT - MAIL_SEEN))" "$1"
+    MAIL_SEEN=$MAIL_COUNT
 }

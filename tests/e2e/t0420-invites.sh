@@ -6,14 +6,6 @@
 # members joining and leaving; RSVP links, iMIP replies, the quorum
 # warning, and private feeds.
 . "$(dirname "$0")/lib.sh"
-trap 'finish_all' EXIT
-SINK_PID=""
-finish_all() {
-    local rc=$?
-    [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
-    (exit $rc)
-    finish
-}
 PY=/usr/bin/python3
 NODE_OK=1
 if ! command -v node >/dev/null || [ ! -d "$TOP/build/node/node_modules/ical.js" ]; then
@@ -21,13 +13,8 @@ if ! command -v node >/dev/null || [ ! -d "$TOP/build/node/node_modules/ical.js"
     not_ok "ical.js is installed (scripts/install-deps puts it in build/node)"
 fi
 
-# The SMTP sink.
-mkdir -p "$T/mail"
-$PY "$TOP/tests/tools/smtp-sink.py" --dir "$T/mail" --port-file "$T/smtp.port" >"$T/sink.out" 2>&1 &
-SINK_PID=$!
-for i in $(seq 1 100); do [ -s "$T/smtp.port" ] && break; sleep 0.05; done
-SMTP_PORT=$(cat "$T/smtp.port")
-start_mdtd "smtp_url = smtp://127.0.0.1:$SMTP_PORT/mdt.example.org" "smtp_from = mdt@mdt.example.org" \
+start_smtp_sink "$T/mail"
+start_mdtd "smtp_url = $SMTP_URL" "smtp_from = mdt@mdt.example.org" \
     "public_url = https://mdt.example.org/" "outbox_poll = 1"
 
 # The directory: a chair, three members of the list (GP, police, housing),
@@ -64,23 +51,6 @@ check_eq "series created" "$HTTP_STATUS" 201
 SERIES=$(json_get "$HTTP_BODY" id)
 UID_=$(json_get "$HTTP_BODY" uid)
 
-NSEEN=0
-# wait_mail N: waits until N more messages arrived (and a moment for any
-# extra one), then summarises the new ones into $T/new.jsonl.
-wait_mail() {
-    local want=$((NSEEN + $1)) i have
-    # Generous: sanitizer builds on a busy machine deliver slowly.
-    for i in $(seq 1 600); do
-        have=$(find "$T/mail" -maxdepth 1 -type f | wc -l)
-        [ "$have" -ge "$want" ] && break
-        sleep 0.1
-    done
-    sleep 1.5
-    $PY "$TOP/tests/tools/imip-mail.py" "$T/mail" "$T/cal" | tail -n +$((NSEEN + 1)) >"$T/new.jsonl"
-    have=$(find "$T/mail" -maxdepth 1 -type f | wc -l)
-    check_eq "$2: $1 message(s), no more" "$((have - NSEEN))" "$1"
-    NSEEN=$have
-}
 # field JSONPATH: one line per new message.
 field() { $PY -c 'import json,sys
 for l in open(sys.argv[1]):
@@ -143,12 +113,12 @@ EOF
 
 # Nothing is sent before `invite send`.
 sleep 1.2
-check_eq "no mail before invite send" "$(find "$T/mail" -type f | wc -l)" 0
+check_eq "no mail before invite send" "$(mail_count "$T/mail")" 0
 
 run invite send "$SERIES"
 expect "mdt invite send SERIES" 0
 check_match "it says how many" "$OUT" "invites queued for 3 people"
-wait_mail 3 "invite send"
+expect_new_mail 3 "invite send"
 check_eq "one to each member" "$(field rcpt | sort | tr -d '\n')" \
     '["gp@surgery.example"]["hugh@trust.example"]["officer@police.example"]'
 check_calendars "invite" REQUEST
@@ -160,7 +130,7 @@ check_status "the API answers 202: the messages are queued after the answer" 202
 check_eq "with the job and its counts" "$($PY -c 'import json,sys; j=json.loads(sys.argv[1]); print(j["job"] > 0, j["queued"], j["already"], sorted(j))' "$HTTP_BODY")" \
     "True 0 3 ['already', 'invited_at', 'job', 'queued', 'sequence', 'series']"
 sleep 1.5
-check_eq "and nothing arrives" "$(find "$T/mail" -type f | wc -l)" "$NSEEN"
+check_eq "and nothing arrives" "$(mail_count "$T/mail")" "$MAIL_SEEN"
 
 # Keep one RSVP secret per person for later.
 $PY "$TOP/tests/tools/imip-mail.py" "$T/mail" "$T/cal" | $PY -c 'import json,sys,re
@@ -176,12 +146,12 @@ M4DAY=$(json_get "$HTTP_BODY" 3.start | cut -c1-10)
 NEWSTART=$($PY -c 'import datetime as d,sys; print((d.date.fromisoformat(sys.argv[1])+d.timedelta(days=2)).isoformat()+"T14:00")' "$M4DAY")
 http_json POST "/v1/meetings/$M4/move" "{\"start\":\"$NEWSTART\"}"
 check_eq "meeting moved" "$HTTP_STATUS" 200
-wait_mail 3 "move"
+expect_new_mail 3 "move"
 check_calendars "after the move" REQUEST
 check_eq "the update carries the override" "$(grep -l 'RECURRENCE-ID;TZID=Europe/London' $(field calendar) | wc -l)" 3
 http POST "/v1/meetings/$M3/cancel"
 check_eq "meeting cancelled" "$HTTP_STATUS" 200
-wait_mail 3 "cancel one"
+expect_new_mail 3 "cancel one"
 check_calendars "after the cancel" REQUEST
 check_eq "master and override together, EXDATE for the cancelled one" \
     "$(for c in $(field calendar); do grep -c '^BEGIN:VEVENT' "$c"; grep -c '^EXDATE;TZID=Europe/London' "$c"; done | sort -u | tr '\n' ' ')" "1 2 "
@@ -192,17 +162,17 @@ VER=$(json_get "$HTTP_BODY" version)
 SEQ_BEFORE=$(json_get "$HTTP_BODY" sequence)
 http_json PATCH "/v1/series/$SERIES" "{\"title\":\"LN monthly MDT (new room)\",\"version\":$VER}"
 check_eq "series updated" "$HTTP_STATUS" 200
-wait_mail 3 "series update"
+expect_new_mail 3 "series update"
 check_calendars "after the update" REQUEST
 check_match "the new title is in the update" "$(grep -h '^SUMMARY' $(field calendar) | sort -u)" "new room"
 
 # A member added: only they get the invite. A member removed: only they get a CANCEL.
 http_json POST "/v1/lists/LN%20MDT/members" '{"add":["nia@trust.example"]}'
-wait_mail 1 "member added"
+expect_new_mail 1 "member added"
 check_eq "to the new member" "$(field rcpt)" '["nia@trust.example"]'
 check_calendars "new member's invite" REQUEST
 http_json POST "/v1/lists/LN%20MDT/members" '{"remove":["hugh@trust.example"]}'
-wait_mail 1 "member removed"
+expect_new_mail 1 "member removed"
 check_eq "to the removed member" "$(field rcpt)" '["hugh@trust.example"]'
 check_calendars "removed member's cancel" CANCEL
 check_status "the removed member's RSVP link is dead" 404 GET "/v1/rsvp/$(secret_of hugh@trust.example)"
@@ -234,7 +204,7 @@ check_status "a REPLY from a removed member is refused" 403 POST /v1/imip -H 'Co
 printf 'BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n' >"$T/reply4.ics"
 check_status "a non-REPLY is refused" 422 POST /v1/imip -H 'Content-Type: text/calendar' --data-binary @"$T/reply4.ics"
 MDT_TOKEN= check_status "POST /v1/imip needs a token" 401 POST /v1/imip -H 'Content-Type: text/calendar' --data-binary @"$T/reply.ics"
-wait_mail 1 "quorum warning"
+expect_new_mail 1 "quorum warning"
 check_eq "to the chair" "$(field rcpt)" '["chair@mind.example"]'
 check_match "naming the organisation" "$(field text)" "Met Police"
 check_status "meeting shows the warning" 200 GET "/v1/meetings/$M4"
@@ -246,7 +216,7 @@ http POST /v1/imip -H 'Content-Type: text/calendar' --data-binary @"$T/reply.ics
 reply DECLINED officer@police.example >"$T/reply.ics"
 http POST /v1/imip -H 'Content-Type: text/calendar' --data-binary @"$T/reply.ics"
 sleep 1.5
-check_eq "the chair is warned only once" "$(find "$T/mail" -type f | wc -l)" "$NSEEN"
+check_eq "the chair is warned only once" "$(mail_count "$T/mail")" "$MAIL_SEEN"
 
 # Feeds.
 run feed url gp@surgery.example
@@ -274,7 +244,7 @@ http GET "/v1/series/$SERIES"
 SEQ=$(json_get "$HTTP_BODY" sequence)
 http POST "/v1/series/$SERIES/cancel"
 check_eq "series cancelled" "$HTTP_STATUS" 200
-wait_mail 3 "series cancel"
+expect_new_mail 3 "series cancel"
 check_eq "to the current members" "$(field rcpt | sort | tr -d '\n')" \
     '["gp@surgery.example"]["nia@trust.example"]["officer@police.example"]'
 check_calendars "series cancel" CANCEL

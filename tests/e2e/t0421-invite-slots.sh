@@ -4,20 +4,9 @@
 # event, its own UID), which follows the meeting when it moves and is
 # cancelled when the meeting is; the holder's feed carries the slot.
 . "$(dirname "$0")/lib.sh"
-trap 'finish_all' EXIT
-SINK_PID=""
-finish_all() {
-    local rc=$?
-    [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
-    (exit $rc)
-    finish
-}
 PY=/usr/bin/python3
-mkdir -p "$T/mail"
-$PY "$TOP/tests/tools/smtp-sink.py" --dir "$T/mail" --port-file "$T/smtp.port" >"$T/sink.out" 2>&1 &
-SINK_PID=$!
-for i in $(seq 1 100); do [ -s "$T/smtp.port" ] && break; sleep 0.05; done
-start_mdtd "smtp_url = smtp://127.0.0.1:$(cat "$T/smtp.port")/mdt.example.org" \
+start_smtp_sink "$T/mail"
+start_mdtd "smtp_url = $SMTP_URL" \
     "smtp_from = mdt@mdt.example.org" "public_url = https://mdt.example.org" "outbox_poll = 1"
 
 http_json POST /v1/orgs '{"name":"Mind Lewisham","kind":"vcse","email":"mind@mind.example"}'
@@ -44,21 +33,6 @@ http_json POST /v1/tokens '{"role":"case_holder","name":"cass","org":"Mind Lewis
 check_eq "holder token bound to a person" "$HTTP_STATUS" 201
 HOLDER=$(json_get "$HTTP_BODY" token)
 
-NSEEN=0
-wait_mail() {
-    local want=$((NSEEN + $1)) i have
-    # Generous: sanitizer builds on a busy machine deliver slowly.
-    for i in $(seq 1 600); do
-        have=$(find "$T/mail" -maxdepth 1 -type f | wc -l)
-        [ "$have" -ge "$want" ] && break
-        sleep 0.1
-    done
-    sleep 1.5
-    $PY "$TOP/tests/tools/imip-mail.py" "$T/mail" "$T/cal" | tail -n +$((NSEEN + 1)) >"$T/new.jsonl"
-    have=$(find "$T/mail" -maxdepth 1 -type f | wc -l)
-    check_eq "$2: $1 message(s), no more" "$((have - NSEEN))" "$1"
-    NSEEN=$have
-}
 # mail_of ADDR KEY: KEY of the new message to ADDR.
 mail_of() { $PY -c 'import json,sys
 for l in open(sys.argv[1]):
@@ -86,11 +60,11 @@ MDT_TOKEN=$HOLDER http_json POST /v1/cases "$(case_body MDT-7K3Q-9XW2 "$M4")"
 check_eq "first case on meeting 4" "$HTTP_STATUS" 201
 C1=$(json_get "$HTTP_BODY" id)
 sleep 1.2
-check_eq "nothing before invite send" "$(find "$T/mail" -type f | wc -l)" 0
+check_eq "nothing before invite send" "$(mail_count "$T/mail")" 0
 
 run invite send "$SERIES"
 expect "invite send" 0
-wait_mail 2 "invite send: the member and the case holder"
+expect_new_mail 2 "invite send: the member and the case holder"
 check_match "the holder's subject names the slot" "$(mail_of cass@mind.example subject)" "your case slot"
 http GET "/v1/meetings/$M4"
 SLOT1=$(utc "$(json_get "$HTTP_BODY" start)")
@@ -101,7 +75,7 @@ check_eq "no RRULE in the slot's VEVENT" "$(sed -n '/^BEGIN:VEVENT/,$p' "$(mail_
 # A second case takes slot 2 (15 minutes later): only its holder hears.
 MDT_TOKEN=$HOLDER http_json POST /v1/cases "$(case_body MDT-4H2P-0QRS "$M4")"
 C2=$(json_get "$HTTP_BODY" id)
-wait_mail 1 "second case"
+expect_new_mail 1 "second case"
 SLOT2=$($PY -c 'import sys,datetime as d; print((d.datetime.strptime(sys.argv[1],"%Y-%m-%dT%H:%M:%SZ")+d.timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%SZ"))' "$SLOT1")
 check_eq "slot 2 is 15 minutes later" "$(both_parsers "$(mail_of cass@mind.example calendar)")" \
     "case-$C2.$UID_ [\"$SLOT2\"] REQUEST"
@@ -111,7 +85,7 @@ DAY=$(json_get "$HTTP_BODY" id >/dev/null; http GET "/v1/meetings/$M4"; json_get
 NEW=$($PY -c 'import datetime as d,sys; print((d.date.fromisoformat(sys.argv[1])+d.timedelta(days=1)).isoformat()+"T13:00")' "$DAY")
 http_json POST "/v1/meetings/$M4/move" "{\"start\":\"$NEW\"}"
 check_eq "moved" "$HTTP_STATUS" 200
-wait_mail 3 "move: member + two slots"
+expect_new_mail 3 "move: member + two slots"
 http GET "/v1/meetings/$M4"
 MOVED=$(utc "$(json_get "$HTTP_BODY" start)")
 check_eq "the slot follows the meeting" \
@@ -132,7 +106,7 @@ check_eq "the holder's feed carries both slots" "$(printf '%s' "$HTTP_BODY" | tr
 http POST "/v1/meetings/$M4/cancel"
 check_eq "meeting cancelled" "$HTTP_STATUS" 200
 NEXT=$(json_get "$HTTP_BODY" cases_moved_to)
-wait_mail 3 "cancel: member update + two slot updates"
+expect_new_mail 3 "cancel: member update + two slot updates"
 http GET "/v1/meetings/$NEXT"
 N1=$(utc "$(json_get "$HTTP_BODY" start)")
 N2=$($PY -c 'import sys,datetime as d; print((d.datetime.strptime(sys.argv[1],"%Y-%m-%dT%H:%M:%SZ")+d.timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%SZ"))' "$N1")
@@ -145,6 +119,6 @@ for l in open(sys.argv[1]):
 # The series is cancelled: the member and both slots get CANCEL.
 http POST "/v1/series/$SERIES/cancel"
 check_eq "series cancelled" "$HTTP_STATUS" 200
-wait_mail 3 "series cancel"
+expect_new_mail 3 "series cancel"
 check_eq "every message a CANCEL" "$($PY -c 'import json,sys
 for l in open(sys.argv[1]): print(json.loads(l)["cal_method"])' "$T/new.jsonl" | sort | uniq -c | tr -s ' ')" " 3 CANCEL"
