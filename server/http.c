@@ -865,6 +865,69 @@ void mdt_h_health(struct mdt_req *r)
     mdt_reply_jsonw(r, 200, &w);
 }
 
+/* h2o answers a body over max_request_entity_size (= max_body) by
+ * itself, before any handler runs: at the headers when Content-Length
+ * says so, or once a chunked body has passed the limit. Its answer is
+ * a plain-text 413; as the request has no path of ours yet, that answer
+ * goes out through the filters of the host's fallback path, where this
+ * one makes it the API's JSON error, the one the handler gives for the
+ * same fault. Nothing is buffered: h2o has stopped reading the body. */
+struct too_large_filter {
+    h2o_filter_t super;
+    struct mdt_server *srv; /* borrowed */
+};
+
+struct too_large_ostream {
+    h2o_ostream_t super;
+    h2o_iovec_t body; /* in the request's pool */
+    int sent;
+};
+
+static void too_large_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
+                           h2o_send_state_t state)
+{
+    struct too_large_ostream *o = (struct too_large_ostream *)self;
+
+    (void)bufs;
+    (void)bufcnt;
+    /* h2o's own text is dropped: ours goes out once, in its place. */
+    if (o->sent || h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
+        h2o_ostream_send_next(self, req, NULL, 0, state);
+        return;
+    }
+    o->sent = 1;
+    h2o_ostream_send_next(self, req, &o->body, 1, state);
+}
+
+static void too_large_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+    struct mdt_server *srv = ((struct too_large_filter *)self)->srv;
+    struct too_large_ostream *o;
+    char *json;
+    int n;
+
+    if (req->res.status != 413) {
+        h2o_setup_next_ostream(req, slot);
+        return;
+    }
+    json = h2o_mem_alloc_pool(&req->pool, 160);
+    n = snprintf(json, 160,
+                 "{\"error\":{\"code\":\"too_large\",\"message\":\"body: larger than %lld bytes\"}}",
+                 srv->cfg->max_body);
+    req->res.content_length = (size_t)n;
+    h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE,
+                   H2O_STRLIT("application/json"), 1);
+    h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, H2O_STRLIT("no-store"),
+                   1);
+    o = (struct too_large_ostream *)h2o_add_ostream(req, sizeof(*o), slot);
+    o->super.do_send = too_large_send;
+    o->body = h2o_iovec_init(json, (size_t)n);
+    o->sent = 0;
+    log_info("http: %.*s - 413 body over max_body (%lld bytes), refused by the HTTP layer actor=-",
+             (int)req->method.len, req->method.base, srv->cfg->max_body);
+    h2o_setup_next_ostream(req, &o->super.next);
+}
+
 static void on_conn_close(uv_handle_t *h)
 {
     struct conn *c = (struct conn *)h;
@@ -948,6 +1011,7 @@ struct mdt_server *mdt_server_new(void *uv_loop, const struct mdt_config *cfg, s
     struct mdt_server *srv = mdt_xcalloc(1, sizeof(*srv));
     h2o_hostconf_t *host;
     h2o_handler_t *handler;
+    struct too_large_filter *tl;
 
     srv->loop = uv_loop;
     srv->cfg = cfg;
@@ -970,6 +1034,9 @@ struct mdt_server *mdt_server_new(void *uv_loop, const struct mdt_config *cfg, s
                                  sizeof(*handler) + sizeof(srv));
     handler->on_req = on_req;
     *(struct mdt_server **)(handler + 1) = srv;
+    tl = (struct too_large_filter *)h2o_create_filter(&host->fallback_path, sizeof(*tl));
+    tl->super.on_setup_ostream = too_large_setup;
+    tl->srv = srv;
     if (cfg->tls_cert && setup_tls(srv, err) < 0) {
         mdt_server_free(srv);
         return NULL;
