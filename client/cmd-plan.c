@@ -24,17 +24,24 @@ static const char *str(const json_t *o, const char *path)
 
 static const char *words(const char *status)
 {
-    if (strcmp(status, "proposed") == 0)
-        return "proposed";
+    if (strcmp(status, "sent") == 0)
+        return "sent, waiting for the partner's answer";
     if (strcmp(status, "in_progress") == 0)
         return "in progress";
     return status;
+}
+
+static void print_sent(const json_t *a, const char *at)
+{
+    printf("      %s  sent to %s%s%s\n", at, str(a, "org.name"),
+           json_is_string(json_object_get(a, "person")) ? " and " : "", str(a, "person"));
 }
 
 /* The plan as a case holder reads it. */
 static void print_status(const json_t *s)
 {
     const json_t *a, *h, *o;
+    const char *sent;
     size_t i, k;
 
     printf("Case %s (id %" JSON_INTEGER_FORMAT "), age %s, %s", str(s, "case.pseudonym"),
@@ -67,10 +74,22 @@ static void print_status(const json_t *s)
                json_is_true(json_object_get(a, "overdue")) ? " (OVERDUE)" : "",
                json_is_null(json_object_get(a, "removed_at")) ? "" : " (withdrawn)",
                json_integer_value(json_object_get(a, "version")));
+        sent = json_is_string(json_object_get(a, "sent_at")) ? str(a, "sent_at") : NULL;
         json_array_foreach(json_object_get(a, "history"), k, h)
+        {
+            /* When the partner was (last) sent it, in its place in time:
+             * the history itself records only what people did. Times
+             * are all RFC 3339 in UTC, so they compare as text. */
+            if (sent && k > 0 && strcmp(str(h, "at"), sent) > 0) {
+                print_sent(a, sent);
+                sent = NULL;
+            }
             printf("      %s  %s%s%s%s%s\n", str(h, "at"), words(str(h, "status")),
                    json_is_string(json_object_get(h, "by")) ? " by " : "", str(h, "by"),
                    json_is_string(json_object_get(h, "note")) ? ": " : "", str(h, "note"));
+        }
+        if (sent)
+            print_sent(a, sent);
     }
 }
 

@@ -297,7 +297,11 @@ MDT_TOKEN=$HOLDER run case status MDT-7K3Q-9XW2
 expect "mdt case status (text)" 0
 check_match "text shows the plan and history" "$OUT" "Plan: agreed with the person on $TODAY"
 check_match "and each action" "$OUT" "declined by link: No appointments"
-check_match "a sent action reads sent" "$OUT" "due $NEXT, sent, version 1"
+check_match "a sent action reads sent" "$OUT" "due $NEXT, sent, waiting for the partner's answer, version 1"
+check_match "its history: proposed, then sent" "$(printf '%s\n' "$OUT" | grep -A3 'Home visit to check the heating' | tr '\n' '|')" \
+    "\|      [-0-9T:+]+  proposed by [^|]*\|      [-0-9T:+]+  sent to Lewisham Homes\|"
+check_match "  ... to the named professional too, before the partner's answer" "$(printf '%s\n' "$OUT" | grep -A4 'Debt advice appointment' | tr '\n' '|')" \
+    "proposed by [^|]*\|      [-0-9T:+]+  sent to Citizens Advice and eve@example.org\|      [-0-9T:+]+  declined by link"
 sqlite3 "$DB" "UPDATE action_updates SET status = 'done' WHERE id = 1" 2>"$T/trig.err"
 check_match "history rows cannot be changed" "$(cat "$T/trig.err")" 'history'
 
