@@ -241,10 +241,14 @@ static void apologies_text(struct mdt_buf *b, const json_t *agenda)
     if (json_array_size(arr) == 0)
         return;
     mdt_buf_adds(b, "\nApologies (declined the invitation):\n");
-    json_array_foreach(arr, i, p)
-        mdt_buf_printf(b, "  - %s (%s)\n",
+    json_array_foreach(arr, i, p) {
+        const char *scope = json_string_value(json_object_get(p, "for"));
+
+        mdt_buf_printf(b, "  - %s (%s)%s\n",
                        json_string_value(json_object_get(json_object_get(p, "person"), "name")),
-                       json_string_value(json_object_get(json_object_get(p, "org"), "name")));
+                       json_string_value(json_object_get(json_object_get(p, "org"), "name")),
+                       scope && strcmp(scope, "series") == 0 ? ", for the whole series" : "");
+    }
 }
 
 /* The agenda as plain text for the email. */

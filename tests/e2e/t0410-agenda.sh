@@ -217,6 +217,6 @@ print(email.message_from_bytes(body, policy=policy.default).get_body(preferencel
 EOF
 )
 check_match "the agenda email lists who declined" "$(printf '%s\n' "$MAIL" | tr -d '\r' | sed -n '/^Apologies/,/^$/p' | tr '\n' '|')" \
-    '^Apologies \(declined the invitation\):\|  - Eve Advice \(Citizens Advice\)\|  - Cy Housing \(Lewisham Homes\)\|\|$'
+    '^Apologies \(declined the invitation\):\|  - Eve Advice \(Citizens Advice\), for the whole series\|  - Cy Housing \(Lewisham Homes\)\|\|$'
 
 stop_mdtd
