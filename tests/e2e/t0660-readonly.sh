@@ -78,9 +78,7 @@ check_eq "no warning from SQLite per request" "$(count "$LOG1" 'sqlite: ')" 0
 check_status "a read after the refusals" 200 GET /v1/orgs/Before%201
 check "the mount is made writable under the running daemon" \
     nsenter -t "$MDTD_PID" -m mount -o remount,bind,rw "$T/ro"
-t0=$(date +%s%N)
 http_json POST /v1/orgs '{"name": "After remount", "kind": "vcse", "email": "a1@example.org"}'
-t1=$(date +%s%N)
 check_eq "the next change is taken by the same process" "$HTTP_STATUS" 201
 check_eq "  ... and the log says so once" "$(count "$LOG1" "$RW_LINE")" 1
 for i in $(seq 1 40); do grep -q 'the outbox has started' "$LOG1" && break; sleep 0.1; done
@@ -88,7 +86,7 @@ check_eq "the outbox, which could not start on a read-only database, starts" \
     "$(count "$LOG1" 'the outbox cannot start \(is the database read-only\?\)')/$(count "$LOG1" 'the outbox has started')" 1/1
 http GET /v1/health
 check_eq "health: writable again" "$(json_get "$HTTP_BODY" database)/$(json_get "$HTTP_BODY" status)" writable/ok
-ro_refused=30 ro_recover_ms=$(( (t1 - t0) / 1000000 ))
+ro_refused=30
 stop_mdtd
 check_eq "integrity_check" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
 check_eq "nothing refused was written, the change after is" \
@@ -187,4 +185,4 @@ if command -v strace >/dev/null; then
 else
     ok "# SKIP strace is not installed: no EROFS under the running daemon"
 fi
-echo "# measure: ro_refused=$((ro_refused + 35 + erofs_refused)) ro_log_lines=$(cat "$LOG1" "$LOG2" "${LOG4:-/dev/null}" | grep -cE "$RO_LINE") ro_recover_ms=$ro_recover_ms ro_integrity=$(sqlite3 "$DB" 'PRAGMA integrity_check')"
+echo "# measure: ro_refused=$((ro_refused + 35 + erofs_refused)) ro_log_lines=$(cat "$LOG1" "$LOG2" "${LOG4:-/dev/null}" | grep -cE "$RO_LINE") ro_recovered=$(cat "$LOG1" "$LOG2" "${LOG4:-/dev/null}" | grep -cE "$RW_LINE") ro_episodes=$((3 + (erofs_refused > 0))) ro_integrity=$(sqlite3 "$DB" 'PRAGMA integrity_check')"
