@@ -44,6 +44,39 @@ static int check_id(struct mdt_inv *inv, const char *id)
     return 0;
 }
 
+/* new: a history row for the sending; every column present, as the
+ * table wants. */
+static json_t *sent_row(const char *at)
+{
+    return json_pack("{s:s, s:s, s:n, s:s, s:n}", "at", at, "status", "sent", "by", "via",
+                     "to the partner", "note");
+}
+
+/* new: the history with a row for when the action was (last) sent to
+ * the partner, in its place in time: the server's history records only
+ * what people did, sent_at when the partner was told. RFC 3339 times in
+ * UTC compare as text. */
+static json_t *history_with_sent(const json_t *action)
+{
+    const json_t *hist = json_object_get(action, "history"), *h;
+    const char *sent = json_string_value(json_object_get(action, "sent_at"));
+    json_t *out = json_array();
+    size_t i;
+
+    json_array_foreach(hist, i, h) {
+        const char *at = json_string_value(json_object_get(h, "at"));
+
+        if (sent && i > 0 && at && strcmp(at, sent) > 0) {
+            json_array_append_new(out, sent_row(sent));
+            sent = NULL;
+        }
+        json_array_append(out, (json_t *)h);
+    }
+    if (sent)
+        json_array_append_new(out, sent_row(sent));
+    return out;
+}
+
 static int action_show(struct mdt_cli *cli, struct mdt_inv *inv)
 {
     json_t *out = NULL;
@@ -58,8 +91,11 @@ static int action_show(struct mdt_cli *cli, struct mdt_inv *inv)
         /* The history, oldest first, under the action. */
         if (rc == MDT_EXIT_OK && !cli->json &&
             json_array_size(json_object_get(out, "history")) > 0) {
+            json_t *hist = history_with_sent(out);
+
             printf("\nHistory:\n");
-            rc = mdt_out_table(history_cols, json_object_get(out, "history"));
+            rc = mdt_out_table(history_cols, hist);
+            json_decref(hist);
         }
     }
     json_decref(out);

@@ -274,7 +274,7 @@ MDT_TOKEN=$P_HOMES http_json POST "/v1/actions/$A1/updates" '{"status":"finished
 check_eq "an unknown status: 422" "$HTTP_STATUS" 422
 MDT_TOKEN=$P_HOMES run action show "$A1"
 expect "mdt action show" 0
-check_match "its history, oldest first: proposed, then link, CLI, API" "$(printf '%s\n' "$OUT" | sed -n '/^History:/,$p' | awk 'NR>2 {print $2}' | tr '\n' ' ')" '^proposed accepted in_progress done $'
+check_match "its history, oldest first: proposed, sent, then link, CLI, API" "$(printf '%s\n' "$OUT" | sed -n '/^History:/,$p' | awk 'NR>2 {print $2}' | tr '\n' ' ')" '^proposed sent accepted in_progress done $'
 check_match "  ... with the notes" "$OUT" 'Payment plan drafted'
 # Isolation.
 MDT_TOKEN=$P_ADVICE check_status "another organisation's action: 404" 404 GET "/v1/actions/$A1"
