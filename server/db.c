@@ -48,9 +48,9 @@ static void sqlite_log(void *arg, int code, const char *msg)
 {
     (void)arg;
     /* Notices about recovered WAL and auto-indexes are routine, and so
-     * are constraint failures: they become 409 answers. */
-    /* A read-only database refuses every change: mdt_db_err says so once
-     * when it starts and once when it ends, not SQLite on every request. */
+     * are constraint failures: they become 409 answers. A read-only
+     * database refuses every change: mdt_db_err says so once when that
+     * starts and once when it ends, not SQLite on every request. */
     if ((code & 0xff) == SQLITE_NOTICE || (code & 0xff) == SQLITE_WARNING ||
         (code & 0xff) == SQLITE_CONSTRAINT || (code & 0xff) == SQLITE_READONLY ||
         ((code & 0xff) == SQLITE_IOERR && strstr(msg, strerror(EROFS)) != NULL))
@@ -223,8 +223,8 @@ static int wal_has_frames(const char *path)
     return r;
 }
 
-/* A new connection to path in *out, set up and read from once; *ro set
- * when it cannot write. SQLite opens a file it may not write read-only
+/* A new connection to path in *out, set up and read from once; *ro is
+ * 0 when it can write, RO_WAL or RO_IMMUTABLE when it cannot. SQLite opens a file it may not write read-only
  * by itself, but in WAL mode a read-only connection still needs the -shm
  * and -wal files: it creates them (with the database's read-only mode,
  * so they stay unwritable after the database is made writable again)
@@ -233,6 +233,8 @@ static int wal_has_frames(const char *path)
  * database, and it is opened immutable=1: no -wal, -shm or locks. With
  * frames in the WAL it must be read through them: the -wal and -shm
  * files are there already and SQLite reads them as they are. */
+enum { RO_WAL = 1, RO_IMMUTABLE = 2 };
+
 static int open_conn(struct mdt_db *db, sqlite3 **out, int *ro, struct mdt_buf *err)
 {
     sqlite3 *h = NULL;
@@ -243,8 +245,9 @@ static int open_conn(struct mdt_db *db, sqlite3 **out, int *ro, struct mdt_buf *
     if ((rc = sqlite3_open_v2(db->path, &h, flags, NULL)) != SQLITE_OK)
         goto fail;
     if (sqlite3_db_readonly(h, "main") == 1) {
-        *ro = 1;
+        *ro = RO_WAL;
         if (!wal_has_frames(db->path)) {
+            *ro = RO_IMMUTABLE;
             char *uri = file_uri(db->path, "?immutable=1");
             sqlite3_close(h);
             h = NULL;
@@ -305,7 +308,7 @@ int mdt_db_open(const char *path, int create, struct mdt_db **out, struct mdt_bu
     if ((rc = open_conn(db, &db->h, &ro, err)) < 0)
         goto out;
     if (ro) {
-        db->immutable = !wal_has_frames(path);
+        db->immutable = ro == RO_IMMUTABLE;
         set_read_only(db, RO_OPEN, access(path, W_OK) == 0 ? "its -wal or -shm file"
                                    : errno == EROFS ? "read-only file system"
                                                     : strerror(errno));
@@ -407,9 +410,8 @@ static void try_reopen(struct mdt_db *db)
             fatalx("db: %s: cannot be opened again: %s", db->path, mdt_buf_str(&err));
     }
     db->h = h;
-    db->immutable = 0;
+    db->immutable = ro == RO_IMMUTABLE;
     if (ro) {
-        db->immutable = !wal_has_frames(db->path);
         log_debug("db: %s: not writable yet", db->path);
         goto out;
     }
