@@ -253,6 +253,8 @@ MDT_TOKEN=$P_HOMES run actions --status sent --json
 check_eq "mdt actions --status sent" "$(py '[a["id"] for a in j]')" "[$A2]"
 MDT_TOKEN=$P_HOMES run actions --status proposed --json
 check_eq "nothing of theirs is merely proposed" "$(py 'len(j)')" 0
+MDT_TOKEN=$P_HOMES check_status "an unknown status filter: 422" 422 GET "/v1/actions?status=waiting"
+check_eq "  ... naming the statuses" "$(json_get "$HTTP_BODY" error.message)" "status: must be proposed, sent, accepted, declined, in_progress or done"
 MDT_TOKEN=$P_HOMES run action show "$A2"
 check_match "mdt action show says sent" "$OUT" 'status: +sent'
 check_eq "no case text in the list" "$(printf '%s' "$OUT" | grep -c -e PRESENTATION -e RISK -e question)" 0
