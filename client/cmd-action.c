@@ -63,7 +63,8 @@ static json_t *history_with_sent(const json_t *action)
     json_t *out = json_array();
     size_t i;
 
-    json_array_foreach(hist, i, h) {
+    json_array_foreach(hist, i, h)
+    {
         const char *at = json_string_value(json_object_get(h, "at"));
 
         if (sent && i > 0 && at && strcmp(at, sent) > 0) {
@@ -143,8 +144,8 @@ static int action_update(struct mdt_cli *cli, struct mdt_inv *inv)
 static const struct mdt_opt list_opts[] = {
     {"overdue", NULL, "only actions past their due date and not done or declined", NULL, 0},
     {"status", "STATUS",
-     "only actions with this status: proposed, sent, accepted, declined, in_progress or done",
-     NULL, 0},
+     "only actions with this status: proposed, sent, accepted, declined, in_progress or done", NULL,
+     0},
     {NULL, NULL, NULL, NULL, 0},
 };
 

@@ -92,7 +92,8 @@ static void print_matters(const json_t *a)
     if (json_array_size(arr) == 0)
         return;
     printf("\nMatters arising (overdue or declined actions):\n");
-    json_array_foreach(arr, i, m) {
+    json_array_foreach(arr, i, m)
+    {
         printf("  - %s, %s: %s (due %s, %s)\n", str(m, "case.pseudonym"), str(m, "org"),
                str(m, "what"), str(m, "due"), str(m, "reason"));
         /* A decline carries the partner's reason. */

@@ -414,16 +414,17 @@ static char *day_of(const json_t *t)
 static void closure_words(json_t *obj)
 {
     const json_t *closure = json_object_get(obj, "closure");
-    const json_t *closed = json_object_get(obj, "closed_at"), *purged = json_object_get(obj, "purged_at");
+    const json_t *closed = json_object_get(obj, "closed_at"),
+                 *purged = json_object_get(obj, "purged_at");
     char *words, *day;
 
     if (json_is_string(closure)) {
         day = day_of(closed);
-        words = mdt_xasprintf("%s%s%s",
-                              strcmp(json_string_value(closure), "stepped_down") == 0
-                                  ? "stepped down"
-                                  : json_string_value(closure),
-                              json_is_string(closed) ? " on " : "", json_is_string(closed) ? day : "");
+        words = mdt_xasprintf(
+            "%s%s%s",
+            strcmp(json_string_value(closure), "stepped_down") == 0 ? "stepped down"
+                                                                    : json_string_value(closure),
+            json_is_string(closed) ? " on " : "", json_is_string(closed) ? day : "");
         free(day);
     } else {
         words = mdt_xstrdup("open");
@@ -511,8 +512,7 @@ static const struct mdt_cmd cmds[] = {
      case_show},
     {"find", "TEXT", "search the vault by name, NHS number or pseudonym (offline)", NULL, 1, 1,
      case_find},
-    {"reveal", "PSEUDONYM", "print who a pseudonym stands for (offline)", NULL, 1, 1,
-     case_reveal},
+    {"reveal", "PSEUDONYM", "print who a pseudonym stands for (offline)", NULL, 1, 1, case_reveal},
     {"status", "CASE", "the case's plan, each action's status and its history", NULL, 1, 1,
      mdt_case_status},
     {"close", "CASE", "close the case (its text is purged after purge_after)", NULL, 1, 1,

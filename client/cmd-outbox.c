@@ -35,7 +35,7 @@ static char *short_reason(const char *s)
             space = b.len > 0;
             continue;
         }
-        if ((c & 0xc0) != 0x80) { /* a character starts here */
+        if ((c & 0xc0) != 0x80) {                  /* a character starts here */
             if (chars + space >= REASON_MAX - 1) { /* room for "…" */
                 mdt_buf_adds(&b, "…");
                 break;
@@ -58,7 +58,8 @@ static json_t *short_errors(const json_t *arr)
     json_t *copy = json_deep_copy(arr), *row;
     size_t i;
 
-    json_array_foreach(copy, i, row) {
+    json_array_foreach(copy, i, row)
+    {
         const char *e = json_string_value(json_object_get(row, "last_error"));
         char *r;
 
@@ -144,8 +145,7 @@ static const struct mdt_cmd cmds[] = {
     {"retry", "ID", "send a failed (or waiting) message again now", NULL, 1, 1, outbox_retry},
     /* "mdt outbox --failed": the options of list straight after the group */
     {"LIST", "[--failed | --pending | --sent] [--limit N]",
-     "list's options straight after the group: mdt outbox --failed", list_opts, 0, 0,
-     outbox_list},
+     "list's options straight after the group: mdt outbox --failed", list_opts, 0, 0, outbox_list},
     {NULL, NULL, NULL, NULL, 0, 0, NULL},
 };
 

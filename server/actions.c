@@ -234,15 +234,14 @@ static int webhook_actions(struct mdt_db *db, int64_t org_id, const struct case_
         }
         sqlite3_bind_int64(st, 1, ids[i]);
         if (mdt_db_step(db, st) == 1) {
-            json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:I, s:b}", "id",
-                                                 (json_int_t)ids[i], "what",
-                                                 (const char *)sqlite3_column_text(st, 0), "due",
-                                                 (const char *)sqlite3_column_text(st, 1), "status",
-                                                 /* it is being sent now */
-                                                 mdt__plans_status(
-                                                     (const char *)sqlite3_column_text(st, 2), 1),
-                                                 "version", (json_int_t)sqlite3_column_int64(st, 3),
-                                                 "removed", sqlite3_column_int(st, 4)));
+            json_array_append_new(
+                arr, json_pack("{s:I, s:s, s:s, s:s, s:I, s:b}", "id", (json_int_t)ids[i], "what",
+                               (const char *)sqlite3_column_text(st, 0), "due",
+                               (const char *)sqlite3_column_text(st, 1), "status",
+                               /* it is being sent now */
+                               mdt__plans_status((const char *)sqlite3_column_text(st, 2), 1),
+                               "version", (json_int_t)sqlite3_column_int64(st, 3), "removed",
+                               sqlite3_column_int(st, 4)));
             sqlite3_reset(st);
         }
     }

@@ -99,13 +99,13 @@ static json_t *apologies(struct mdt_db *db, int64_t meeting_id)
     }
     sqlite3_bind_int64(st, 1, meeting_id);
     while (mdt_db_step(db, st) == 1)
-        json_array_append_new(
-            arr, json_pack("{s:{s:I, s:s}, s:{s:I, s:s}, s:o, s:s}", "person", "id",
-                           (json_int_t)sqlite3_column_int64(st, 0), "name",
-                           (const char *)sqlite3_column_text(st, 1), "org", "id",
-                           (json_int_t)sqlite3_column_int64(st, 2), "name",
-                           (const char *)sqlite3_column_text(st, 3), "answered_at",
-                           mdt_json_time_col(st, 4), "for", (const char *)sqlite3_column_text(st, 5)));
+        json_array_append_new(arr, json_pack("{s:{s:I, s:s}, s:{s:I, s:s}, s:o, s:s}", "person",
+                                             "id", (json_int_t)sqlite3_column_int64(st, 0), "name",
+                                             (const char *)sqlite3_column_text(st, 1), "org", "id",
+                                             (json_int_t)sqlite3_column_int64(st, 2), "name",
+                                             (const char *)sqlite3_column_text(st, 3),
+                                             "answered_at", mdt_json_time_col(st, 4), "for",
+                                             (const char *)sqlite3_column_text(st, 5)));
     sqlite3_finalize(st);
     return arr;
 }
@@ -118,7 +118,8 @@ static void matters_statuses(json_t *arr)
     json_t *m;
     size_t i;
 
-    json_array_foreach(arr, i, m) {
+    json_array_foreach(arr, i, m)
+    {
         const char *st = json_string_value(json_object_get(m, "status"));
 
         if (st)
@@ -217,7 +218,8 @@ static void matters_text(struct mdt_buf *b, const json_t *agenda)
     if (json_array_size(arr) == 0)
         return;
     mdt_buf_adds(b, "\nMatters arising (overdue or declined actions):\n");
-    json_array_foreach(arr, i, m) {
+    json_array_foreach(arr, i, m)
+    {
         const char *reason = json_string_value(json_object_get(m, "reason"));
         const char *note = json_string_value(json_object_get(m, "note"));
         int declined = reason && strcmp(reason, "declined") == 0;
@@ -241,7 +243,8 @@ static void apologies_text(struct mdt_buf *b, const json_t *agenda)
     if (json_array_size(arr) == 0)
         return;
     mdt_buf_adds(b, "\nApologies (declined the invitation):\n");
-    json_array_foreach(arr, i, p) {
+    json_array_foreach(arr, i, p)
+    {
         const char *scope = json_string_value(json_object_get(p, "for"));
 
         mdt_buf_printf(b, "  - %s (%s)%s\n",

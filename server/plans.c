@@ -682,8 +682,8 @@ void mdt_h_plan_amend(struct mdt_req *r)
             continue;
         snprintf(path, sizeof(path), "due.%.30s", k);
         mdt_reply_error(r, 422, "invalid", path,
-                        "%s: %s is in the past: an action must be due on or after %s (today)",
-                        path, json_string_value(v), today);
+                        "%s: %s is in the past: an action must be due on or after %s (today)", path,
+                        json_string_value(v), today);
         return;
     }
     if (read_actions(r, "add", 0, &acts, &nacts) < 0)
@@ -824,8 +824,7 @@ json_t *mdt__plans_action_json(struct mdt_db *db, sqlite3_stmt *st, int with_his
         (const char *)sqlite3_column_text(st, 10), "status",
         mdt__plans_status((const char *)sqlite3_column_text(st, 11),
                           sqlite3_column_type(st, 13) != SQLITE_NULL),
-        "version",
-        (json_int_t)sqlite3_column_int64(st, 12), "sent",
+        "version", (json_int_t)sqlite3_column_int64(st, 12), "sent",
         sqlite3_column_type(st, 13) != SQLITE_NULL, "overdue", sqlite3_column_int(st, 17),
         "sent_at", mdt_json_time_col(st, 13), "updated_at", mdt_json_time_col(st, 14),
         "completed_at", mdt_json_time_col(st, 15), "removed_at", mdt_json_time_col(st, 16));
