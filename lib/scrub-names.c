@@ -30,6 +30,7 @@ enum {
     W_STOP = 128, /* a function word (the, and, his) */
     W_CUED = 256, /* a name by a title or relation before it ("son Jordan") */
     W_LANG = 512, /* a language or festival ("speaks Sorani") */
+    W_SCRIPT = 1024, /* written in another script than Latin ("نسرین") */
 };
 
 struct scan {
@@ -242,6 +243,45 @@ static bool soft_gap(const struct scan *s, size_t i)
     return true;
 }
 
+/* A letter of a script other than Latin, Greek and Cyrillic to Hangul:
+ * in a note written in English, a word in Arabic, Gurmukhi or Chinese
+ * letters is nearly always a name given beside its Latin spelling. */
+static bool script_letter(uint32_t cp)
+{
+    return (cp >= 0x0370 && cp <= 0x13FF) || (cp >= 0x1780 && cp <= 0x17FF) ||
+           (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+           (cp >= 0xFB1D && cp <= 0xFDFF) || (cp >= 0xFE70 && cp <= 0xFEFF);
+}
+
+/* Word i is made only of such letters (and their combining marks), two
+ * or more: a Greek letter alone is a symbol ("β"). */
+static bool script_word(const struct scan *s, size_t i)
+{
+    const unsigned char *t = (const unsigned char *)s->text;
+    size_t k = s->w[i].start, e = s->w[i].end, n = 0;
+    while (k < e) {
+        unsigned char c = t[k];
+        uint32_t cp;
+        size_t l;
+        if (c >= 0xC2 && c <= 0xDF && k + 1 < e && (t[k + 1] & 0xC0) == 0x80) {
+            cp = (uint32_t)(c & 0x1F) << 6 | (t[k + 1] & 0x3F);
+            l = 2;
+        } else if (c >= 0xE0 && c <= 0xEF && k + 2 < e && (t[k + 1] & 0xC0) == 0x80 &&
+                   (t[k + 2] & 0xC0) == 0x80) {
+            cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(t[k + 1] & 0x3F) << 6 | (t[k + 2] & 0x3F);
+            l = 3;
+        } else {
+            return false;
+        }
+        if (!script_letter(cp))
+            return false;
+        k += l;
+        n++;
+    }
+    return n >= 2;
+}
+
 static bool usable(const struct scan *s, size_t i)
 {
     return !(s->st[i] & (W_HOLDER | W_PROT));
@@ -258,6 +298,8 @@ static bool strong_name(const struct scan *s, size_t i)
 
     if (!usable(s, i) || (s->st[i] & W_GEOP) || w->digit)
         return false;
+    if (s->st[i] & W_SCRIPT)
+        return true;
     if (f & (MDT_LEX_ALLOW | MDT_LEX_GEO | MDT_LEX_TITLE | MDT_LEX_STREET | MDT_LEX_UNIT))
         return false;
     if (w->allcaps)
@@ -1206,6 +1248,8 @@ void mdt__detect_names(const struct mdt_scrub_ctx *ctx, const char *text, size_t
             s.st[i] |= W_SENT;
         if (s.lf[i] & MDT_LEX_C_STOP)
             s.st[i] |= W_STOP;
+        if ((unsigned char)text[s.w[i].start] >= 0xC0 && script_word(&s, i))
+            s.st[i] |= W_SCRIPT;
         /* placeholder words: "[PERSON-1]" is one word, "[AGE-90+]" too */
         if (s.w[i].start > 0 && text[s.w[i].start - 1] == '[' && placeholder_word(&s, i))
             s.st[i] |= W_HOLDER;

@@ -883,8 +883,58 @@ static size_t url_end(const char *t, size_t len, size_t p)
     return e;
 }
 
-/* http://..., https://..., www...., and bare domains with a path
- * (gofundme.com/f/...). */
+/* Is t[a..b) (a lower-case ASCII label) one of set? */
+static bool label_in(const char *t, size_t a, size_t b, const char *const *set)
+{
+    for (; *set; set++)
+        if (strlen(*set) == b - a && prefix_cin(t, b, a, *set, b - a))
+            return true;
+    return false;
+}
+
+/* A bare domain host t[i..e) (bet365.com, paddypower.co.uk): a site named
+ * in a note is as telling as its address. Domains of public bodies
+ * (gov.uk, nhs.uk, ac.uk, police.uk) and of the services on the allow
+ * list (mind.org.uk, stepchange.org) name no one. */
+static bool bare_domain(const struct scan *s, size_t i, size_t e)
+{
+    /* no top-level domain that is also a word ("info", "me", "app"): a
+     * note typed with no space after a full stop ("home.Me and") holds
+     * none */
+    static const char *const tlds[] = {"com", "net", "org", "uk", "io", "tv", "biz", "xyz", NULL};
+    static const char *const public_sld[] = {"gov", "nhs", "ac", "police", "sch", "mod",
+                                             "parliament", NULL};
+    const char *t = s->t;
+    size_t last = e, prev = e, first = e;
+    for (size_t k = i; k < e; k++) {
+        if (T(k) != '.')
+            continue;
+        if (first == e)
+            first = k;
+        prev = last;
+        last = k;
+    }
+    if (last == e || first - i < 2 || e - last < 3 || !label_in(t, last + 1, e, tlds))
+        return false;
+    /* gov.uk, www-less leicester.gov.uk, nhs.net */
+    size_t sld = prev == e ? i : prev + 1;
+    if (label_in(t, sld, last, public_sld))
+        return false;
+    if (s->lex) {
+        char key[64];
+        size_t kl = first - i;
+        if (kl < sizeof(key)) {
+            for (size_t k = 0; k < kl; k++)
+                key[k] = (char)lower(T(i + k));
+            if (mdt__lex_flags(s->lex, key, kl) & MDT_LEX_ALLOW)
+                return false;
+        }
+    }
+    return true;
+}
+
+/* http://..., https://..., www...., bare domains with a path
+ * (gofundme.com/f/...) and bare domains of common top-level domains. */
 static size_t match_url(struct scan *s, size_t i)
 {
     const char *t = s->t;
@@ -907,10 +957,21 @@ static size_t match_url(struct scan *s, size_t i)
         }
         p++;
     }
-    if (dots == 0 || tld < 2 || tld > 12 || p + 1 >= len || T(p) != '/' || T(p - 1) == '.' ||
-        !isaln(T(p + 1)))
+    if (dots == 0)
         return 0;
-    return url_end(t, len, p);
+    if (tld >= 2 && tld <= 12 && T(p - 1) != '.' && p + 1 < len && T(p) == '/' &&
+        isaln(T(p + 1)))
+        return url_end(t, len, p);
+    /* a bare domain, less a full stop after it, and never the end of a
+     * longer host ("org.uk" of "mind.org.uk") */
+    if (i > 0 && (T(i - 1) == '.' || T(i - 1) == '-' || T(i - 1) == '@' || T(i - 1) == '/'))
+        return 0;
+    e = p;
+    while (e > i && T(e - 1) == '.')
+        e--;
+    if (p < len && (T(p) == '@' || T(p) == '/'))
+        return 0;
+    return end_ok(t, len, p) && bare_domain(s, i, e) ? e : 0;
 }
 
 /* A token that reads as a user name: letters and digits with dots or
@@ -2016,6 +2077,7 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
              * ("03.14.03.87") */
             take(&best, &bk, match_numeric_date(&s, i), MDT_KIND_DATE);
             if (num_start_ok(t, i)) {
+                take(&best, &bk, match_url(&s, i), MDT_KIND_HANDLE);
                 take(&best, &bk, written_day_first(&s, i), MDT_KIND_DATE);
                 take(&best, &bk, match_age(&s, i), MDT_KIND_AGE_90);
                 take(&best, &bk, match_code(&s, i), MDT_KIND_ID);
@@ -2051,7 +2113,7 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
             bool dig_after_space = nx == ' ' && i + w + 1 < len && isdig(T(i + w + 1));
             bool veh_ctx = i < s.vehicle_until;
 
-            if (nx == '.' || nx == '/' || nx == ':' || nx == '-')
+            if (nx == '.' || nx == '/' || nx == ':' || nx == '-' || dig_next)
                 take(&best, &bk, match_url(&s, i), MDT_KIND_HANDLE);
             if (w == 2 && (dig_next || dig_after_space))
                 take(&best, &bk, match_ni(&s, i), MDT_KIND_NI_NUMBER);

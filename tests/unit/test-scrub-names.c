@@ -57,6 +57,29 @@ TEST(names_relations_lower_case_and_common_words)
     mdt_scrub_ctx_free(ctx);
 }
 
+TEST(names_in_other_scripts)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    /* a name in Arabic, Gurmukhi, Cyrillic or Chinese letters beside its
+     * Latin spelling is a name; a Greek letter alone, an emoji and words
+     * mixing Latin letters are not */
+    const char *r = found(ctx, "Nasreen (\xd9\x86\xd8\xb3\xd8\xb1\xdb\x8c\xd9\x86 "
+                               "\xd8\xa7\xd8\xae\xd8\xaa\xd8\xb1) and Kamaljit "
+                               "(\xe0\xa8\x95\xe0\xa8\xae\xe0\xa8\xb2) met "
+                               "\xd0\x9e\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xb0 and "
+                               "\xe7\x8e\x8b\xe5\xb0\x8f\xe6\x98\x8e; "
+                               "\xce\xb2-blocker, \xce\xb1 ok \xf0\x9f\x98\x8a fine.");
+    ASSERT_CONTAINS(r, "PERSON:\xd9\x86\xd8\xb3\xd8\xb1\xdb\x8c\xd9\x86 "
+                       "\xd8\xa7\xd8\xae\xd8\xaa\xd8\xb1:");
+    ASSERT_CONTAINS(r, "PERSON:\xe0\xa8\x95\xe0\xa8\xae\xe0\xa8\xb2:");
+    ASSERT_CONTAINS(r, "PERSON:\xd0\x9e\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xb0:");
+    ASSERT_CONTAINS(r, "PERSON:\xe7\x8e\x8b\xe5\xb0\x8f\xe6\x98\x8e:");
+    ASSERT_NOT_CONTAINS(r, "\xce\xb2");
+    ASSERT_NOT_CONTAINS(r, "\xce\xb1");
+    ASSERT_NOT_CONTAINS(r, "\xf0\x9f");
+    mdt_scrub_ctx_free(ctx);
+}
+
 TEST(names_all_caps_family_name_first_diacritics_initials)
 {
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();

@@ -145,6 +145,14 @@ TEST(patterns_emails_urls_handles)
         {"on Discord as ghostrider_cv22. He", "on Discord as [HANDLE]. He"},
         {"Snapchat story (kai.h2k4).", "Snapchat story ([HANDLE])."},
         {"instagram: simz.style99", "instagram: [HANDLE]"},
+        /* bare domains: a site is named; public bodies, services on the
+         * allow list and words run together at a full stop are not */
+        {"Lost \xc2\xa3" "900 on bet365.com last month.", "Lost \xc2\xa3" "900 on [HANDLE] last month."},
+        {"bets on 365bet.com and SKYBET.COM.", "bets on [HANDLE] and [HANDLE]."},
+        {"via paddypower.co.uk daily", "via [HANDLE] daily"},
+        {"see gov.uk, nhs.uk, leicester.gov.uk and nhs.net", "see gov.uk, nhs.uk, leicester.gov.uk and nhs.net"},
+        {"went home.Me and him argued, e.g. v2.0 report.docx 3.com",
+         "went home.Me and him argued, e.g. v2.0 report.docx 3.com"},
     };
     RUN(c);
 }

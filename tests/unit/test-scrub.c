@@ -460,6 +460,16 @@ static size_t gate_check_dir(struct mdt_scrub_ctx *ctx, const char *dir, struct 
 /* A replacement shorter than what it replaces brings a code within reach
  * of a platform word ("Instagram" reaches 64 bytes): the check after the
  * first round must see it and scrub again. */
+TEST(scrub_sites_of_services_on_the_allow_list_stay)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *in = "Signposted to mind.org.uk and stepchange.org; lost money on bet365.com.";
+    char *out = mdt_scrub_text(ctx, in, strlen(in));
+    ASSERT_STREQ(out, "Signposted to mind.org.uk and stepchange.org; lost money on [HANDLE].");
+    free(out);
+    mdt_scrub_ctx_free(ctx);
+}
+
 TEST(scrub_second_round_after_a_replacement_shrinks_the_text)
 {
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
