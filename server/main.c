@@ -245,6 +245,7 @@ struct serve {
     struct mdt_fanout *fanout; /* closes itself on stop */
     uv_timer_t outbox_retry;   /* the outbox's start, again, while the database is read-only */
     int outbox_retry_open;
+    struct mdt_reports *reports; /* reports on the thread pool */
 };
 
 /* The outbox's start writes (it puts back rows a previous run left
@@ -295,6 +296,7 @@ static void on_signal(uv_signal_t *h, int signum)
         mdt_outbox_set_kick_hook(s->outbox, NULL, NULL);
     mdt_fanout_stop(s->fanout); /* pending jobs resume at the next start */
     s->fanout = NULL;
+    mdt_reports_stop(s->reports); /* running reports end (503) so connections can close */
     mdt_server_stop(s->srv, on_stopped, s);
 }
 
@@ -441,6 +443,8 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     mdt_server_set_outbox(s.srv, s.outbox);
+    s.reports = mdt_reports_new(&s.loop, cfg.db);
+    mdt_server_set_reports(s.srv, s.reports);
     s.fanout = mdt_fanout_new(&s.loop, &cfg, db, s.outbox);
     mdt_outbox_set_kick_hook(s.outbox, mdt_fanout_kick, s.fanout);
     if ((s.sched = mdt_scheduler_new(&s.loop, &cfg, db, &err)) == NULL) {
@@ -487,6 +491,7 @@ out:
     if (s.srv)
         mdt_server_free(s.srv);
     mdt_checkpointer_free(s.ckpt, db); /* a running checkpoint ends in the loop below */
+    mdt_reports_free(s.reports);         /* and so does a running report */
     if (loop_ready) {
         uv_run(&s.loop, UV_RUN_DEFAULT); /* the close callbacks */
         if (uv_loop_close(&s.loop) == UV_EBUSY) {

@@ -239,6 +239,22 @@ void mdt_server_stop(struct mdt_server *srv, void (*done)(void *arg), void *arg)
 void mdt_server_free(struct mdt_server *srv);
 /* Borrowed: the outbox requests see as r->outbox (NULL: none). */
 void mdt_server_set_outbox(struct mdt_server *srv, struct mdt_outbox *ob);
+/* Borrowed: the thread pool's reports (NULL: reports run on the loop). */
+struct mdt_reports;
+void mdt_server_set_reports(struct mdt_server *srv, struct mdt_reports *rep);
+struct mdt_reports *mdt_server_reports(struct mdt_server *srv);
+/* An answer given later, from another loop callback: new, or NULL when
+ * the request must be answered now (a change, or mdt__http_call). Once
+ * it is returned the handler returns without answering. */
+struct mdt_later;
+struct mdt_later *mdt_req_later(struct mdt_req *r);
+/* Borrowed: the request to answer exactly once with mdt_reply_*, or
+ * NULL when the client has gone (h2o freed the request). */
+struct mdt_req *mdt_later_req(struct mdt_later *l);
+/* Frees l (after the answer, or when the client has gone); a request
+ * left unanswered (the server is being freed) is logged and left to h2o
+ * to close. NULL is a no-op. */
+void mdt_later_free(struct mdt_later *l);
 /* Percent-decodes a path segment or query value (plus as space when
  * form is set). Returns -EINVAL for bad escapes, NUL or invalid UTF-8. */
 int mdt_url_decode(const char *s, size_t len, int form, struct mdt_buf *out);
@@ -619,7 +635,16 @@ int mdt_plans_run(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, 
 json_t *mdt_plans_matters_arising(struct mdt_db *db, int64_t meeting_id);
 /* Appends the agenda's "matters_arising" as text (nothing when none). */
 void mdt_plans_matters_text(struct mdt_buf *b, const json_t *agenda);
-/* reports.c: figures per month and PCN for commissioners. */
+/* reports.c: figures per month and PCN for commissioners, computed on
+ * libuv's thread pool with a read-only connection of its own per report.
+ * new: mdt_reports_free. */
+struct mdt_reports *mdt_reports_new(void *uv_loop, const char *db_path);
+/* Shutdown: queued reports are cancelled and running ones interrupted
+ * (both answered 503); new ones are answered 503. */
+void mdt_reports_stop(struct mdt_reports *rep);
+/* Stops and frees it, or leaves the last running report to free it when
+ * it is back: run the loop afterwards. NULL is a no-op. */
+void mdt_reports_free(struct mdt_reports *rep);
 void mdt_h_reports(struct mdt_req *r);
 /* fhir.c: a case's care plan as a FHIR R4 Bundle. */
 void mdt_h_case_fhir(struct mdt_req *r);

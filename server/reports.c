@@ -7,11 +7,15 @@
  * never scans a whole table. Actions count towards the month of the
  * meeting that agreed them, with their state as at the period's end
  * (or now, when that is later): the status of the last update before
- * it. */
+ * it. The work runs on libuv's thread pool with a connection of its own
+ * (see "Reports on the thread pool" below), so the loop goes on serving
+ * meanwhile. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <uv.h>
 
 #include "log.h"
 #include "mdtd.h"
@@ -318,92 +322,72 @@ static void write_row(struct mdt_jsonw *w, const char *month, int64_t pcn_id, co
     mdt_jsonw_obj_end(w);
 }
 
-void mdt_h_reports(struct mdt_req *r)
+/* What one report is asked for, checked on the loop. */
+struct params {
+    char from[11], to[11];
+    int64_t pcn_id, lo, hi, asat;
+    char asat_date[16];
+};
+
+/* Why a report failed: an errno from the store, or a status with a
+ * message (written by compute, answered by the caller). */
+struct failure {
+    int rc;
+    int status;
+    char msg[120];
+};
+
+/* Computes the report on db into w (empty on entry): on the loop's
+ * connection, or on a connection of a worker thread's own. 0, or -1
+ * with f set. */
+static int compute(struct mdt_db *db, const struct params *p, struct mdt_jsonw *w,
+                   struct failure *f)
 {
-    const char *from = mdt_req_query(r, "from"), *to = mdt_req_query(r, "to"),
-               *pcn = mdt_req_query(r, "pcn");
     struct meeting_row *ms = NULL;
     size_t nms = 0, ams = 0;
     struct figures bucket, total;
-    struct mdt_jsonw w;
-    int64_t pcn_id = 0, lo, hi, asat, now = mdt_now();
-    int in_tx = 0;
-    char asat_date[16], **pcn_names = NULL;
+    int in_tx = 0, ret = -1;
+    char **pcn_names = NULL;
     struct timespec t0, t1, c0, c1;
     sqlite3_stmt *st;
-    struct tm tm;
-    time_t tt;
     int rc;
 
     memset(&bucket, 0, sizeof(bucket));
     memset(&total, 0, sizeof(total));
-    mdt_jsonw_init(&w);
+    memset(f, 0, sizeof(*f));
     clock_gettime(CLOCK_MONOTONIC, &t0);
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-    if (from == NULL || !mdt__plans_date_valid(from)) {
-        mdt_reply_error(r, 422, "invalid", "from", "from: required, a date YYYY-MM-DD");
-        goto out;
-    }
-    if (to == NULL || !mdt__plans_date_valid(to)) {
-        mdt_reply_error(r, 422, "invalid", "to", "to: required, a date YYYY-MM-DD");
-        goto out;
-    }
-    if (strcmp(from, to) > 0) {
-        mdt_reply_error(r, 422, "invalid", "to", "to: must not be before from");
-        goto out;
-    }
-    lo = local_midnight(from, 0);
-    hi = local_midnight(to, 1);
-    if (lo < 0 || hi <= lo || (hi - lo) / 86400 > MAX_DAYS) {
-        mdt_reply_error(r, 422, "invalid", "to", "to: the period may span at most ten years");
-        goto out;
-    }
-    if (mdt_param_ref(r, "pcn", pcn && *pcn ? pcn : NULL, MDT_SQL_PCN_BY_ID,
-                      MDT_SQL_PCN_BY_NAME, "PCN", &pcn_id) < 0)
-        goto out;
-    /* now + 1: a change made in this very second counts */
-    asat = hi < now + 1 ? hi : now + 1;
-    tt = (time_t)(asat - 1);
-    if (localtime_r(&tt, &tm) == NULL ||
-        strftime(asat_date, sizeof(asat_date), "%Y-%m-%d", &tm) == 0) {
-        mdt_reply_error(r, 500, "internal", NULL, "cannot convert the period's end");
-        goto out;
-    }
-    /* asat_date is the day as at which "overdue" is judged: an action
-     * due on the last day of the period is not yet overdue on that day. */
-
     /* One read transaction for the whole report: the figures come from
      * one snapshot, and SQLite takes its shared lock once rather than
      * for each of the thousands of statements. */
-    if (sqlite3_exec(mdt_db_handle(r->db), "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK) {
-        mdt_reply_errno(r, -EAGAIN, NULL, "report");
+    if (sqlite3_exec(mdt_db_handle(db), "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK) {
+        f->rc = -EAGAIN;
         goto out;
     }
     in_tx = 1;
     /* The closed meetings of the period in bucket order; for one PCN
      * through its series and their meetings' (series_id, start_at)
      * index rather than every meeting of the period. */
-    if (pcn_id > 0)
-        st =
-            mdt_db_stmt(r->db, "SELECT m.id, m.start_at, strftime('%Y-%m', m.start_at, "
-                               "'unixepoch', 'localtime'), s.pcn_id, p.name FROM series s "
-                               "JOIN meetings m ON m.series_id = s.id JOIN pcns p ON "
-                               "p.id = s.pcn_id WHERE s.pcn_id = ?3 AND m.status = 'closed' AND "
-                               "m.start_at >= ?1 AND m.start_at < ?2 ORDER BY 3, m.start_at, m.id");
+    if (p->pcn_id > 0)
+        st = mdt_db_stmt(db, "SELECT m.id, m.start_at, strftime('%Y-%m', m.start_at, "
+                             "'unixepoch', 'localtime'), s.pcn_id, p.name FROM series s "
+                             "JOIN meetings m ON m.series_id = s.id JOIN pcns p ON "
+                             "p.id = s.pcn_id WHERE s.pcn_id = ?3 AND m.status = 'closed' AND "
+                             "m.start_at >= ?1 AND m.start_at < ?2 ORDER BY 3, m.start_at, m.id");
     else
-        st = mdt_db_stmt(r->db, "SELECT m.id, m.start_at, strftime('%Y-%m', m.start_at, "
-                                "'unixepoch', 'localtime'), s.pcn_id, p.name FROM meetings m "
-                                "JOIN series s ON s.id = m.series_id JOIN pcns p ON "
-                                "p.id = s.pcn_id WHERE m.status = 'closed' AND m.start_at >= ?1 "
-                                "AND m.start_at < ?2 ORDER BY 3, p.name, p.id, m.start_at, m.id");
+        st = mdt_db_stmt(db, "SELECT m.id, m.start_at, strftime('%Y-%m', m.start_at, "
+                             "'unixepoch', 'localtime'), s.pcn_id, p.name FROM meetings m "
+                             "JOIN series s ON s.id = m.series_id JOIN pcns p ON "
+                             "p.id = s.pcn_id WHERE m.status = 'closed' AND m.start_at >= ?1 "
+                             "AND m.start_at < ?2 ORDER BY 3, p.name, p.id, m.start_at, m.id");
     if (st == NULL) {
-        mdt_reply_errno(r, -EPROTO, NULL, "report");
+        f->rc = -EPROTO;
         goto out;
     }
-    sqlite3_bind_int64(st, 1, lo);
-    sqlite3_bind_int64(st, 2, hi);
-    sqlite3_bind_int64(st, 3, pcn_id);
-    while ((rc = mdt_db_step(r->db, st)) == 1) {
+    sqlite3_bind_int64(st, 1, p->lo);
+    sqlite3_bind_int64(st, 2, p->hi);
+    sqlite3_bind_int64(st, 3, p->pcn_id);
+    while ((rc = mdt_db_step(db, st)) == 1) {
         const char *mon = (const char *)sqlite3_column_text(st, 2);
 
         if (nms == ams) {
@@ -419,72 +403,297 @@ void mdt_h_reports(struct mdt_req *r)
         nms++;
     }
     if (rc < 0) {
-        mdt_reply_errno(r, rc, NULL, "report");
+        f->rc = rc;
         goto out;
     }
 
-    mdt_jsonw_obj_begin(&w);
-    mdt_jsonw_kstr(&w, "from", from);
-    mdt_jsonw_kstr(&w, "to", to);
-    MDT_JSONW_KEY(&w, "pcn");
-    if (pcn_id > 0) {
-        sqlite3_stmt *ps = mdt_db_stmt(r->db, "SELECT id, name FROM pcns WHERE id = ?1");
-        mdt_jsonw_obj_begin(&w);
-        mdt_jsonw_kint(&w, "id", pcn_id);
+    mdt_jsonw_obj_begin(w);
+    mdt_jsonw_kstr(w, "from", p->from);
+    mdt_jsonw_kstr(w, "to", p->to);
+    MDT_JSONW_KEY(w, "pcn");
+    if (p->pcn_id > 0) {
+        sqlite3_stmt *ps = mdt_db_stmt(db, "SELECT id, name FROM pcns WHERE id = ?1");
+        mdt_jsonw_obj_begin(w);
+        mdt_jsonw_kint(w, "id", p->pcn_id);
         if (ps) {
-            sqlite3_bind_int64(ps, 1, pcn_id);
-            if (mdt_db_step(r->db, ps) == 1) {
-                mdt_jsonw_kstr(&w, "name", (const char *)sqlite3_column_text(ps, 1));
+            sqlite3_bind_int64(ps, 1, p->pcn_id);
+            if (mdt_db_step(db, ps) == 1) {
+                mdt_jsonw_kstr(w, "name", (const char *)sqlite3_column_text(ps, 1));
                 sqlite3_reset(ps);
             }
         }
-        mdt_jsonw_obj_end(&w);
+        mdt_jsonw_obj_end(w);
     } else {
-        mdt_jsonw_null(&w);
+        mdt_jsonw_null(w);
     }
-    mdt_jsonw_ktime(&w, "as_at", asat);
-    MDT_JSONW_KEY(&w, "rows");
-    mdt_jsonw_arr_begin(&w);
+    mdt_jsonw_ktime(w, "as_at", p->asat);
+    MDT_JSONW_KEY(w, "rows");
+    mdt_jsonw_arr_begin(w);
     for (size_t i = 0; i < nms; i++) {
         const struct meeting_row *m = &ms[i];
 
         bucket.meetings++;
-        if ((rc = count_cases(r->db, m, &bucket)) < 0 ||
-            (rc = count_attendance(r->db, m, &bucket)) < 0 ||
-            (rc = count_actions(r->db, m, asat, asat_date, &bucket)) < 0) {
-            mdt_reply_errno(r, rc, NULL, "report");
+        if ((rc = count_cases(db, m, &bucket)) < 0 ||
+            (rc = count_attendance(db, m, &bucket)) < 0 ||
+            (rc = count_actions(db, m, p->asat, p->asat_date, &bucket)) < 0) {
+            f->rc = rc;
             goto out;
         }
         if (i + 1 == nms || strcmp(ms[i + 1].month, m->month) != 0 ||
             ms[i + 1].pcn_id != m->pcn_id) {
-            write_row(&w, m->month, m->pcn_id, pcn_names[i], &bucket);
+            write_row(w, m->month, m->pcn_id, pcn_names[i], &bucket);
             figures_add(&total, &bucket);
             figures_release(&bucket);
         }
     }
-    mdt_jsonw_arr_end(&w);
-    MDT_JSONW_KEY(&w, "totals");
-    mdt_jsonw_obj_begin(&w);
-    write_figures(&w, &total);
-    mdt_jsonw_obj_end(&w);
-    mdt_jsonw_obj_end(&w);
+    mdt_jsonw_arr_end(w);
+    MDT_JSONW_KEY(w, "totals");
+    mdt_jsonw_obj_begin(w);
+    write_figures(w, &total);
+    mdt_jsonw_obj_end(w);
+    mdt_jsonw_obj_end(w);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-    /* the loop waits for this answer: its cost is logged for operators */
-    log_info("reports: %s to %s, %zu meetings, %lld ms (%lld ms CPU)", from, to, nms,
+    /* its cost is logged for operators */
+    log_info("reports: %s to %s, %zu meetings, %lld ms (%lld ms CPU)", p->from, p->to, nms,
              (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
              (long long)((c1.tv_sec - c0.tv_sec) * 1000 + (c1.tv_nsec - c0.tv_nsec) / 1000000));
-    sqlite3_exec(mdt_db_handle(r->db), "COMMIT", NULL, NULL, NULL);
-    in_tx = 0;
-    mdt_reply_jsonw(r, 200, &w);
+    ret = 0;
 out:
     if (in_tx)
-        sqlite3_exec(mdt_db_handle(r->db), "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(mdt_db_handle(db), "COMMIT", NULL, NULL, NULL);
     for (size_t i = 0; i < nms; i++)
         free(pcn_names[i]);
     free(pcn_names);
     free(ms);
     figures_release(&bucket);
     figures_release(&total);
+    return ret;
+}
+
+static void reply_failure(struct mdt_req *r, const struct failure *f)
+{
+    if (f->status)
+        mdt_reply_error(r, f->status, f->status == 503 ? "unavailable" : "internal", NULL, "%s",
+                        f->msg);
+    else
+        mdt_reply_errno(r, f->rc, NULL, "report");
+}
+
+/* Reports on the thread pool.
+ *
+ * A national year takes about two seconds of CPU; on the loop that is
+ * two seconds in which nothing else is answered. Each report is a job on
+ * libuv's thread pool with a read-only connection of its own (WAL: it
+ * reads a snapshot while the loop goes on writing), answered from the
+ * loop when it is done. The client may go away meanwhile (the request
+ * is then freed and the answer dropped); at shutdown queued jobs are
+ * cancelled and running ones interrupted, and both are answered 503. */
+struct job {
+    struct mdt_reports *owner;
+    struct mdt_later *later; /* the request, to answer from after_cb */
+    uv_work_t work;
+    struct params p;
+    struct mdt_jsonw w;
+    struct failure f;
+    int ok;
+    int cancel; /* set on the loop (__atomic), read by the worker's SQLite */
+    struct job *next;
+};
+
+struct mdt_reports {
+    uv_loop_t *loop;
+    char *path;
+    struct job *jobs; /* queued or running */
+    int stopping;
+    int freeing; /* free once the last job is back */
+};
+
+/* SQLite's progress handler on the worker's connection: non-zero ends
+ * the statement with SQLITE_INTERRUPT. */
+static int job_cancelled(void *arg)
+{
+    struct job *j = arg;
+    return __atomic_load_n(&j->cancel, __ATOMIC_RELAXED);
+}
+
+static void work_cb(uv_work_t *w)
+{
+    struct job *j = w->data;
+    struct mdt_db *db = NULL;
+    struct mdt_buf err;
+
+    mdt_buf_init(&err, 1024);
+    if (mdt_db_open(j->owner->path, 0, &db, &err) < 0) {
+        log_warnx("reports: %s", mdt_buf_str(&err));
+        j->f.status = 503;
+        snprintf(j->f.msg, sizeof(j->f.msg), "the database cannot be read now");
+        goto out;
+    }
+    /* This connection only reads; busy readers never wait in WAL mode. */
+    sqlite3_exec(mdt_db_handle(db), "PRAGMA query_only = 1", NULL, NULL, NULL);
+    sqlite3_progress_handler(mdt_db_handle(db), 10000, job_cancelled, j);
+    j->ok = compute(db, &j->p, &j->w, &j->f) == 0;
+    if (!j->ok && __atomic_load_n(&j->cancel, __ATOMIC_RELAXED)) {
+        j->f.status = 503;
+        snprintf(j->f.msg, sizeof(j->f.msg), "the server is stopping: ask again in a moment");
+    }
+out:
+    mdt_db_close(db);
+    mdt_buf_release(&err);
+}
+
+static void after_cb(uv_work_t *w, int status)
+{
+    struct job *j = w->data, **pp;
+    struct mdt_reports *rep = j->owner;
+    struct mdt_req *r;
+
+    for (pp = &rep->jobs; *pp && *pp != j; pp = &(*pp)->next)
+        ;
+    if (*pp)
+        *pp = j->next;
+    if (rep->freeing) {
+        /* the server is freed: nothing may be sent any more */
+    } else if ((r = mdt_later_req(j->later)) == NULL) {
+        log_info("reports: %s to %s: the client went away before the answer", j->p.from, j->p.to);
+    } else if (status == UV_ECANCELED) {
+        mdt_reply_error(r, 503, "unavailable", NULL, "the server is stopping: ask again in a moment");
+    } else if (j->ok) {
+        mdt_reply_jsonw(r, 200, &j->w);
+    } else {
+        reply_failure(r, &j->f);
+    }
+    mdt_later_free(j->later);
+    mdt_jsonw_release(&j->w);
+    free(j);
+    if (rep->freeing && rep->jobs == NULL) {
+        free(rep->path);
+        free(rep);
+    }
+}
+
+struct mdt_reports *mdt_reports_new(void *uv_loop, const char *db_path)
+{
+    struct mdt_reports *rep = mdt_xcalloc(1, sizeof(*rep));
+
+    rep->loop = uv_loop;
+    rep->path = mdt_xstrdup(db_path);
+    return rep;
+}
+
+void mdt_reports_stop(struct mdt_reports *rep)
+{
+    if (rep == NULL)
+        return;
+    rep->stopping = 1;
+    for (struct job *j = rep->jobs; j; j = j->next) {
+        __atomic_store_n(&j->cancel, 1, __ATOMIC_RELAXED);
+        uv_cancel((uv_req_t *)&j->work); /* only a queued job: after_cb gets UV_ECANCELED */
+    }
+}
+
+void mdt_reports_free(struct mdt_reports *rep)
+{
+    if (rep == NULL)
+        return;
+    mdt_reports_stop(rep);
+    if (rep->jobs) {
+        rep->freeing = 1; /* the last after_cb frees it: run the loop */
+        return;
+    }
+    free(rep->path);
+    free(rep);
+}
+
+/* Queues the report on the thread pool: 0, or -1 when it cannot (no
+ * pool here, or a request that cannot wait) and the caller computes it
+ * on the loop. */
+static int queue(struct mdt_req *r, const struct params *p)
+{
+    struct mdt_reports *rep = mdt_server_reports(r->srv);
+    struct mdt_later *later;
+    struct job *j;
+
+    if (rep == NULL || rep->freeing)
+        return -1;
+    if (rep->stopping) {
+        mdt_reply_error(r, 503, "unavailable", NULL, "the server is stopping: ask again in a moment");
+        return 0;
+    }
+    if ((later = mdt_req_later(r)) == NULL)
+        return -1;
+    j = mdt_xcalloc(1, sizeof(*j));
+    j->owner = rep;
+    j->later = later;
+    j->p = *p;
+    j->work.data = j;
+    mdt_jsonw_init(&j->w);
+    if (uv_queue_work(rep->loop, &j->work, work_cb, after_cb) != 0) {
+        struct mdt_req *lr = mdt_later_req(later);
+        if (lr)
+            mdt_reply_error(lr, 503, "unavailable", NULL, "the report cannot be started now");
+        mdt_later_free(later);
+        mdt_jsonw_release(&j->w);
+        free(j);
+        return 0;
+    }
+    j->next = rep->jobs;
+    rep->jobs = j;
+    return 0;
+}
+
+void mdt_h_reports(struct mdt_req *r)
+{
+    const char *from = mdt_req_query(r, "from"), *to = mdt_req_query(r, "to"),
+               *pcn = mdt_req_query(r, "pcn");
+    struct params p;
+    struct failure f;
+    struct mdt_jsonw w;
+    int64_t now = mdt_now();
+    struct tm tm;
+    time_t tt;
+
+    memset(&p, 0, sizeof(p));
+    if (from == NULL || !mdt__plans_date_valid(from)) {
+        mdt_reply_error(r, 422, "invalid", "from", "from: required, a date YYYY-MM-DD");
+        return;
+    }
+    if (to == NULL || !mdt__plans_date_valid(to)) {
+        mdt_reply_error(r, 422, "invalid", "to", "to: required, a date YYYY-MM-DD");
+        return;
+    }
+    if (strcmp(from, to) > 0) {
+        mdt_reply_error(r, 422, "invalid", "to", "to: must not be before from");
+        return;
+    }
+    snprintf(p.from, sizeof(p.from), "%s", from);
+    snprintf(p.to, sizeof(p.to), "%s", to);
+    p.lo = local_midnight(from, 0);
+    p.hi = local_midnight(to, 1);
+    if (p.lo < 0 || p.hi <= p.lo || (p.hi - p.lo) / 86400 > MAX_DAYS) {
+        mdt_reply_error(r, 422, "invalid", "to", "to: the period may span at most ten years");
+        return;
+    }
+    if (mdt_param_ref(r, "pcn", pcn && *pcn ? pcn : NULL, MDT_SQL_PCN_BY_ID,
+                      MDT_SQL_PCN_BY_NAME, "PCN", &p.pcn_id) < 0)
+        return;
+    /* now + 1: a change made in this very second counts */
+    p.asat = p.hi < now + 1 ? p.hi : now + 1;
+    tt = (time_t)(p.asat - 1);
+    if (localtime_r(&tt, &tm) == NULL ||
+        strftime(p.asat_date, sizeof(p.asat_date), "%Y-%m-%d", &tm) == 0) {
+        mdt_reply_error(r, 500, "internal", NULL, "cannot convert the period's end");
+        return;
+    }
+    /* asat_date is the day as at which "overdue" is judged: an action
+     * due on the last day of the period is not yet overdue on that day. */
+    if (queue(r, &p) == 0)
+        return;
+    mdt_jsonw_init(&w);
+    if (compute(r->db, &p, &w, &f) == 0)
+        mdt_reply_jsonw(r, 200, &w);
+    else
+        reply_failure(r, &f);
     mdt_jsonw_release(&w);
 }
