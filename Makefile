@@ -140,6 +140,7 @@ bench: deps
 	scripts/bench-http
 	scripts/bench-scrub
 	scripts/bench-fanout
+	scripts/bench-report
 
 clean:
 	rm -rf build build-san build-fuzz
