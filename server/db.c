@@ -244,19 +244,18 @@ static int open_conn(struct mdt_db *db, sqlite3 **out, int *ro, struct mdt_buf *
     *ro = 0;
     if ((rc = sqlite3_open_v2(db->path, &h, flags, NULL)) != SQLITE_OK)
         goto fail;
-    if (sqlite3_db_readonly(h, "main") == 1) {
-        *ro = RO_WAL;
-        if (!wal_has_frames(db->path)) {
-            *ro = RO_IMMUTABLE;
-            char *uri = file_uri(db->path, "?immutable=1");
-            sqlite3_close(h);
-            h = NULL;
-            rc = sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
-                                 NULL);
-            free(uri);
-            if (rc != SQLITE_OK)
-                goto fail;
-        }
+    if (sqlite3_db_readonly(h, "main") == 1)
+        *ro = wal_has_frames(db->path) ? RO_WAL : RO_IMMUTABLE;
+setup:
+    if (*ro == RO_IMMUTABLE) {
+        char *uri = file_uri(db->path, "?immutable=1");
+        sqlite3_close(h);
+        h = NULL;
+        rc = sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+        free(uri);
+        if (rc != SQLITE_OK)
+            goto fail;
     }
     sqlite3_extended_result_codes(h, 1);
     sqlite3_busy_timeout(h, 1000);
@@ -268,6 +267,14 @@ static int open_conn(struct mdt_db *db, sqlite3 **out, int *ro, struct mdt_buf *
                              : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                                "PRAGMA foreign_keys=ON;",
                       NULL, NULL, NULL);
+    /* The file can be written but its -wal and -shm cannot be made (a
+     * read-only directory) or written: with nothing in the WAL it is
+     * read alone, as a read-only file is. */
+    if (rc != SQLITE_OK && !*ro && ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN) &&
+        !wal_has_frames(db->path)) {
+        *ro = RO_IMMUTABLE;
+        goto setup;
+    }
     if (rc != SQLITE_OK)
         goto fail;
     if (db->wal_fn)
@@ -309,9 +316,10 @@ int mdt_db_open(const char *path, int create, struct mdt_db **out, struct mdt_bu
         goto out;
     if (ro) {
         db->immutable = ro == RO_IMMUTABLE;
-        set_read_only(db, RO_OPEN, access(path, W_OK) == 0 ? "its -wal or -shm file"
-                                   : errno == EROFS ? "read-only file system"
-                                                    : strerror(errno));
+        set_read_only(db, RO_OPEN,
+                      access(path, W_OK) == 0 ? "its -wal or -shm file, or its directory"
+                      : errno == EROFS        ? "read-only file system"
+                                              : strerror(errno));
     }
     *out = db;
     db = NULL;

@@ -6,7 +6,7 @@
 # runs as nobody (root would bypass them) and its database is made 0444,
 # once while it runs (an open file keeps the mode it was opened with, so
 # nothing changes), then across a restart, then after a crash with frames
-# still in the WAL. (3) EROFS on the open files of a running daemon
+# still in the WAL, and with a read-only directory. (3) EROFS on the open files of a running daemon
 # (strace's fault injection: see below). In each case changes are answered 503 with a JSON
 # error naming the cause, one log line says what to check (not one per
 # request), reads and GET /v1/health go on (health says read-only), and
@@ -142,9 +142,22 @@ http_json POST /v1/orgs '{"name": "All fixed", "kind": "vcse", "email": "f@examp
 check_eq "all three made writable: taken without a restart" "$HTTP_STATUS" 201
 check_eq "read-only lines in the log: one per episode (restart, crash)" "$(count "$LOG2" "$RO_LINE")" 2
 stop_mdtd
+
+# A read-only directory: the file can be written, its -wal and -shm
+# cannot be made.
+chmod 0555 "$T/var"
+serve "$LOG2" "${AS_NOBODY[@]}" "$MDTD" serve --config "$T/mdtd.conf"
+check_match "a read-only directory: read-only, and says why" "$(grep -E "$RO_LINE" "$LOG2" | tail -1)" \
+    'is read-only \(its -wal or -shm file, or its directory\)'
+check_status "reads go on" 200 GET /v1/orgs/All%20fixed
+refused 5 "Refused dir"
+chmod 0755 "$T/var"
+http_json POST /v1/orgs '{"name": "Dir fixed", "kind": "vcse", "email": "d@example.org"}'
+check_eq "the directory made writable: taken without a restart" "$HTTP_STATUS" 201
+stop_mdtd
 check_eq "integrity_check" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
 check_eq "every acknowledged change is there, none refused" \
-    "$(sqlite3 "$DB" "SELECT count(*) FROM orgs WHERE name IN ('As nobody', 'Open file', 'After chmod', 'Only in the WAL', 'All fixed')")/$(sqlite3 "$DB" "SELECT count(*) FROM orgs WHERE name LIKE 'Refused%' OR name = 'Half fixed'")" 5/0
+    "$(sqlite3 "$DB" "SELECT count(*) FROM orgs WHERE name IN ('As nobody', 'Open file', 'After chmod', 'Only in the WAL', 'All fixed', 'Dir fixed')")/$(sqlite3 "$DB" "SELECT count(*) FROM orgs WHERE name LIKE 'Refused%' OR name = 'Half fixed'")" 6/0
 
 # 4. EROFS under the running daemon. The kernel will not make a mount
 # read-only while a file on it is open for writing (EBUSY), so what the
@@ -185,4 +198,4 @@ if command -v strace >/dev/null; then
 else
     ok "# SKIP strace is not installed: no EROFS under the running daemon"
 fi
-echo "# measure: ro_refused=$((ro_refused + 35 + erofs_refused)) ro_log_lines=$(cat "$LOG1" "$LOG2" "${LOG4:-/dev/null}" | grep -cE "$RO_LINE") ro_recovered=$(cat "$LOG1" "$LOG2" "${LOG4:-/dev/null}" | grep -cE "$RW_LINE") ro_episodes=$((3 + (erofs_refused > 0))) ro_integrity=$(sqlite3 "$DB" 'PRAGMA integrity_check')"
+echo "# measure: ro_refused=$((ro_refused + 40 + erofs_refused)) ro_log_lines=$(cat "$LOG1" "$LOG2" "${LOG4:-/dev/null}" | grep -cE "$RO_LINE") ro_recovered=$(cat "$LOG1" "$LOG2" "${LOG4:-/dev/null}" | grep -cE "$RW_LINE") ro_episodes=$((4 + (erofs_refused > 0))) ro_integrity=$(sqlite3 "$DB" 'PRAGMA integrity_check')"
