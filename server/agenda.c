@@ -229,8 +229,13 @@ static void matters_text(struct mdt_buf *b, const json_t *agenda)
                        json_string_value(json_object_get(m, "org")),
                        json_string_value(json_object_get(m, "what")),
                        json_string_value(json_object_get(m, "due")), reason ? reason : "");
-        if (declined && note && *note)
-            mdt_buf_printf(b, "    Reason given: %s\n", note);
+        if (declined && note && *note) {
+            /* on one line, whatever the partner typed */
+            mdt_buf_adds(b, "    Reason given: ");
+            for (const char *c = note; *c; c++)
+                mdt_buf_add(b, *c == '\n' || *c == '\r' ? " " : c, 1);
+            mdt_buf_adds(b, "\n");
+        }
     }
 }
 
