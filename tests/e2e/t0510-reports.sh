@@ -107,11 +107,18 @@ check_eq "P4's case was carried to February" "$(json_get "$HTTP_BODY" meeting.id
 # Outcomes and plans of January.
 outcome() { # CASE MEETING ACTION... : prints the action ids
     local c=$1 m=$2; shift 2
-    local args=()
-    for a in "$@"; do args+=(--action "$a"); done
+    local args=() dues=() ids id i=0
+    # A due date before the meeting (or today) is refused: record each
+    # action due after it, then set the date wanted, as time passing would.
+    for a in "$@"; do args+=(--action "${a%, due *}, due 2099-12-31"); dues+=("${a##*, due }"); done
     MDT_TOKEN=$HOLDER run outcome record "$c" --meeting "$m" "${args[@]}" --json
     [ "$RC" = 0 ] || { echo "# outcome $c: $ERR" >&2; return 1; }
-    py '" ".join(str(a["id"]) for a in j["actions"])'
+    ids=$(py '" ".join(str(a["id"]) for a in j["actions"])')
+    for id in $ids; do
+        sqlite3 "$T/var/mdtd.db" "UPDATE actions SET due_on = '${dues[$i]}' WHERE id = $id"
+        i=$((i + 1))
+    done
+    echo "$ids"
 }
 confirm() { MDT_TOKEN=$HOLDER run plan confirm "$1" --agreed-on "$(day 0)"; expect "plan of case $1 confirmed" 0; }
 act() { # ID MONTH PCN DUE: an action the test recorded
