@@ -489,6 +489,11 @@ int mdt_db_step(struct mdt_db *db, sqlite3_stmt *st)
     if (rc == SQLITE_ROW)
         return 1;
     if (rc == SQLITE_DONE) {
+        /* A change written outside a transaction: the file system takes
+         * writes again. */
+        if (db->ro == RO_WRITE && sqlite3_get_autocommit(db->h) && !sqlite3_stmt_readonly(st) &&
+            sqlite3_changes64(db->h) > 0)
+            set_writable(db);
         sqlite3_reset(st);
         return 0;
     }

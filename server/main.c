@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <uv.h>
 
+#include "db.h"
 #include "log.h"
 #include "mdtd.h"
 #include "scrub.h"
@@ -245,6 +246,7 @@ struct serve {
     struct mdt_fanout *fanout; /* closes itself on stop */
     uv_timer_t outbox_retry;   /* the outbox's start, again, while the database is read-only */
     int outbox_retry_open;
+    struct mdt_db *db; /* borrowed: taken back by the retry when it can be written */
     struct mdt_reports *reports; /* reports on the thread pool */
 };
 
@@ -256,6 +258,9 @@ static void on_outbox_retry(uv_timer_t *t)
 {
     struct serve *s = t->data;
 
+    /* Takes the database back if it can be written now, even when no
+     * request comes to do so. */
+    (void)mdt_db_writable(s->db);
     if (mdt_outbox_start(s->outbox) < 0)
         return;
     log_info("mdtd: the outbox has started");
@@ -473,6 +478,7 @@ static int cmd_serve(int argc, char **argv)
                   "delivered until it can; trying again every %lld s", cfg.outbox_poll);
         uv_timer_init(&s.loop, &s.outbox_retry);
         s.outbox_retry.data = &s;
+        s.db = db;
         s.outbox_retry_open = 1;
         uv_timer_start(&s.outbox_retry, on_outbox_retry, (uint64_t)cfg.outbox_poll * 1000,
                        (uint64_t)cfg.outbox_poll * 1000);
