@@ -39,8 +39,9 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(O)/%.o) $(O)/gen/schema-data.o
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(O)/%.o)
 UNIT_OBJ   := $(UNIT_SRC:%.c=$(O)/%.o)
 # Unit tests link the server's objects too (all but main.o) so store and
-# http helpers can be tested directly.
+# http helpers can be tested directly, and the client's output helpers.
 SERVER_LIBOBJ := $(filter-out $(O)/server/main.o,$(SERVER_OBJ))
+CLIENT_LIBOBJ := $(O)/client/output.o
 
 .PHONY: all deps run check test unit e2e fuzz fuzz-build fuzz-replay bench clean install uninstall lint valgrind reliability
 all: $(O)/mdtd $(O)/mdt
@@ -77,7 +78,7 @@ $(O)/mdtd: $(SERVER_OBJ) $(O)/libmdt.a
 $(O)/mdt: $(CLIENT_OBJ) $(O)/libmdt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPLIBS)
 
-$(O)/unit-tests: $(UNIT_OBJ) $(SERVER_LIBOBJ) $(O)/libmdt.a
+$(O)/unit-tests: $(UNIT_OBJ) $(SERVER_LIBOBJ) $(CLIENT_LIBOBJ) $(O)/libmdt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPLIBS)
 
 # Fuzz targets (tests/fuzz/fuzz-*.c define LLVMFuzzerTestOneInput).

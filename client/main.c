@@ -27,18 +27,6 @@ static const struct mdt_opt global_opts[] = {
     {NULL, NULL, NULL, NULL, 0},
 };
 
-int mdt_fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("mdt: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return MDT_EXIT_FAIL;
-}
-
 int mdt_usage_error(const struct mdt_inv *inv, const char *fmt, ...)
 {
     va_list ap;

@@ -110,7 +110,8 @@ int mdt_out_json(const json_t *v);
 int mdt_out_list(const struct mdt_cli *cli, const json_t *arr, const struct mdt_col *cols);
 /* One object: JSON with --json, else "field: value" lines. */
 int mdt_out_object(const struct mdt_cli *cli, const json_t *obj);
-/* new: the display text of a value (objects by name, arrays joined). */
+/* new: the display text of a value (objects by name, arrays joined; "" for
+ * NULL, a field the answer lacks). */
 char *mdt_out_value(const json_t *v);
 /* borrowed: the value at a dotted path, or NULL. */
 json_t *mdt_out_lookup(const json_t *v, const char *path);

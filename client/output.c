@@ -30,12 +30,26 @@ json_t *mdt_out_lookup(const json_t *v, const char *path)
     return cur;
 }
 
+int mdt_fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("mdt: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return MDT_EXIT_FAIL;
+}
+
 char *mdt_out_value(const json_t *v)
 {
     struct mdt_buf b;
     const json_t *x;
     size_t i;
 
+    if (v == NULL) /* a column the server's answer lacks */
+        return mdt_xstrdup("");
     switch (json_typeof(v)) {
     case JSON_STRING:
         return mdt_xstrdup(json_string_value(v));

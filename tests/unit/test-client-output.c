@@ -1,6 +1,8 @@
-/* The client's option parsing and aligned tables. */
+/* The client's option parsing, aligned tables and output helpers. */
 #include <errno.h>
+#include <stdlib.h>
 
+#include "../../client/mdt.h"
 #include "args.h"
 #include "table.h"
 #include "test.h"
@@ -135,4 +137,37 @@ TEST(client_args_help_lists_every_option)
     ASSERT_STREQ(mdt_buf_str(&out), "  --name NAME  the name\n"
                                     "  --yes        do not ask\n");
     mdt_buf_release(&out);
+}
+
+/* A value the server's answer lacks prints as an empty cell, never a
+ * crash. */
+TEST(client_output_values_and_missing_fields)
+{
+    json_t *row = json_pack("{s:s, s:I, s:b, s:{s:s}, s:[s,s]}", "name", "Rethink", "id",
+                            (json_int_t)7, "active", 1, "org", "name", "Mind", "tags", "a", "b");
+    char *s;
+
+    s = mdt_out_value(json_object_get(row, "name"));
+    ASSERT_STREQ(s, "Rethink");
+    free(s);
+    s = mdt_out_value(json_object_get(row, "id"));
+    ASSERT_STREQ(s, "7");
+    free(s);
+    s = mdt_out_value(json_object_get(row, "active"));
+    ASSERT_STREQ(s, "yes");
+    free(s);
+    s = mdt_out_value(mdt_out_lookup(row, "org.name"));
+    ASSERT_STREQ(s, "Mind");
+    free(s);
+    s = mdt_out_value(json_object_get(row, "tags"));
+    ASSERT_STREQ(s, "a,b");
+    free(s);
+    /* a field the answer lacks, at the top or down a path */
+    s = mdt_out_value(json_object_get(row, "missing"));
+    ASSERT_STREQ(s, "");
+    free(s);
+    s = mdt_out_value(mdt_out_lookup(row, "org.missing.deeper"));
+    ASSERT_STREQ(s, "");
+    free(s);
+    json_decref(row);
 }
