@@ -110,23 +110,6 @@ static json_t *apologies(struct mdt_db *db, int64_t meeting_id)
     return arr;
 }
 
-/* Matters arising with the statuses actions have in the API: every one
- * was sent, so one the partner has not answered reads "sent". Changes
- * arr. */
-static void matters_statuses(json_t *arr)
-{
-    json_t *m;
-    size_t i;
-
-    json_array_foreach(arr, i, m)
-    {
-        const char *st = json_string_value(json_object_get(m, "status"));
-
-        if (st)
-            json_object_set_new(m, "status", json_string(mdt__plans_status(st, 1)));
-    }
-}
-
 /* new: the agenda of meeting id, or NULL (-ENOENT in *rc). */
 static json_t *agenda_json(struct mdt_db *db, int64_t id, int *rc)
 {
@@ -197,12 +180,7 @@ static json_t *agenda_json(struct mdt_db *db, int64_t id, int *rc)
                                                "case", "orgs"));
     json_object_set_new(j, "slots", slots);
     json_object_set_new(j, "free_slots", json_integer(nslots > used ? nslots - used : 0));
-    {
-        json_t *ma = mdt_plans_matters_arising(db, id);
-
-        matters_statuses(ma);
-        json_object_set_new(j, "matters_arising", ma);
-    }
+    json_object_set_new(j, "matters_arising", mdt_plans_matters_arising(db, id));
     json_object_set_new(j, "apologies", apologies(db, id));
     *rc = 0;
     return j;

@@ -631,10 +631,9 @@ void mdt_h_org_webhook_secret(struct mdt_req *r);
 /* plan-notices.c: reminders, digests, escalations (one pass at now;
  * needs smtp_from), and matters arising for agendas. */
 int mdt_plans_run(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, int *queued);
-/* new: the overdue and declined actions an agenda shows. */
+/* new: the overdue and declined actions an agenda shows, with the
+ * statuses of the API ("sent" for one not yet answered). */
 json_t *mdt_plans_matters_arising(struct mdt_db *db, int64_t meeting_id);
-/* Appends the agenda's "matters_arising" as text (nothing when none). */
-void mdt_plans_matters_text(struct mdt_buf *b, const json_t *agenda);
 /* reports.c: figures per month and PCN for commissioners, computed on
  * libuv's thread pool with a read-only connection of its own per report.
  * new: mdt_reports_free. */

@@ -262,25 +262,13 @@ json_t *mdt_plans_matters_arising(struct mdt_db *db, int64_t meeting_id)
                                              "org", (const char *)sqlite3_column_text(st, 3),
                                              "what", (const char *)sqlite3_column_text(st, 4),
                                              "due", (const char *)sqlite3_column_text(st, 5),
-                                             "status", (const char *)sqlite3_column_text(st, 6),
+                                             /* every one was sent: the API's status */
+                                             "status",
+                                             mdt__plans_status(
+                                                 (const char *)sqlite3_column_text(st, 6), 1),
                                              "reason", (const char *)sqlite3_column_text(st, 7),
                                              "note", mdt_json_text_col(st, 8)));
     sqlite3_finalize(st);
     return arr;
 }
 
-void mdt_plans_matters_text(struct mdt_buf *b, const json_t *agenda)
-{
-    const json_t *arr = json_object_get(agenda, "matters_arising"), *m;
-    size_t i;
-
-    if (json_array_size(arr) == 0)
-        return;
-    mdt_buf_adds(b, "\nMatters arising (overdue or declined actions):\n");
-    json_array_foreach(arr, i, m) mdt_buf_printf(
-        b, "  - %s, %s: %s (due %s, %s)\n",
-        json_string_value(json_object_get(json_object_get(m, "case"), "pseudonym")),
-        json_string_value(json_object_get(m, "org")), json_string_value(json_object_get(m, "what")),
-        json_string_value(json_object_get(m, "due")),
-        json_string_value(json_object_get(m, "reason")));
-}
