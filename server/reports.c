@@ -486,9 +486,16 @@ static void reply_failure(struct mdt_req *r, const struct failure *f)
  * two seconds in which nothing else is answered. Each report is a job on
  * libuv's thread pool with a read-only connection of its own (WAL: it
  * reads a snapshot while the loop goes on writing), answered from the
- * loop when it is done. The client may go away meanwhile (the request
- * is then freed and the answer dropped); at shutdown queued jobs are
- * cancelled and running ones interrupted, and both are answered 503. */
+ * loop when it is done. At most MAX_RUNNING run at once, so that the
+ * pool keeps threads for the WAL checkpoints and a burst of reports does
+ * not take every core; up to MAX_WAITING more wait their turn, and more
+ * than that are answered 503. The client may go away meanwhile (the
+ * request is then freed and the answer dropped); at shutdown waiting
+ * jobs are answered 503 at once, queued ones cancelled and running ones
+ * interrupted (503 too). */
+#define MAX_RUNNING 2
+#define MAX_WAITING 16
+
 struct job {
     struct mdt_reports *owner;
     struct mdt_later *later; /* the request, to answer from after_cb */
@@ -497,14 +504,16 @@ struct job {
     struct mdt_jsonw w;
     struct failure f;
     int ok;
-    int cancel; /* set on the loop (__atomic), read by the worker's SQLite */
+    int started; /* handed to the pool (else waiting for a turn) */
+    int cancel;  /* set on the loop (__atomic), read by the worker's SQLite */
     struct job *next;
 };
 
 struct mdt_reports {
     uv_loop_t *loop;
     char *path;
-    struct job *jobs; /* queued or running */
+    struct job *jobs; /* running and waiting, oldest first */
+    int running, waiting;
     int stopping;
     int freeing; /* free once the last job is back */
 };
@@ -543,16 +552,58 @@ out:
     mdt_buf_release(&err);
 }
 
-static void after_cb(uv_work_t *w, int status)
+static void unlink_job(struct mdt_reports *rep, struct job *j)
 {
-    struct job *j = w->data, **pp;
-    struct mdt_reports *rep = j->owner;
-    struct mdt_req *r;
+    struct job **pp;
 
     for (pp = &rep->jobs; *pp && *pp != j; pp = &(*pp)->next)
         ;
     if (*pp)
         *pp = j->next;
+}
+
+/* Answers j's request with a 503 (unless the client has gone) and frees j. */
+static void drop_job(struct job *j, const char *why)
+{
+    struct mdt_req *r = mdt_later_req(j->later);
+
+    if (r)
+        mdt_reply_error(r, 503, "unavailable", NULL, "%s", why);
+    mdt_later_free(j->later);
+    mdt_jsonw_release(&j->w);
+    free(j);
+}
+
+static void after_cb(uv_work_t *w, int status);
+
+/* Hands waiting jobs to the pool, oldest first, while there is room. */
+static void start_waiting(struct mdt_reports *rep)
+{
+    struct job *j, *next;
+
+    for (j = rep->jobs; j && rep->running < MAX_RUNNING; j = next) {
+        next = j->next;
+        if (j->started)
+            continue;
+        rep->waiting--;
+        if (uv_queue_work(rep->loop, &j->work, work_cb, after_cb) != 0) {
+            unlink_job(rep, j);
+            drop_job(j, "the report cannot be started now");
+            continue;
+        }
+        j->started = 1;
+        rep->running++;
+    }
+}
+
+static void after_cb(uv_work_t *w, int status)
+{
+    struct job *j = w->data;
+    struct mdt_reports *rep = j->owner;
+    struct mdt_req *r;
+
+    unlink_job(rep, j);
+    rep->running--;
     if (rep->freeing) {
         /* the server is freed: nothing may be sent any more */
     } else if ((r = mdt_later_req(j->later)) == NULL) {
@@ -567,6 +618,8 @@ static void after_cb(uv_work_t *w, int status)
     mdt_later_free(j->later);
     mdt_jsonw_release(&j->w);
     free(j);
+    if (!rep->stopping)
+        start_waiting(rep);
     if (rep->freeing && rep->jobs == NULL) {
         free(rep->path);
         free(rep);
@@ -584,10 +637,25 @@ struct mdt_reports *mdt_reports_new(void *uv_loop, const char *db_path)
 
 void mdt_reports_stop(struct mdt_reports *rep)
 {
+    struct job *j, *next;
+
     if (rep == NULL)
         return;
     rep->stopping = 1;
-    for (struct job *j = rep->jobs; j; j = j->next) {
+    for (j = rep->jobs; j; j = next) {
+        next = j->next;
+        if (!j->started) {
+            unlink_job(rep, j);
+            rep->waiting--;
+            if (rep->freeing) { /* nothing may be sent any more */
+                mdt_later_free(j->later);
+                mdt_jsonw_release(&j->w);
+                free(j);
+            } else {
+                drop_job(j, "the server is stopping: ask again in a moment");
+            }
+            continue;
+        }
         __atomic_store_n(&j->cancel, 1, __ATOMIC_RELAXED);
         uv_cancel((uv_req_t *)&j->work); /* only a queued job: after_cb gets UV_ECANCELED */
     }
@@ -597,28 +665,33 @@ void mdt_reports_free(struct mdt_reports *rep)
 {
     if (rep == NULL)
         return;
+    rep->freeing = 1;
     mdt_reports_stop(rep);
-    if (rep->jobs) {
-        rep->freeing = 1; /* the last after_cb frees it: run the loop */
-        return;
-    }
+    if (rep->jobs)
+        return; /* the last after_cb frees it: run the loop */
     free(rep->path);
     free(rep);
 }
 
-/* Queues the report on the thread pool: 0, or -1 when it cannot (no
- * pool here, or a request that cannot wait) and the caller computes it
- * on the loop. */
+/* Takes the report to the thread pool: 0 (answered, or to be answered
+ * from after_cb), or -1 when it cannot (no pool here, or a request that
+ * cannot wait) and the caller computes it on the loop. */
 static int queue(struct mdt_req *r, const struct params *p)
 {
     struct mdt_reports *rep = mdt_server_reports(r->srv);
     struct mdt_later *later;
-    struct job *j;
+    struct job *j, **pp;
 
     if (rep == NULL || rep->freeing)
         return -1;
     if (rep->stopping) {
         mdt_reply_error(r, 503, "unavailable", NULL, "the server is stopping: ask again in a moment");
+        return 0;
+    }
+    if (rep->running >= MAX_RUNNING && rep->waiting >= MAX_WAITING) {
+        mdt_reply_error(r, 503, "unavailable", NULL,
+                        "%d reports are being computed and %d more wait: ask again in a moment",
+                        rep->running, rep->waiting);
         return 0;
     }
     if ((later = mdt_req_later(r)) == NULL)
@@ -629,17 +702,11 @@ static int queue(struct mdt_req *r, const struct params *p)
     j->p = *p;
     j->work.data = j;
     mdt_jsonw_init(&j->w);
-    if (uv_queue_work(rep->loop, &j->work, work_cb, after_cb) != 0) {
-        struct mdt_req *lr = mdt_later_req(later);
-        if (lr)
-            mdt_reply_error(lr, 503, "unavailable", NULL, "the report cannot be started now");
-        mdt_later_free(later);
-        mdt_jsonw_release(&j->w);
-        free(j);
-        return 0;
-    }
-    j->next = rep->jobs;
-    rep->jobs = j;
+    for (pp = &rep->jobs; *pp; pp = &(*pp)->next)
+        ;
+    *pp = j;
+    rep->waiting++;
+    start_waiting(rep);
     return 0;
 }
 

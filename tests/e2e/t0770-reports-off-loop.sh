@@ -112,20 +112,22 @@ done
 check_match "a client gone before the answer: logged" "$(cat "$T/mdtd.log")" 'reports: 2025-01-01 to 2025-12-31: the client went away before the answer'
 check_status "... and the daemon answers on" 200 GET /v1/health -k
 
-# Shutdown during a report: it is interrupted and answered 503, and the
-# daemon exits 0 promptly.
-curl -sk -o "$T/stop.json" -w '%{http_code}' -H "Authorization: Bearer $CHAIR" \
-    "$MDT_URL/v1/reports?from=2025-01-01&to=2025-12-31" >"$T/stop.status" &
-CURL=$!
+# Shutdown during reports (two running, one waiting its turn): they are
+# interrupted and answered 503, and the daemon exits 0 promptly.
+pids=()
+for i in 1 2 3; do
+    curl -sk -o "$T/stop$i.json" -w '%{http_code}' -H "Authorization: Bearer $CHAIR" \
+        "$MDT_URL/v1/reports?from=2025-01-01&to=2025-12-31" >"$T/stop$i.status" &
+    pids+=($!)
+done
 sleep 0.3
 S=$(date +%s%N)
 stop_mdtd
 MS=$((($(date +%s%N) - S) / 1000000))
-wait "$CURL"
-st=$(cat "$T/stop.status")
-echo "# stopped $MS ms after SIGTERM during a report; the report was answered $st"
-check_match "the report running at shutdown is answered (503, or 200 when it was done)" "$st" '^(503|200)$'
-if [ "$st" = 503 ]; then
-    check_match "... saying why" "$(cat "$T/stop.json")" 'the server is stopping'
-fi
+wait "${pids[@]}"
+st=$(for i in 1 2 3; do cat "$T/stop$i.status"; echo; done | sort | tr '\n' ' ')
+echo "# stopped $MS ms after SIGTERM during three reports; they were answered $st"
+check_match "the reports running or waiting at shutdown are answered (503, or 200 when done)" "$st" '^((503|200) ){3}$'
+check_eq "... the 503s saying why" \
+    "$(for i in 1 2 3; do [ "$(cat "$T/stop$i.status")" = 503 ] && ! grep -q 'the server is stopping' "$T/stop$i.json" && echo "$i"; done)" ""
 check_eq "the daemon stopped within the grace period" "$([ "$MS" -lt 9000 ] && echo yes)" yes
