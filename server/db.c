@@ -36,6 +36,8 @@ struct mdt_db {
     int depth;   /* mdt_db_begin calls not yet ended: one SQLite transaction */
     int doomed;  /* an inner level rolled back: the outermost end rolls back */
     enum ro_state ro;
+    int ro_logged;         /* the read-only line was written for this state */
+    char ro_why[64];       /* what opening found, for that line */
     int immutable;         /* opened with immutable=1 (read-only and no WAL to read) */
     int call_errno;        /* errno after the failed call mdt_db_err is looking at, or 0 */
     int64_t changes_at_begin; /* sqlite3_total_changes64 when the transaction began */
@@ -74,15 +76,21 @@ static uint64_t now_ms(void)
 }
 
 /* One line when the database stops taking changes, saying what to check;
- * the requests refused meanwhile add nothing but their 503. */
+ * the requests refused meanwhile add nothing but their 503. A connection
+ * opened read-only says it at its first refused change (at start: the
+ * outbox's), so that connections that only read (reports) say nothing. */
 static void set_read_only(struct mdt_db *db, enum ro_state why, const char *detail)
 {
     if (db->ro != RO_NONE) {
         if (why == RO_OPEN)
             db->ro = RO_OPEN; /* from now on a reopen is what ends it */
-        return;
+        if (db->ro_logged)
+            return;
+        if (db->ro_why[0])
+            detail = db->ro_why;
     }
-    db->ro = why;
+    db->ro = db->ro == RO_OPEN ? RO_OPEN : why;
+    db->ro_logged = 1;
     log_warnx("db: %s is read-only (%s): changes are answered 503 and reads go on; check that "
               "the file system is not mounted read-only (findmnt -T %s) and that user %u can "
               "write the file, its -wal and -shm files if present and their directory; changes "
@@ -95,7 +103,10 @@ static void set_writable(struct mdt_db *db)
     if (db->ro == RO_NONE)
         return;
     db->ro = RO_NONE;
-    log_warnx("db: %s can be written again: changes are taken", db->path);
+    db->ro_why[0] = '\0';
+    if (db->ro_logged)
+        log_warnx("db: %s can be written again: changes are taken", db->path);
+    db->ro_logged = 0;
 }
 
 int mdt_db_err(struct mdt_db *db, int rc, const char *what)
@@ -316,10 +327,12 @@ int mdt_db_open(const char *path, int create, struct mdt_db **out, struct mdt_bu
         goto out;
     if (ro) {
         db->immutable = ro == RO_IMMUTABLE;
-        set_read_only(db, RO_OPEN,
-                      access(path, W_OK) == 0 ? "its -wal or -shm file, or its directory"
-                      : errno == EROFS        ? "read-only file system"
-                                              : strerror(errno));
+        db->ro = RO_OPEN;
+        snprintf(db->ro_why, sizeof(db->ro_why), "%s",
+                 access(path, W_OK) == 0 ? "its -wal or -shm file, or its directory"
+                 : errno == EROFS        ? "read-only file system"
+                                         : strerror(errno));
+        log_debug("db: %s opened read-only (%s)", path, db->ro_why);
     }
     *out = db;
     db = NULL;

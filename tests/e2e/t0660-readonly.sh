@@ -63,6 +63,8 @@ refused() {
     check_eq "$n changes answered 503 unavailable, naming read-only" "$bad" 0
 }
 count() { grep -cE -- "$2" "$1"; }
+# wait_for LOG REGEX N: until LOG has N lines matching REGEX (5 s at most).
+wait_for() { local i; for i in $(seq 1 100); do [ "$(count "$1" "$2")" -ge "$3" ] && return; sleep 0.05; done; }
 orgs_seen() { http GET /v1/orgs; json_get "$HTTP_BODY" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 
 # 1. A read-only file system at start.
@@ -72,6 +74,7 @@ LOG1=$T/ro.log
 serve "$LOG1" unshare -m --propagation private sh -c \
     'mount --bind "$1" "$2" && mount -o remount,bind,ro "$2" && exec "$3" serve --config "$4"' \
     sh "$T/var" "$T/ro" "$MDTD" "$T/ro.conf"
+wait_for "$LOG1" "$RO_LINE" 1
 check_match "read-only mount: mdtd starts and says why once" "$(grep -E "$RO_LINE" "$LOG1")" \
     'is read-only \(read-only file system\): changes are answered 503 and reads go on; check that the file system is not mounted read-only'
 http GET /v1/health
@@ -83,6 +86,8 @@ refused 30 "Refused"
 check_eq "one log line for the read-only state, not one per request" "$(count "$LOG1" "$RO_LINE")" 1
 check_eq "no warning from SQLite per request" "$(count "$LOG1" 'sqlite: ')" 0
 check_status "a read after the refusals" 200 GET /v1/orgs/Before%201
+check_status "a report (read on a connection of its own) is answered" 200 GET "/v1/reports?from=2026-01-01&to=2026-12-31"
+check_eq "  ... and adds no read-only line" "$(count "$LOG1" "$RO_LINE")" 1
 check "the mount is made writable under the running daemon" \
     nsenter -t "$MDTD_PID" -m mount -o remount,bind,rw "$T/ro"
 # No request: the outbox's retry (outbox_poll = 1 s) finds it writable.
@@ -116,6 +121,7 @@ stop_mdtd
 check_fails "  ... and its clean stop leaves no -wal file" test -e "$DB-wal"
 
 serve "$LOG2" "${AS_NOBODY[@]}" "$MDTD" serve --config "$T/mdtd.conf"
+wait_for "$LOG2" "$RO_LINE" 1
 check_match "restarted on a 0444 database: says why once" "$(grep -E "$RO_LINE" "$LOG2")" \
     'is read-only \(Permission denied\)'
 http GET /v1/health
@@ -156,6 +162,7 @@ stop_mdtd
 # cannot be made.
 chmod 0555 "$T/var"
 serve "$LOG2" "${AS_NOBODY[@]}" "$MDTD" serve --config "$T/mdtd.conf"
+wait_for "$LOG2" "$RO_LINE" 4
 check_match "a read-only directory: read-only, and says why" "$(grep -E "$RO_LINE" "$LOG2" | tail -1)" \
     'is read-only \(its -wal or -shm file, or its directory\)'
 check_status "reads go on" 200 GET /v1/orgs/All%20fixed
