@@ -12,8 +12,9 @@ struct mdt_db;
  * failed with EROFS). A connection opened read-only is replaced here
  * (and at every mdt_db_begin) as soon as the files can be written: no
  * restart is needed. After an EROFS on an open file, the next commit
- * that succeeds ends the state. The start and the end of the state are
- * logged once each. */
+ * that writes rows ends the state. The state is logged once when a
+ * change is first refused (a connection that only reads never logs it)
+ * and once when it ends. */
 int mdt_db_writable(struct mdt_db *db);
 /* sqlite3_wal_hook on the connection, set again on every connection that
  * replaces it. */
