@@ -32,8 +32,9 @@ static int purge(struct mdt_cli *cli, struct mdt_inv *inv)
         return mdt_usage_error(inv, "unexpected argument '%s'", inv->pos[0]);
     }
     for (;;) {
+        /* Each batch starts above the last one's highest case id. */
         char *path = mdt_xasprintf("/v1/purge?limit=%d%s&after=%" JSON_INTEGER_FORMAT, BATCH,
-                                   dry ? "&dry_run=1" : "", dry ? after : (json_int_t)0);
+                                   dry ? "&dry_run=1" : "", after);
         json_int_t n, left;
 
         json_decref(out);

@@ -603,13 +603,13 @@ void mdt_h_case_step_down(struct mdt_req *r);
 #define MDT_PURGE_LIMIT_MAX 1000
 struct mdt_purge_result {
     int count;         /* cases in this batch (purged, or listed by a dry run) */
-    int64_t remaining; /* due cases left after it (a dry run: with a higher id) */
+    int64_t remaining; /* due cases left with an id above last_id */
     int64_t last_id;   /* the batch's highest case id (after, when empty) */
 };
 /* Removes the text of up to limit (out of range: the default) cases
- * closed purge_after ago or more, lowest id first, in one transaction,
- * keeping pseudonym, dates and counts; with dry_run only lists those with
- * an id above after. list (borrowed, may be NULL) gets one object each. */
+ * closed purge_after ago or more with an id above after, lowest first,
+ * in one transaction, keeping pseudonym, dates and counts; with dry_run
+ * only lists them. list (borrowed, may be NULL) gets one object each. */
 int mdt_purge_batch(struct mdt_db *db, const struct mdt_config *cfg, int64_t now, int dry_run,
                     int64_t after, int limit, json_t *list, struct mdt_purge_result *res);
 void mdt_h_purge(struct mdt_req *r);

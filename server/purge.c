@@ -17,12 +17,20 @@
 #include "mdtd.h"
 #include "xmalloc.h"
 
+/* Due cases above a case id. From 0 (the scheduler, a first batch)
+ * SQLite goes through the closed_at index: only closed cases. Above a
+ * later id (the next batches of a run) through the rowid range from it
+ * ("+closed_at" keeps it off the index, which would visit every case
+ * ever closed, the ones just purged too, in each batch). */
 #define DUE_WHERE "closed_at IS NOT NULL AND purged_at IS NULL AND closed_at <= ?1 AND id > ?2"
+#define DUE_WHERE_FROM "closed_at IS NOT NULL AND purged_at IS NULL AND +closed_at <= ?1 AND id > ?2"
 
 /* How many cases are due with an id above after. */
 static int count_due(struct mdt_db *db, int64_t cutoff, int64_t after, int64_t *n)
 {
-    sqlite3_stmt *st = mdt_db_stmt(db, "SELECT count(*) FROM cases WHERE " DUE_WHERE);
+    sqlite3_stmt *st =
+        mdt_db_stmt(db, after > 0 ? "SELECT count(*) FROM cases WHERE " DUE_WHERE_FROM
+                                  : "SELECT count(*) FROM cases WHERE " DUE_WHERE);
     int rc;
 
     *n = 0;
@@ -74,11 +82,14 @@ int mdt_purge_batch(struct mdt_db *db, const struct mdt_config *cfg, int64_t now
     res->last_id = after;
     if (limit < 1 || limit > MDT_PURGE_LIMIT_MAX)
         limit = MDT_PURGE_LIMIT_DEFAULT;
-    /* After a real batch the purged cases are no longer due, so the
-     * next batch starts from the lowest id again; a dry run moves on
-     * past what it listed (after). */
-    if ((st = mdt_db_stmt(db, "SELECT id, pseudonym, closure, closed_at FROM cases WHERE " DUE_WHERE
-                              " ORDER BY id LIMIT ?3")) == NULL)
+    /* Both a real batch and a dry run start above after: a caller going
+     * through every due case passes the previous batch's last_id, so
+     * that no batch reads again the rows the earlier ones went past
+     * (purged or not due). The scheduler starts at 0 every pass. */
+    if ((st = mdt_db_stmt(db, after > 0 ? "SELECT id, pseudonym, closure, closed_at FROM cases "
+                                          "WHERE " DUE_WHERE_FROM " ORDER BY id LIMIT ?3"
+                                        : "SELECT id, pseudonym, closure, closed_at FROM cases "
+                                          "WHERE " DUE_WHERE " ORDER BY id LIMIT ?3")) == NULL)
         return -EPROTO;
     sqlite3_bind_int64(st, 1, cutoff);
     sqlite3_bind_int64(st, 2, after);
@@ -117,7 +128,7 @@ int mdt_purge_batch(struct mdt_db *db, const struct mdt_config *cfg, int64_t now
         log_info("purge: text of %zu closed case%s purged", n, n == 1 ? "" : "s");
     }
     res->count = (int)n;
-    rc = count_due(db, cutoff, dry_run ? res->last_id : 0, &res->remaining);
+    rc = count_due(db, cutoff, res->last_id, &res->remaining);
 out:
     if (rc < 0)
         res->count = 0;
