@@ -1164,17 +1164,22 @@ struct mdt_later {
     struct req_state st;
     struct mdt_req r;
     struct mdt_later **slot; /* in the request's pool while st.req is set */
+    void (*gone)(void *arg); /* told when the request is freed first */
+    void *gone_arg;
 };
 
 static void later_gone(void *p)
 {
-    struct mdt_later **slot = p;
+    struct mdt_later **slot = p, *l = *slot;
 
-    if (*slot)
-        (*slot)->st.req = NULL;
+    if (l == NULL)
+        return;
+    l->st.req = NULL;
+    if (l->gone)
+        l->gone(l->gone_arg);
 }
 
-struct mdt_later *mdt_req_later(struct mdt_req *r)
+struct mdt_later *mdt_req_later(struct mdt_req *r, void (*gone)(void *arg), void *arg)
 {
     struct req_state *s = r->priv;
     struct mdt_later *l;
@@ -1191,6 +1196,8 @@ struct mdt_later *mdt_req_later(struct mdt_req *r)
     l->r.body = NULL;
     l->r.raw = NULL;
     l->r.raw_len = 0;
+    l->gone = gone;
+    l->gone_arg = arg;
     l->slot = h2o_mem_alloc_shared(&s->req->pool, sizeof(*l->slot), later_gone);
     *l->slot = l;
     s->replied = 1; /* handle() must not answer it */

@@ -245,9 +245,11 @@ void mdt_server_set_reports(struct mdt_server *srv, struct mdt_reports *rep);
 struct mdt_reports *mdt_server_reports(struct mdt_server *srv);
 /* An answer given later, from another loop callback: new, or NULL when
  * the request must be answered now (a change, or mdt__http_call). Once
- * it is returned the handler returns without answering. */
+ * it is returned the handler returns without answering. gone (may be
+ * NULL) is called with arg, on the loop, if h2o frees the request before
+ * mdt_later_free (the client went away): it may not free l. */
 struct mdt_later;
-struct mdt_later *mdt_req_later(struct mdt_req *r);
+struct mdt_later *mdt_req_later(struct mdt_req *r, void (*gone)(void *arg), void *arg);
 /* Borrowed: the request to answer exactly once with mdt_reply_*, or
  * NULL when the client has gone (h2o freed the request). */
 struct mdt_req *mdt_later_req(struct mdt_later *l);

@@ -562,12 +562,13 @@ static void unlink_job(struct mdt_reports *rep, struct job *j)
         *pp = j->next;
 }
 
-/* Answers j's request with a 503 (unless the client has gone) and frees j. */
+/* Answers j's request with a 503 saying why (unless the client has gone,
+ * or why is NULL) and frees j. */
 static void drop_job(struct job *j, const char *why)
 {
     struct mdt_req *r = mdt_later_req(j->later);
 
-    if (r)
+    if (r && why)
         mdt_reply_error(r, 503, "unavailable", NULL, "%s", why);
     mdt_later_free(j->later);
     mdt_jsonw_release(&j->w);
@@ -575,6 +576,14 @@ static void drop_job(struct job *j, const char *why)
 }
 
 static void after_cb(uv_work_t *w, int status);
+
+/* The client went away: a running report stops at SQLite's next
+ * progress check, a waiting one is dropped when its turn comes. */
+static void job_gone(void *arg)
+{
+    struct job *j = arg;
+    __atomic_store_n(&j->cancel, 1, __ATOMIC_RELAXED);
+}
 
 /* Hands waiting jobs to the pool, oldest first, while there is room. */
 static void start_waiting(struct mdt_reports *rep)
@@ -586,6 +595,13 @@ static void start_waiting(struct mdt_reports *rep)
         if (j->started)
             continue;
         rep->waiting--;
+        if (mdt_later_req(j->later) == NULL) {
+            log_info("reports: %s to %s: the client went away before its turn", j->p.from,
+                     j->p.to);
+            unlink_job(rep, j);
+            drop_job(j, NULL);
+            continue;
+        }
         if (uv_queue_work(rep->loop, &j->work, work_cb, after_cb) != 0) {
             unlink_job(rep, j);
             drop_job(j, "the report cannot be started now");
@@ -694,9 +710,11 @@ static int queue(struct mdt_req *r, const struct params *p)
                         rep->running, rep->waiting);
         return 0;
     }
-    if ((later = mdt_req_later(r)) == NULL)
-        return -1;
     j = mdt_xcalloc(1, sizeof(*j));
+    if ((later = mdt_req_later(r, job_gone, j)) == NULL) {
+        free(j);
+        return -1;
+    }
     j->owner = rep;
     j->later = later;
     j->p = *p;

@@ -92,8 +92,8 @@ check_eq "... names it" "$(json_get "$HTTP_BODY" pcn.name)" "PCN 0001"
 
 # A client that gives up before the answer. Over HTTP/1.1 h2o reads no
 # more of a connection until it has answered, so the answer goes to a
-# closed socket; over HTTP/2 (TLS) the stream is freed at once, and the
-# report's end finds the request gone and drops its answer.
+# closed socket; over HTTP/2 (TLS) the stream is freed at once: the
+# report is interrupted and its end finds the request gone.
 curl -s -o /dev/null --max-time 0.2 -H "Authorization: Bearer $CHAIR" \
     "$MDT_URL/v1/reports?from=2025-01-01&to=2025-12-31"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
@@ -110,6 +110,8 @@ for i in $(seq 1 $((300 * ${MDT_TEST_TIMEOUT_MULTIPLIER:-1}))); do
     sleep 0.1
 done
 check_match "a client gone before the answer: logged" "$(cat "$T/mdtd.log")" 'reports: 2025-01-01 to 2025-12-31: the client went away before the answer'
+check_eq "... and its report was stopped, not finished" \
+    "$(sed -n '/TLS, HTTP\/2/,$p' "$T/mdtd.log" | grep -c 'reports: 2025-01-01 to 2025-12-31, [0-9]* meetings')" 0
 check_status "... and the daemon answers on" 200 GET /v1/health -k
 
 # Shutdown during reports (two running, one waiting its turn): they are
