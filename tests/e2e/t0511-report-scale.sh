@@ -17,6 +17,12 @@ check_eq "the generator is quiet without a terminal" "$(cat "$T/gen.err")" ""
 $PY -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["totals"], sort_keys=True))' \
     "$T/gen.json" >"$T/expected.json"
 check_eq "it wrote the PCNs asked for" "$(json_get "$(cat "$T/gen.json")" rows.pcns)" "$PCNS"
+# On a terminal: a progress line; a new database is made with mdtd init.
+script -qec "$(printf '%q ' "$TOP/scripts/gen-national" --mdtd "$MDTD" --scale 31 "$T/tty.db")" /dev/null >"$T/tty.out" 2>&1
+check_match "on a terminal the generator shows its progress" "$(tr '\r' '\n' <"$T/tty.out")" \
+    "gen-national: region [12] of 2, PCN [0-9]+ of 31: [0-9]+ actions"
+check_match "... and what it wrote" "$(tr '\r' '\n' <"$T/tty.out")" "gen-national: 31 PCNs in 2 regions: 372 meetings, [0-9]+ cases"
+check_eq "... into a database of mdtd's own schema" "$(sqlite3 "$T/tty.db" "PRAGMA user_version")" "$(sqlite3 "$DB" "PRAGMA user_version")"
 check_match "the generator wrote a year" "$(cat "$T/expected.json")" '"agreed": [0-9]+'
 CHAIR=$(new_token chair)
 START=$($PY -c 'import time; print(time.time())')
