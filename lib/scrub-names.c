@@ -559,6 +559,23 @@ static void find_addresses(struct scan *s)
                 mark(s, i + 1, e, W_ADDR);
             continue;
         }
+        /* a street written in lower case, after a number: "4 ferham close",
+         * "12 foleshill rd"; the name is no ordinary word, so "2 close
+         * friends" or "3 park runs" are no address */
+        if ((f & MDT_LEX_STREET) && !s->w[i].cap && i >= 2 && joined(s, i) &&
+            !key_in(s, i, MDT_LEX_C_WEAKST)) {
+            size_t b = i - 1;
+            bool name = !s->w[b].cap && !s->w[b].digit && usable(s, b) &&
+                        !(s->lf[b] & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW | MDT_LEX_STREET));
+            if (name && b >= 2 && !s->w[b - 1].digit && joined(s, b) && !s->w[b - 1].cap &&
+                usable(s, b - 1) && !(s->lf[b - 1] & (MDT_LEX_C_STOP | MDT_LEX_GEO)))
+                b--; /* two words: "11 holly bank rd" */
+            if (name && b >= 1 && s->w[b - 1].digit && joined(s, b) &&
+                s->w[b - 1].end - s->w[b - 1].start <= 4) {
+                mark(s, b - 1, i, W_ADDR);
+                continue;
+            }
+        }
         if (!(f & MDT_LEX_STREET) || !s->w[i].cap || i == 0 || !joined(s, i))
             continue;
         /* "St Aidan's", "Dr Okafor", and "Dr [PERSON-1]" when scrubbed text is
@@ -625,7 +642,11 @@ static void find_places(struct scan *s)
         uint32_t f = s->lf[i];
         if (s->st[i] & W_PROT)
             continue;
-        if ((f & MDT_LEX_PLACE) && s->w[i].cap && i > 0 && joined(s, i)) {
+        /* the cue word ends a capitalised name ("Lealands High"): not
+         * inside a town's name ("High Wycombe"), nor after a small word
+         * ("Anjum in High Wycombe") */
+        if ((f & MDT_LEX_PLACE) && s->w[i].cap && i > 0 && joined(s, i) &&
+            !(s->st[i] & W_GEOP) && (s->w[i - 1].cap || s->w[i - 1].digit)) {
             size_t b = cap_run_back(s, i - 1, 6);
             /* "Leicester Cathedral", "Leeds University" are landmarks of a
              * town; a college or academy named after a town or district is
@@ -676,6 +697,41 @@ static void find_places(struct scan *s)
             if (!run_all_geo(s, i, e))
                 mark(s, i, e, W_PLACE);
         }
+    }
+}
+
+/* Dotted initials for a person ("J.B. said", "seen with K.W."): two to
+ * four capitals, each with its full stop and nothing between; not an
+ * abbreviation the word lists know (U.K., G.P., N.B., D.O.B.). */
+static void find_dotted_initials(struct scan *s)
+{
+    static const char *const abbrev[] = {"am", "pm", "eg", "ie", "nb", "ps", "uk", "us", "gp",
+                                         "ae", "ot", "dob", "nfa", "rip", "asap", "po", "bc",
+                                         "ad", "aka", "tba", "tbc", "ok", "cc", "bsc", "ma",
+                                         "ba", "phd", "md", "qc", "kc", "jp", "mp", NULL};
+    for (size_t i = 0; i + 1 < s->n; i++) {
+        if (!initial(s, i) || s->w[i].allcaps || (s->st[i] & W_NAME))
+            continue;
+        size_t e = i;
+        while (e + 1 < s->n && e - i < 4 && initial(s, e + 1) &&
+               s->w[e + 1].start == s->w[e].end + 1 && s->text[s->w[e].end] == '.')
+            e++;
+        if (e == i || e - i > 3 || s->w[e].end >= s->len || s->text[s->w[e].end] != '.' ||
+            (i > 0 && s->w[i].start > 0 && s->text[s->w[i].start - 1] == '.')) {
+            i = e;
+            continue;
+        }
+        char key[4];
+        size_t n = e - i + 1;
+        bool known = false;
+        for (size_t k = 0; k < n; k++)
+            key[k] = (char)(s->text[s->w[i + k].start] | 0x20);
+        for (const char *const *a = abbrev; *a && !known; a++)
+            known = strlen(*a) == n && memcmp(*a, key, n) == 0;
+        if (!known && !(mdt__lex_flags(s->lex, key, n) & ~(uint32_t)(MDT_LEX_NAME | MDT_LEX_FIRST |
+                                                                       MDT_LEX_NICK)))
+            mark(s, i, e, W_NAME | W_CUED);
+        i = e;
     }
 }
 
@@ -752,6 +808,7 @@ static bool allowed_surname(const struct scan *s, size_t i)
 
 static void find_names(struct scan *s)
 {
+    find_dotted_initials(s);
     for (size_t i = 0; i < s->n; i++) {
         if (s->st[i] & (W_ADDR | W_PLACE))
             continue;
@@ -1183,6 +1240,12 @@ static void emit(struct scan *s)
                     words += s->w[k].end - s->w[k].start > 1;
                 if (words >= 2) {
                     kl = person_key(s, i, e, kbuf);
+                } else if (words == 0 && e > i) {
+                    /* initials only ("J.B."): all of them, so that J.B.
+                     * and J.K. are two people */
+                    kl = 0;
+                    for (size_t k = i; k <= e; k++)
+                        kbuf[kl++] = key(s, k)[0];
                 } else {
                     /* one word: the person whose full name holds it
                      * ("Karim", "Mr Haddad"), else the word itself */

@@ -222,6 +222,7 @@ enum {
     KW_TOPO = 1 << 23,     /* Hill, Park, Wharf, Quay: ends the name of a small place */
     KW_TITLE = 1 << 24,    /* Mr, Dr: a person's name follows */
     KW_HOLIDAY = 1 << 25,  /* the first word of a festival or holiday */
+    KW_LUNAR = 1 << 26,    /* a month of the Islamic calendar: "17 Ramadan" */
 };
 
 struct kw {
@@ -235,6 +236,9 @@ static const struct kw keywords[] = {
     {"april", KW_MONTH, 4}, {"may", KW_MONTH | KW_AMBIG, 5}, {"june", KW_MONTH, 6},
     {"july", KW_MONTH, 7}, {"august", KW_MONTH, 8}, {"september", KW_MONTH, 9},
     {"october", KW_MONTH, 10}, {"november", KW_MONTH, 11}, {"december", KW_MONTH, 12},
+    {"muharram", KW_LUNAR, 0}, {"safar", KW_LUNAR, 0}, {"rajab", KW_LUNAR, 0},
+    {"shaban", KW_LUNAR, 0}, {"ramadan", KW_LUNAR, 0}, {"ramazan", KW_LUNAR, 0},
+    {"ramzan", KW_LUNAR, 0}, {"shawwal", KW_LUNAR, 0},
     {"jan", KW_MONTH | KW_AMBIG, 1}, {"feb", KW_MONTH | KW_AMBIG, 2},
     {"mar", KW_MONTH | KW_AMBIG, 3}, {"apr", KW_MONTH | KW_AMBIG, 4},
     {"jun", KW_MONTH | KW_AMBIG, 6}, {"jul", KW_MONTH | KW_AMBIG, 7},
@@ -542,9 +546,22 @@ static size_t match_nhs(struct scan *s, size_t i)
 
 /* Digit groups from i separated by one space, hyphen or dot; returns the
  * end of the longest prefix of groups whose digit count is lo or hi, or 0. */
+/* The length of a line break at p ("\n", "\r\n", with blanks before),
+ * 0 if none. */
+static size_t line_break(const char *t, size_t len, size_t p)
+{
+    size_t q = p;
+    while (q < len && q - p < 4 && T(q) == ' ')
+        q++;
+    if (q < len && T(q) == '\r')
+        q++;
+    return q < len && T(q) == '\n' ? q + 1 - p : 0;
+}
+
 static size_t phone_groups(const char *t, size_t len, size_t i, size_t have, size_t lo, size_t hi)
 {
     size_t best = 0, n = have, p = i;
+    bool wrapped = false;
 
     for (int g = 0; g < 5; g++) {
         size_t r = run_digits(t, len, p, 12);
@@ -558,6 +575,8 @@ static size_t phone_groups(const char *t, size_t len, size_t i, size_t have, siz
             best = p;
         if (p + 1 < len && (T(p) == ' ' || T(p) == '-' || T(p) == '.') && isdig(T(p + 1)))
             p++;
+        else if (!wrapped && (r = line_break(t, len, p)) != 0 && p + r < len && isdig(T(p + r)))
+            p += r, wrapped = true; /* a number wrapped onto the next line */
         else
             break;
     }
@@ -747,52 +766,81 @@ static bool plate_letter(unsigned char c)
     return isup(c) && c != 'I' && c != 'Q';
 }
 
-/* Current format AB12 CDE: alone when upper case and spaced, otherwise
- * only after a vehicle word. Older formats (A123 BCD, ABC 123D) only after
- * a vehicle word. */
+/* Up to max blanks at p: how many. */
+static size_t run_blanks(const char *t, size_t len, size_t p, size_t max)
+{
+    size_t n = 0;
+    while (p + n < len && n < max && T(p + n) == ' ')
+        n++;
+    return n;
+}
+
+/* Current format AB12 CDE: alone when upper case and spaced (one or a few
+ * blanks) or unspaced with an age identifier that was issued; after a
+ * vehicle word in any case and spacing ("yx 15 hbf"), and so are older
+ * formats (A123 BCD, ABC 123D), cherished plates (GR4 EME) and a partial
+ * plate ("partial plate BD68"). */
 static size_t match_vehicle(struct scan *s, size_t i)
 {
     const char *t = s->t;
     size_t len = s->len, p;
     bool ctx = i < s->vehicle_until;
 
-    if (i + 7 <= len && isalph(T(i)) && isalph(T(i + 1)) && run_digits(t, len, i + 2, 3) == 2) {
-        bool up = isup(T(i)) && isup(T(i + 1));
-        bool spaced = T(i + 4) == ' ';
-        p = i + 4 + spaced;
-        if (p + 3 <= len && run_letters(t, len, p, 4) == 3 && end_ok(t, len, p + 3)) {
-            up = up && isup(T(p)) && isup(T(p + 1)) && isup(T(p + 2));
-            if (up && spaced && plate_letter(T(i)) && T(i) != 'Z' && plate_letter(T(i + 1)) &&
-                plate_letter(T(p)) && plate_letter(T(p + 1)) && plate_letter(T(p + 2)))
-                return p + 3;
-            /* unspaced, in capitals: the age identifier must be one issued
-             * (02-29 in March, 51-79 in September, since 2001) */
-            unsigned age = num(t, i + 2, 2);
-            if (up && !spaced && plate_letter(T(i)) && T(i) != 'Z' && plate_letter(T(i + 1)) &&
-                plate_letter(T(p)) && plate_letter(T(p + 1)) && plate_letter(T(p + 2)) &&
-                ((age >= 2 && age <= 29) || (age >= 51 && age <= 79)))
-                return p + 3;
-            if (ctx)
-                return p + 3;
+    if (i + 4 <= len && isalph(T(i)) && isalph(T(i + 1))) {
+        size_t s1 = run_blanks(t, len, i + 2, 3), d = i + 2 + s1;
+        if (run_digits(t, len, d, 3) == 2) {
+            size_t s2 = run_blanks(t, len, d + 2, 3);
+            p = d + 2 + s2;
+            if (run_letters(t, len, p, 4) == 3 && end_ok(t, len, p + 3)) {
+                bool up = isup(T(i)) && isup(T(i + 1)) && isup(T(p)) && isup(T(p + 1)) &&
+                          isup(T(p + 2));
+                bool letters = plate_letter(T(i)) && T(i) != 'Z' && plate_letter(T(i + 1)) &&
+                               plate_letter(T(p)) && plate_letter(T(p + 1)) &&
+                               plate_letter(T(p + 2));
+                /* unspaced, in capitals: the age identifier must be one
+                 * issued (02-29 in March, 51-79 in September, since 2001) */
+                unsigned age = num(t, d, 2);
+                if (up && letters && s1 == 0 &&
+                    (s2 > 0 || (age >= 2 && age <= 29) || (age >= 51 && age <= 79)))
+                    return p + 3;
+                if (ctx)
+                    return p + 3;
+            } else if (ctx && s1 == 0 && end_ok(t, len, d + 2) && isup(T(i)) && isup(T(i + 1))) {
+                return d + 2; /* a partial plate: BD68 */
+            }
         }
     }
     if (!ctx)
         return 0;
-    /* A123 BCD */
+    /* A123 BCD, and cherished plates: GR4 EME, K1 NGS */
     if (isalph(T(i))) {
-        size_t r = run_digits(t, len, i + 1, 4);
-        p = i + 1 + r;
-        if (r >= 1 && r <= 3 && p < len && T(p) == ' ')
-            p++;
-        if (r >= 1 && r <= 3 && run_letters(t, len, p, 4) == 3 && end_ok(t, len, p + 3))
-            return p + 3;
+        size_t l = run_letters(t, len, i, 4);
+        size_t r = l <= 3 ? run_digits(t, len, i + l, 5) : 0;
+        p = i + l + r;
+        if (r >= 1 && r <= 4 && l + r <= 6) {
+            size_t q = p + run_blanks(t, len, p, 3);
+            size_t l2 = run_letters(t, len, q, 4);
+            bool caps = true, lows = true;
+            for (size_t k = 0; k < l; k++) {
+                caps &= isup(T(i + k));
+                lows &= islow(T(i + k));
+            }
+            for (size_t k = 0; k < l2; k++) {
+                caps &= isup(T(q + k));
+                lows &= islow(T(q + k));
+            }
+            /* in one case throughout ("Golf R32 and" is a model and a
+             * word), and a cherished plate in capitals only ("BMW X5 in") */
+            if (l2 >= 1 && l2 <= 3 && end_ok(t, len, q + l2) &&
+                ((l == 1 && r <= 3 && l2 == 3 && (caps || lows)) || caps))
+                return q + l2;
+        }
     }
     /* ABC 123D */
     if (run_letters(t, len, i, 4) == 3) {
         size_t r;
         p = i + 3;
-        if (p < len && T(p) == ' ')
-            p++;
+        p += run_blanks(t, len, p, 3);
         r = run_digits(t, len, p, 4);
         /* "his 60s", "her 20s" are decades */
         if (r >= 1 && r <= 3 && T(p + r - 1) == '0' && T(p + r) == 's')
@@ -999,6 +1047,47 @@ static size_t match_handle_token(struct scan *s, size_t i)
     return 0;
 }
 
+/* A Discord tag: a user name, '#' and four digits (kaceyy#4471). */
+static size_t match_discord(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    size_t len = s->len, e = i;
+
+    while (e < len && e - i < 32 && (isaln(T(e)) || T(e) == '_' || T(e) == '.'))
+        e++;
+    if (e - i < 2 || e >= len || T(e) != '#' || run_digits(t, len, e + 1, 5) != 4 ||
+        !end_ok(t, len, e + 5))
+        return 0;
+    return e + 5;
+}
+
+/* "card ending 4417", "account ending in 0192", "Visa ends 7731": the
+ * last digits of a card or an account. */
+static size_t match_card_tail(struct scan *s, size_t i)
+{
+    static const char *const cards[] = {"card", "account", "acc", "acct", "debit", "credit",
+                                        "visa", "mastercard", "amex", "bank", NULL};
+    const char *t = s->t;
+    size_t len = s->len, ws, wl;
+
+    if (run_digits(t, len, i, 5) != 4 || !end_ok(t, len, i + 4))
+        return 0;
+    wl = word_before(t, i, " :", &ws);
+    if (wl == 2 && prefix_ci(t, len, ws, "in"))
+        wl = word_before(t, ws, " ", &ws);
+    if (!((wl == 6 && prefix_ci(t, len, ws, "ending")) || (wl == 4 && prefix_ci(t, len, ws, "ends"))))
+        return 0;
+    for (int k = 0; k < 3 && ws > 0; k++) {
+        wl = word_before(t, ws, " ,", &ws);
+        if (wl == 0)
+            break;
+        for (const char *const *c = cards; *c; c++)
+            if (strlen(*c) == wl && prefix_cin(t, len, ws, *c, wl))
+                return i + 4;
+    }
+    return 0;
+}
+
 /* ---- dates ---- */
 
 static bool valid_dm(unsigned d, unsigned m)
@@ -1166,11 +1255,25 @@ static size_t written_day_first(struct scan *s, size_t p)
             if (!(mm && (mm->flags & KW_MONTH)))
                 return q;
         }
-        /* "on the 3rd.", "the 9th (Jan 2024)": a day that closes a clause */
+        /* "your letter of the 3rd inst.", "by the 1st prox.": this
+         * month's, next month's, last month's */
+        size_t r = skip_spaces(t, len, q, 2), rl = run_letters(t, len, r, 5);
+        if ((rl == 4 && (prefix_ci(t, len, r, "inst") || prefix_ci(t, len, r, "prox"))) ||
+            (rl == 3 && prefix_ci(t, len, r, "ult")))
+            return r + rl + (r + rl < len && T(r + rl) == '.');
+        /* "on the 3rd.", "the 9th (Jan 2024)", "on the 24th and on Sat
+         * 1/11": a day that closes a clause */
         wl = word_before(t, p, " ", &ws);
-        if (wl == 3 && prefix_ci(t, len, ws, "the") && !word_follows(t, len, q) &&
-            !(q < len && (isaln(T(q)) || T(q) == '-' || T(q) == '/')))
-            return q;
+        if (wl == 3 && prefix_ci(t, len, ws, "the") &&
+            !(q < len && (isaln(T(q)) || T(q) == '-' || T(q) == '/'))) {
+            size_t ows, owl = ws > 0 ? word_before(t, ws, " ", &ows) : 0;
+            size_t n = skip_spaces(t, len, q, 1), nl = run_letters(t, len, n, 4);
+            bool conj = (nl == 3 && prefix_ci(t, len, n, "and")) ||
+                        (nl == 2 && prefix_ci(t, len, n, "or"));
+            if (!word_follows(t, len, q) ||
+                (conj && owl == 2 && prefix_ci(t, len, ows, "on")))
+                return q;
+        }
     }
     if (q < len && T(q) == '-')
         q++;
@@ -1183,6 +1286,8 @@ static size_t written_day_first(struct scan *s, size_t p)
     if (w == 0 || !end_ok(t, len, q + w))
         return 0;
     m = kw_find(s->p, t + q, w);
+    if (m && (m->flags & KW_LUNAR) && day >= 1 && day <= 30)
+        return written_year(t, len, q + w);
     if (m == NULL || !(m->flags & KW_MONTH) || !valid_dm(day, m->month))
         return 0;
     {
@@ -1211,6 +1316,15 @@ static size_t written_month_first(struct scan *s, size_t p, size_t w, const stru
     if (q >= len || T(q) != ' ')
         return 0;
     q++;
+    /* "Feb '71", "March ’64": a month and a year so written is nearly
+     * always a birth */
+    {
+        size_t a = q < len && T(q) == '\'' ? q + 1
+                   : prefix_ci(t, len, q, "\xe2\x80\x99") ? q + 3 : 0;
+        if (a && run_digits(t, len, a, 3) == 2 && end_ok(t, len, a + 2) &&
+            (isup(T(p)) || !(m->flags & KW_AMBIG)))
+            return a + 2;
+    }
     if (prefix_ci(t, len, q, "the "))
         q += 4;
     e = day_number(t, len, q, &day, &ord);
@@ -2078,6 +2192,7 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
             take(&best, &bk, match_numeric_date(&s, i), MDT_KIND_DATE);
             if (num_start_ok(t, i)) {
                 take(&best, &bk, match_url(&s, i), MDT_KIND_HANDLE);
+                take(&best, &bk, match_card_tail(&s, i), MDT_KIND_ID);
                 take(&best, &bk, written_day_first(&s, i), MDT_KIND_DATE);
                 take(&best, &bk, match_age(&s, i), MDT_KIND_AGE_90);
                 take(&best, &bk, match_code(&s, i), MDT_KIND_ID);
@@ -2115,6 +2230,8 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
 
             if (nx == '.' || nx == '/' || nx == ':' || nx == '-' || dig_next)
                 take(&best, &bk, match_url(&s, i), MDT_KIND_HANDLE);
+            if (nx == '#' || nx == '_' || nx == '.' || dig_next)
+                take(&best, &bk, match_discord(&s, i), MDT_KIND_HANDLE);
             if (w == 2 && (dig_next || dig_after_space))
                 take(&best, &bk, match_ni(&s, i), MDT_KIND_NI_NUMBER);
             if ((w <= 2 && dig_next) || (w == 3 && dig_after_space))

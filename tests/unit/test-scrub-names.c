@@ -80,6 +80,32 @@ TEST(names_in_other_scripts)
     mdt_scrub_ctx_free(ctx);
 }
 
+TEST(names_dotted_initials_lower_case_streets_and_place_cues)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "J.B. said K.W. was there; J.K. too. Seen by the G.P. in the "
+                               "U.K. N.B. this, D.O.B. and p.m.");
+    ASSERT_CONTAINS(r, "PERSON:J.B:jb|");
+    ASSERT_CONTAINS(r, "PERSON:K.W:kw|");
+    ASSERT_CONTAINS(r, "PERSON:J.K:jk|");
+    ASSERT_NOT_CONTAINS(r, "G.P");
+    ASSERT_NOT_CONTAINS(r, "U.K");
+    ASSERT_NOT_CONTAINS(r, "N.B");
+    ASSERT_NOT_CONTAINS(r, "D.O.B");
+    r = found(ctx, "lives at 4 ferham close; 2 close friends, 3 park runs, took 4 paracetamol");
+    ASSERT_CONTAINS(r, "ADDRESS:4 ferham close:|");
+    ASSERT_NOT_CONTAINS(r, "friends");
+    ASSERT_NOT_CONTAINS(r, "park");
+    ASSERT_NOT_CONTAINS(r, "paracetamol");
+    /* a place cue ends a capitalised name, not a town's name or a phrase
+     * after a small word */
+    r = found(ctx, "daughter Sadia Anjum in High Wycombe has children; attends Lealands High.");
+    ASSERT_CONTAINS(r, "PERSON:Sadia Anjum:sadia anjum|");
+    ASSERT_CONTAINS(r, "PLACE:Lealands High:|");
+    ASSERT_NOT_CONTAINS(r, "Wycombe");
+    mdt_scrub_ctx_free(ctx);
+}
+
 TEST(names_all_caps_family_name_first_diacritics_initials)
 {
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();

@@ -169,6 +169,54 @@ TEST(patterns_vehicles)
     RUN(c);
 }
 
+TEST(patterns_plates_in_any_spacing_case_and_shape)
+{
+    static const struct pcase c[] = {
+        {"his car MF66  XWU was", "his car [VEHICLE] was"},
+        {"car yx 15 hbf parked", "car [VEHICLE] parked"},
+        {"reg ks 21   xpo seen", "reg [VEHICLE] seen"},
+        {"KS21XPO is a blue Ford Fiesta", "[VEHICLE] is a blue Ford Fiesta"},
+        {"private plate GR4 EME on", "private plate [VEHICLE] on"},
+        {"partial plate BD68 seen", "partial plate [VEHICLE] seen"},
+        {"car p123 abc and van P123 ABC", "car [VEHICLE] and van [VEHICLE]"},
+        /* models and words after a vehicle word stay */
+        {"his car, a BMW X5 in black, and Golf R32 and Ford KA 2 door",
+         "his car, a BMW X5 in black, and Golf R32 and Ford KA 2 door"},
+        {"in car park 12 near", "in car park 12 near"},
+    };
+    RUN(c);
+}
+
+TEST(patterns_wrapped_phones_card_tails_and_discord_tags)
+{
+    static const struct pcase c[] = {
+        {"+44 (0)7700 900\n557 rang", "[PHONE] rang"},
+        {"Mob 07700 900\r\n123 x", "Mob [PHONE] x"},
+        {"took 07700\n12 units", "took 07700\n12 units"},
+        {"card ending 4417, account ending in 0192.", "card ending [ID], account ending in [ID]."},
+        {"year ending 2024 and it ends 7731", "year ending 2024 and it ends 7731"},
+        {"discord kaceyy#4471 and kc_99#1234;", "discord [HANDLE] and [HANDLE];"},
+        {"room#12 and #4471", "room#12 and #4471"},
+    };
+    RUN(c);
+}
+
+TEST(patterns_dates_of_letters_other_calendars_and_birth_years)
+{
+    static const struct pcase c[] = {
+        {"our letter of the 3rd inst. and by the 1st prox.",
+         "our letter of the [DATE] and by the [DATE]"},
+        {"your call of the 7th ult", "your call of the [DATE]"},
+        {"(on the 24th and on Sat 1/11)", "(on the [DATE] and on Sat [DATE])"},
+        {"the 2nd and 3rd attempts, on the 3rd occasion",
+         "the 2nd and 3rd attempts, on the 3rd occasion"},
+        {"died on 17 Ramadan, fasts during Ramadan", "died on [DATE], fasts during Ramadan"},
+        {"Born Feb '71, moved March \xe2\x80\x99" "24.", "Born [DATE], moved [DATE]."},
+        {"may '22 be", "may '22 be"},
+    };
+    RUN(c);
+}
+
 TEST(patterns_hospital_numbers_and_references)
 {
     static const struct pcase c[] = {
