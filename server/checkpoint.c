@@ -88,8 +88,10 @@ struct mdt_checkpointer *mdt_checkpointer_new(void *uv_loop, struct mdt_db *db, 
     cp->path = mdt_xstrdup(path);
     cp->threshold = threshold > 0 ? threshold : 1000;
     cp->work.data = cp;
-    /* Replaces the automatic checkpoint, which is itself a WAL hook. */
-    sqlite3_wal_hook(mdt_db_handle(db), wal_hook, cp);
+    /* Replaces the automatic checkpoint, which is itself a WAL hook; set
+     * through db.c so that a connection reopened after a read-only spell
+     * keeps it. */
+    mdt_db_wal_hook(db, wal_hook, cp);
     return cp;
 }
 
@@ -103,7 +105,7 @@ void mdt_checkpointer_free(struct mdt_checkpointer *cp, struct mdt_db *db)
     if (cp == NULL)
         return;
     if (db)
-        sqlite3_wal_hook(mdt_db_handle(db), NULL, NULL);
+        mdt_db_wal_hook(db, NULL, NULL);
     if (cp->busy) {
         cp->freeing = 1; /* after_cb frees it */
         return;

@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db.h"
 #include "embed.h"
 #include "log.h"
 #include "mdtd.h"

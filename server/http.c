@@ -14,7 +14,6 @@
 #include "h2o.h"
 #include "h2o/socket/uv-binding.h"
 
-#include "db.h"
 #include "log.h"
 #include "mdtd.h"
 #include "scrub.h"

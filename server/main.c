@@ -13,7 +13,6 @@
 #include <sodium.h>
 #include <uv.h>
 
-#include "db.h"
 #include "log.h"
 #include "mdtd.h"
 #include "scrub.h"
