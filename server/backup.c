@@ -180,7 +180,7 @@ static int same_file(const char *a, const char *b)
 
 int mdt_backup_copy(const char *src, const char *dst, int show_progress, struct mdt_buf *err)
 {
-    sqlite3 *h = NULL;
+    struct mdt_db *db = NULL;
     int rc;
 
     if (access(src, F_OK) != 0) {
@@ -192,17 +192,15 @@ int mdt_backup_copy(const char *src, const char *dst, int show_progress, struct 
         mdt_buf_printf(err, "%s: the backup cannot replace the database itself", dst);
         return -EINVAL;
     }
-    /* Read-write although we only read: a WAL database's shared-memory
-     * index must be writable by every connection. */
-    if (sqlite3_open_v2(src, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        mdt_buf_printf(err, "%s: %s", src, h ? sqlite3_errmsg(h) : "cannot open");
-        rc = -EIO;
-        goto out;
-    }
-    sqlite3_busy_timeout(h, 5000);
-    rc = mdt_backup_from(h, dst, show_progress, err);
-out:
-    sqlite3_close(h);
+    /* Opened as the daemon opens it: read-write when it can be (a WAL
+     * database's shared-memory index must be writable by every
+     * connection), else read-only in the way that still reads it, so a
+     * database on a file system gone read-only can be copied off it. */
+    if ((rc = mdt_db_open(src, 0, &db, err)) < 0)
+        return rc;
+    sqlite3_busy_timeout(mdt_db_handle(db), 5000);
+    rc = mdt_backup_from(mdt_db_handle(db), dst, show_progress, err);
+    mdt_db_close(db);
     return rc;
 }
 

@@ -88,6 +88,11 @@ check_eq "no warning from SQLite per request" "$(count "$LOG1" 'sqlite: ')" 0
 check_status "a read after the refusals" 200 GET /v1/orgs/Before%201
 check_status "a report (read on a connection of its own) is answered" 200 GET "/v1/reports?from=2026-01-01&to=2026-12-31"
 check_eq "  ... and adds no read-only line" "$(count "$LOG1" "$RO_LINE")" 1
+# A backup taken off the read-only file system, beside the running daemon.
+check "mdtd backup copies the database off the read-only file system" \
+    nsenter -t "$MDTD_PID" -m "$MDTD" backup --db "$T/ro/mdtd.db" --to "$T/ro-backup.db"
+check_eq "  ... every organisation is in the copy" \
+    "$(sqlite3 "$T/ro-backup.db" "SELECT count(*) FROM orgs WHERE name LIKE 'Before %'")" 20
 check "the mount is made writable under the running daemon" \
     nsenter -t "$MDTD_PID" -m mount -o remount,bind,rw "$T/ro"
 # No request: the outbox's retry (outbox_poll = 1 s) finds it writable.
