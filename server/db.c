@@ -54,6 +54,7 @@ static void sqlite_log(void *arg, int code, const char *msg)
      * starts and once when it ends, not SQLite on every request. */
     if ((code & 0xff) == SQLITE_NOTICE || (code & 0xff) == SQLITE_WARNING ||
         (code & 0xff) == SQLITE_CONSTRAINT || (code & 0xff) == SQLITE_READONLY ||
+        (code & 0xff) == SQLITE_INTERRUPT /* a report whose client went away */ ||
         ((code & 0xff) == SQLITE_IOERR && strstr(msg, strerror(EROFS)) != NULL))
         log_debug("sqlite: (%d) %s", code, msg);
     else
@@ -161,6 +162,9 @@ int mdt_db_err(struct mdt_db *db, int rc, const char *what)
     case SQLITE_PERM:
         log_warnx("db: %s: %s (%d): the database cannot be written (read-only file or file "
                   "system); changes are refused, reads go on", what, msg, rc);
+        break;
+    case SQLITE_INTERRUPT: /* asked for: a report nobody waits for any more */
+        log_debug("db: %s: %s (%d)", what, msg, rc);
         break;
     default:
         log_warnx("db: %s: %s (%d)", what, msg, rc);

@@ -6,7 +6,8 @@
 # figures are printed, not judged tightly). The report's totals are what
 # the generator wrote; reports at once give the same answer; a client
 # that goes away before the answer, and a shutdown during a report, are
-# handled cleanly. MDT_REPORT_SCALE (default national) may make it smaller.
+# handled cleanly. MDT_REPORT_SCALE (default national) may make it smaller,
+# at the cost of the checks that need a report outlasting its client.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 SCALE=${MDT_REPORT_SCALE:-national}
@@ -109,9 +110,13 @@ for i in $(seq 1 $((300 * ${MDT_TEST_TIMEOUT_MULTIPLIER:-1}))); do
     grep -q 'the client went away before the answer' "$T/mdtd.log" && break
     sleep 0.1
 done
-check_match "a client gone before the answer: logged" "$(cat "$T/mdtd.log")" 'reports: 2025-01-01 to 2025-12-31: the client went away before the answer'
-check_eq "... and its report was stopped, not finished" \
-    "$(sed -n '/TLS, HTTP\/2/,$p' "$T/mdtd.log" | grep -c 'reports: 2025-01-01 to 2025-12-31, [0-9]* meetings')" 0
+if [ "$SCALE" = national ]; then
+    check_match "a client gone before the answer: logged" "$(cat "$T/mdtd.log")" 'reports: 2025-01-01 to 2025-12-31: the client went away before the answer'
+    check_eq "... and its report was stopped, not finished" \
+        "$(sed -n '/TLS, HTTP\/2/,$p' "$T/mdtd.log" | grep -c 'reports: 2025-01-01 to 2025-12-31, [0-9]* meetings')" 0
+else
+    ok "# SKIP a client gone before the answer: a $SCALE report ends before the client gives up"
+fi
 check_status "... and the daemon answers on" 200 GET /v1/health -k
 
 # Shutdown during reports (two running, one waiting its turn): they are
