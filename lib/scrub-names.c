@@ -188,10 +188,14 @@ static const char *const locatives[] = {
     "into", "round", "between", "nearby", NULL,
 };
 
+/* Words of work, and of where someone drinks or meets people: "works at
+ * DIRFT", "drinks most nights at the Near Boot", "met at the Little Bull"
+ * name a place of theirs. */
 static const char *const work_words[] = {
     "works", "worked", "working", "work", "job", "employed", "shifts", "shift", "employer",
     "volunteers", "volunteering", "volunteer", "placement", "apprenticeship", "packing",
-    "cleaning", "warehouse", "agency", "hours", "hrs", "contract", NULL,
+    "cleaning", "warehouse", "agency", "hours", "hrs", "contract", "drinks", "drinking", "drank",
+    "met", "meets", NULL,
 };
 
 /* Street suffixes that are also common words ("Park", "Green"): they make

@@ -321,6 +321,7 @@ static const struct kw keywords[] = {
     {"taxi", KW_VEHICLE, 0}, {"minibus", KW_VEHICLE, 0}, {"pickup", KW_VEHICLE, 0},
     {"lorry", KW_VEHICLE, 0}, {"truck", KW_VEHICLE, 0}, {"scooter", KW_VEHICLE, 0},
     {"motorcycle", KW_VEHICLE, 0}, {"registered", KW_VEHICLE, 0},
+    {"drives", KW_VEHICLE, 0}, {"drove", KW_VEHICLE, 0}, {"driving", KW_VEHICLE, 0},
     /* units: a number before them is a measurement */
     {"mg", KW_UNIT, 0}, {"mcg", KW_UNIT, 0}, {"g", KW_UNIT, 0}, {"kg", KW_UNIT, 0}, {"ml", KW_UNIT, 0},
     {"l", KW_UNIT, 0}, {"bpm", KW_UNIT, 0}, {"mmhg", KW_UNIT, 0}, {"percent", KW_UNIT, 0},

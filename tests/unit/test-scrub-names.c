@@ -103,6 +103,12 @@ TEST(names_dotted_initials_lower_case_streets_and_place_cues)
     ASSERT_CONTAINS(r, "PERSON:Sadia Anjum:sadia anjum|");
     ASSERT_CONTAINS(r, "PLACE:Lealands High:|");
     ASSERT_NOT_CONTAINS(r, "Wycombe");
+    /* where someone drinks or meets people, as where they work */
+    r = found(ctx, "a friend met at the Little Bull; he drinks most nights at the Near Boot. "
+                   "We met at the Salvation Army.");
+    ASSERT_CONTAINS(r, "PLACE:Little Bull:|");
+    ASSERT_CONTAINS(r, "PLACE:Near Boot:|");
+    ASSERT_NOT_CONTAINS(r, "Salvation");
     mdt_scrub_ctx_free(ctx);
 }
 

@@ -179,6 +179,7 @@ TEST(patterns_plates_in_any_spacing_case_and_shape)
         {"private plate GR4 EME on", "private plate [VEHICLE] on"},
         {"partial plate BD68 seen", "partial plate [VEHICLE] seen"},
         {"car p123 abc and van P123 ABC", "car [VEHICLE] and van [VEHICLE]"},
+        {"he drives a black golf yx 15 hbf now", "he drives a black golf [VEHICLE] now"},
         /* models and words after a vehicle word stay */
         {"his car, a BMW X5 in black, and Golf R32 and Ford KA 2 door",
          "his car, a BMW X5 in black, and Golf R32 and Ford KA 2 door"},
