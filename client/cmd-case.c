@@ -442,12 +442,11 @@ static void closure_words(json_t *obj)
     free(words);
 }
 
-/* GET /v1/cases/ID, with the case's closure (closure, closed_at,
- * purged_at) from its status when the case itself does not carry it. */
+/* GET /v1/cases/ID; its closure (closure, closed_at, purged_at) is put in
+ * words for people. */
 static int case_show(struct mdt_cli *cli, struct mdt_inv *inv)
 {
-    static const char *const keys[] = {"closure", "closed_at", "purged_at", NULL};
-    json_t *out = NULL, *st = NULL;
+    json_t *out = NULL;
     char *path;
     int rc;
 
@@ -461,26 +460,11 @@ static int case_show(struct mdt_cli *cli, struct mdt_inv *inv)
         rc = mdt_fail("the server's answer is not an object");
         goto out;
     }
-    if (json_object_get(out, "closure") == NULL) {
-        char *spath = mdt_xasprintf("%s/status", path);
-        const json_t *c;
-
-        rc = mdt_http_json(cli, "GET", spath, NULL, &st);
-        free(spath);
-        if (rc != MDT_EXIT_OK)
-            goto out;
-        c = json_object_get(st, "case");
-        for (int i = 0; keys[i]; i++) {
-            const json_t *v = json_object_get(c, keys[i]);
-            json_object_set_new(out, keys[i], v ? json_deep_copy(v) : json_null());
-        }
-    }
     if (!cli->json)
         closure_words(out);
     rc = mdt_out_object(cli, out);
 out:
     json_decref(out);
-    json_decref(st);
     free(path);
     return rc;
 }

@@ -70,7 +70,8 @@ static void gate(struct mdt_req *r, const char *field, const char *text, json_t 
 /* The PCN's and organisation's names come in the same row (joins). */
 #define CASE_COLS "c.id, c.pseudonym, c.age_band, c.needs, c.presentation, c.question, c.risk, " \
                   "c.pcn_id, c.meeting_id, c.org_id, c.status, c.created_at, c.updated_at, " \
-                  "c.version, cp.name, co.name, c.slot, cm.start_at, cs.slot_minutes, c.carried"
+                  "c.version, cp.name, co.name, c.slot, cm.start_at, cs.slot_minutes, c.carried, " \
+                  "c.closure, c.closed_at, c.purged_at"
 #define CASE_JOIN " LEFT JOIN pcns cp ON cp.id = c.pcn_id LEFT JOIN orgs co ON co.id = c.org_id" \
                   " LEFT JOIN meetings cm ON cm.id = c.meeting_id" \
                   " LEFT JOIN series cs ON cs.id = cm.series_id"
@@ -125,6 +126,13 @@ static void case_row(struct mdt_jsonw *w, sqlite3_stmt *st)
     mdt_db_w_time(w, st, 12);
     MDT_JSONW_KEY(w, "version");
     mdt_jsonw_int(w, sqlite3_column_int64(st, 13));
+    /* closed or stepped down, and when its text was purged: null while open */
+    MDT_JSONW_KEY(w, "closure");
+    mdt_db_w_text(w, st, 20);
+    MDT_JSONW_KEY(w, "closed_at");
+    mdt_db_w_time(w, st, 21);
+    MDT_JSONW_KEY(w, "purged_at");
+    mdt_db_w_time(w, st, 22);
     mdt_jsonw_obj_end(w);
 }
 
