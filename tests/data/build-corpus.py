@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Build cases/*.json and gold/*.json of scrub-corpus-hard3 from src/*.txt.
+"""build-corpus.py DIR: build DIR/cases/*.json and DIR/gold/*.json from
+DIR/src/*.txt (the hand-typed corpora scrub-corpus-hard2 and -hard3).
 
 Each source file is one case typed by hand with its labels inline:
   [[T:text]]  an identifier of type T (the text is kept, the label is gold)
@@ -11,11 +12,11 @@ V (VEHICLE), AGE (AGE_OVER_89). The file starts with client lines
 "phone: ...", "email: ..."), a "needs: a, b" line, then the sections
 "== presentation", "== question", "== risk". Client values are labelled
 with their type automatically. Run it after editing a source, then
-check-corpus.py on the directory.
+check-corpus.py on the directory:
+  python3 build-corpus.py scrub-corpus-hard3 && python3 check-corpus.py scrub-corpus-hard3
 """
 import json, os, re, sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 TYPES = {"N": "NAME", "D": "DATE", "P": "PLACE", "A": "ADDRESS", "PC": "POSTCODE",
          "T": "PHONE", "E": "EMAIL", "NHS": "NHS_NUMBER", "NI": "NI_NUMBER", "MRN": "MRN",
          "ID": "OTHER_ID", "U": "URL_OR_HANDLE", "V": "VEHICLE", "AGE": "AGE_OVER_89"}
@@ -66,6 +67,10 @@ def build(src):
 
 
 def main():
+    if len(sys.argv) != 2 or not os.path.isdir(os.path.join(sys.argv[1], "src")):
+        sys.stderr.write("usage: build-corpus.py DIR (a corpus with DIR/src/*.txt)\n")
+        return 2
+    HERE = sys.argv[1]
     for d in ("cases", "gold"):
         os.makedirs(os.path.join(HERE, d), exist_ok=True)
     for name in sorted(os.listdir(os.path.join(HERE, "src"))):
