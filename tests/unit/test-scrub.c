@@ -487,7 +487,8 @@ TEST(scrub_corpus_output_passes_the_gate)
 {
     static const char *const dirs[] = {
         "tests/data/scrub-corpus/cases", "tests/data/scrub-corpus-hard/cases",
-        "tests/data/scrub-corpus-hard2/cases", "../shared/corpus/deid-dev/cases",
+        "tests/data/scrub-corpus-hard2/cases", "tests/data/scrub-corpus-hard3/cases",
+        "../shared/corpus/deid-dev/cases",
     };
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
     struct mdt_buf all;
