@@ -799,6 +799,27 @@ static uint32_t acronym_head(const struct scan *s, size_t i)
     return (mdt__lex_flags(s->lex, key, n) & MDT_LEX_ALLOW) ? MDT_LEX_ALLOW : 0;
 }
 
+/* MDT_LEX_DICT for a hyphened word whose every part is an ordinary word,
+ * a town or a service ("Self-harm", "Long-term", "Jamaican-born",
+ * "Tamil-speaking"), else 0. A double-barrelled name has a part that is
+ * none of these ("Ellie-Mae", "Adeyemi-Cole"). */
+static uint32_t hyphened_words(const struct scan *s, size_t i)
+{
+    const struct mdt_word *w = &s->w[i];
+    const char *key = s->keys + w->key, *end = key + w->keylen, *p = key;
+
+    if (!memchr(key, '-', w->keylen))
+        return 0;
+    while (p < end) {
+        const char *h = memchr(p, '-', (size_t)(end - p));
+        size_t n = (size_t)((h ? h : end) - p);
+        if (n == 0 || !(mdt__lex_flags(s->lex, p, n) & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW)))
+            return 0;
+        p += n + 1;
+    }
+    return MDT_LEX_DICT;
+}
+
 /* An allow-listed word that is also a surname and no ordinary word,
  * capitalised right after a name: the surname ("Nurul Islam", "Maria
  * Costa"), not the religion or the brand. */
@@ -820,6 +841,17 @@ static void find_names(struct scan *s)
         bool sent = (s->st[i] & W_SENT) != 0;
         if (strong_name(s, i)) {
             s->st[i] |= W_NAME;
+            continue;
+        }
+        /* after a title, a town that is no ordinary word, or a service that
+         * is a surname too, is the surname: "Mr Maltby", "Dr Warwick", "Dr
+         * Sangin" */
+        if (s->w[i].cap && !s->w[i].digit && usable(s, i) && !(s->st[i] & W_GEOP) &&
+            (((f & MDT_LEX_NAME) && (f & (MDT_LEX_GEO | MDT_LEX_ALLOW))) ||
+             ((f & MDT_LEX_GEO) && !(f & MDT_LEX_DICT))) && i > 0 &&
+            (s->lf[i - 1] & MDT_LEX_TITLE) && s->w[i - 1].cap &&
+            s->w[i].start - s->w[i - 1].end <= 2) {
+            s->st[i] |= W_NAME | W_CUED;
             continue;
         }
         if (!cap_candidate(s, i)) {
@@ -852,8 +884,10 @@ static void find_names(struct scan *s)
         bool aged = !sent && (f & MDT_LEX_FIRST) && i + 1 < s->n && s->w[i + 1].digit &&
                     s->w[i + 1].end - s->w[i + 1].start <= 2 && soft_gap(s, i + 1);
         /* a sentence that starts with a given name and a verb: "Hope rang" */
+        /* a town that is a given name too reads as the name before such a
+         * verb: "Barry came round" */
         bool subject = sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_FIRST | MDT_LEX_NICK)) &&
-                       !(f & MDT_LEX_GEO) && i + 1 < s->n && joined(s, i + 1) &&
+                       (!(f & MDT_LEX_GEO) || (f & MDT_LEX_FIRST)) && i + 1 < s->n && joined(s, i + 1) &&
                        key_in(s, i + 1, MDT_LEX_C_SUBJVERB);
         bool mid_given = (!sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_NICK)) && !(f & MDT_LEX_GEO)) ||
                          subject;
@@ -1311,6 +1345,8 @@ void mdt__detect_names(const struct mdt_scrub_ctx *ctx, const char *text, size_t
         s.lf[i] = mdt__lex_word_flags(s.lex, &s.w[i], s.keys);
         if (!(s.lf[i] & MDT_LEX_ALLOW))
             s.lf[i] |= acronym_head(&s, i);
+        if (!(s.lf[i] & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW)))
+            s.lf[i] |= hyphened_words(&s, i);
         if (sentence_start(&s, i))
             s.st[i] |= W_SENT;
         if (s.lf[i] & MDT_LEX_C_STOP)

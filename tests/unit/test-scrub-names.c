@@ -112,6 +112,30 @@ TEST(names_dotted_initials_lower_case_streets_and_place_cues)
     mdt_scrub_ctx_free(ctx);
 }
 
+TEST(names_towns_after_titles_hyphened_words_and_town_given_names)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    /* a town after a title is a surname; a town in a geography phrase is
+     * not ("St Helens") */
+    const char *r = found(ctx, "Mr Maltby and Mr Warwick saw Dr Sangin. She moved to St Helens.");
+    ASSERT_CONTAINS(r, "PERSON:Maltby:");
+    ASSERT_CONTAINS(r, "PERSON:Warwick:");
+    ASSERT_CONTAINS(r, "PERSON:Sangin:");
+    ASSERT_NOT_CONTAINS(r, "Helens");
+    /* hyphened ordinary words are ordinary; double-barrelled names not */
+    r = found(ctx, "Self-harm history. Long-term condition; Jamaican-born, Tamil-speaking. "
+                   "Ellie-Mae rang.");
+    ASSERT_NOT_CONTAINS(r, "Self");
+    ASSERT_NOT_CONTAINS(r, "Long");
+    ASSERT_NOT_CONTAINS(r, "Jamaican");
+    ASSERT_NOT_CONTAINS(r, "Tamil");
+    ASSERT_CONTAINS(r, "PERSON:Ellie-Mae:");
+    /* a town that is a given name too, before a verb of doing */
+    r = found(ctx, "Barry came round on Tuesday.");
+    ASSERT_CONTAINS(r, "PERSON:Barry:");
+    mdt_scrub_ctx_free(ctx);
+}
+
 TEST(names_all_caps_family_name_first_diacritics_initials)
 {
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
