@@ -683,13 +683,25 @@ static void find_places(struct scan *s)
                 continue;
             size_t b = cap_run_back(s, e, 5);
             /* a town or district's plant or depot is one workplace: "the
-             * Dagenham plant", "Vauxhall parts depot" */
+             * Dagenham plant", "Vauxhall parts depot" (a town's station is
+             * the town's: "Feltham station") */
             bool site = key_is(s, i, "plant") || key_is(s, i, "depot");
             if (!s->w[b].cap || (run_all_geo(s, b, e) && !site))
                 continue;
             if ((s->st[b] & W_SENT) && b == e && (s->lf[b] & MDT_LEX_DICT))
                 continue;
             mark(s, b, e, W_PLACE);
+            continue;
+        }
+        /* a shop's branch where someone works: "works at Asda Bradford",
+         * "shifts at the Whitechapel Sainsbury's" */
+        if (s->w[i].cap && usable(s, i) && i + 1 < s->n && s->w[i + 1].cap && usable(s, i + 1) &&
+            joined(s, i + 1) &&
+            (((f & MDT_LEX_ALLOW) && (s->lf[i + 1] & MDT_LEX_GEO)) ||
+             ((f & MDT_LEX_GEO) && (s->lf[i + 1] & MDT_LEX_ALLOW))) &&
+            work_context(s, i)) {
+            mark(s, i, i + 1, W_PLACE);
+            i++;
             continue;
         }
         /* "works at DIRFT", "shifts at Northsea Fresh" */

@@ -133,6 +133,29 @@ TEST(names_towns_after_titles_hyphened_words_and_town_given_names)
     /* a town that is a given name too, before a verb of doing */
     r = found(ctx, "Barry came round on Tuesday.");
     ASSERT_CONTAINS(r, "PERSON:Barry:");
+    /* a town mid-sentence is the town */
+    r = found(ctx, "the train at Feltham station, then Leicester station.");
+    ASSERT_NOT_CONTAINS(r, "Leicester");
+    ASSERT_NOT_CONTAINS(r, "Feltham");
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(names_missions_societies_stations_buildings_and_shop_branches)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "NFA, c/o Gloucester City Mission; goes to the Harrogate Dutch "
+                               "Society and the Fishermen's Mission; sleeps at Central Milton "
+                               "Keynes station; seen at the GCW building.");
+    ASSERT_CONTAINS(r, "PLACE:Gloucester City Mission:");
+    ASSERT_CONTAINS(r, "PLACE:Harrogate Dutch Society:");
+    ASSERT_CONTAINS(r, "PLACE:Central Milton Keynes:");
+    ASSERT_CONTAINS(r, "PLACE:GCW:");
+    ASSERT_NOT_CONTAINS(r, "Fishermen");
+    r = found(ctx, "She works part-time at Asda Bradford and has shifts at the Whitechapel "
+                   "Sainsbury's. Shops at Asda. Works at Bradford Council.");
+    ASSERT_CONTAINS(r, "PLACE:Asda Bradford:");
+    ASSERT_CONTAINS(r, "PLACE:Whitechapel Sainsbury:");
+    ASSERT_NOT_CONTAINS(r, "Council");
     mdt_scrub_ctx_free(ctx);
 }
 
