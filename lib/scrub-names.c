@@ -695,11 +695,11 @@ static void find_places(struct scan *s)
         }
         /* a shop's branch where someone works: "works at Asda Bradford",
          * "shifts at the Whitechapel Sainsbury's" */
-        if (s->w[i].cap && usable(s, i) && i + 1 < s->n && s->w[i + 1].cap && usable(s, i + 1) &&
-            joined(s, i + 1) &&
+        if ((f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) && i + 1 < s->n &&
             (((f & MDT_LEX_ALLOW) && (s->lf[i + 1] & MDT_LEX_GEO)) ||
              ((f & MDT_LEX_GEO) && (s->lf[i + 1] & MDT_LEX_ALLOW))) &&
-            work_context(s, i)) {
+            s->w[i].cap && s->w[i + 1].cap && usable(s, i) && usable(s, i + 1) &&
+            joined(s, i + 1) && work_context(s, i)) {
             mark(s, i, i + 1, W_PLACE);
             i++;
             continue;

@@ -2192,7 +2192,10 @@ void mdt__detect_patterns(const struct mdt_scrub_ctx *ctx, const char *t, size_t
              * ("03.14.03.87") */
             take(&best, &bk, match_numeric_date(&s, i), MDT_KIND_DATE);
             if (num_start_ok(t, i)) {
-                take(&best, &bk, match_url(&s, i), MDT_KIND_HANDLE);
+                size_t r = run_digits(t, len, i, 64);
+                /* a site's name may start with digits: 365bet.com */
+                if (i + r < len && (isalph(T(i + r)) || T(i + r) == '.'))
+                    take(&best, &bk, match_url(&s, i), MDT_KIND_HANDLE);
                 take(&best, &bk, match_card_tail(&s, i), MDT_KIND_ID);
                 take(&best, &bk, written_day_first(&s, i), MDT_KIND_DATE);
                 take(&best, &bk, match_age(&s, i), MDT_KIND_AGE_90);
