@@ -221,6 +221,16 @@ static const char *const institutions[] = {
     "group", "practice", "surgery", "pharmacy", NULL,
 };
 
+/* Between a title (word i-1) and word i only a blank, or a full stop and
+ * a blank: "Dr Sangin", "Dr. Sangin", not "58 Craigpark Dr, Glasgow". */
+static bool title_gap(const struct scan *s, size_t i)
+{
+    size_t a, b;
+    gap(s, i, &a, &b);
+    return (b - a == 1 && s->text[a] == ' ') ||
+           (b - a == 2 && s->text[a] == '.' && s->text[a + 1] == ' ');
+}
+
 static bool placeholder_word(const struct scan *s, size_t i)
 {
     size_t a = s->w[i].start;
@@ -585,7 +595,7 @@ static void find_addresses(struct scan *s)
         /* "St Aidan's", "Dr Okafor", and "Dr [PERSON-1]" when scrubbed text is
          * checked again: a saint or a title, not a suffix */
         if ((key_is(s, i, "st") || key_is(s, i, "dr")) && i + 1 < s->n &&
-            ((s->w[i + 1].cap && joined(s, i + 1)) || (s->st[i + 1] & W_HOLDER)))
+            ((s->w[i + 1].cap && title_gap(s, i + 1)) || (s->st[i + 1] & W_HOLDER)))
             continue;
         size_t b = cap_run_back(s, i - 1, 5);
         if (!s->w[b].cap && !s->w[b].digit)
@@ -861,8 +871,8 @@ static void find_names(struct scan *s)
         if (s->w[i].cap && !s->w[i].digit && usable(s, i) && !(s->st[i] & W_GEOP) &&
             (((f & MDT_LEX_NAME) && (f & (MDT_LEX_GEO | MDT_LEX_ALLOW))) ||
              ((f & MDT_LEX_GEO) && !(f & MDT_LEX_DICT))) && i > 0 &&
-            (s->lf[i - 1] & MDT_LEX_TITLE) && s->w[i - 1].cap &&
-            s->w[i].start - s->w[i - 1].end <= 2) {
+            (s->lf[i - 1] & MDT_LEX_TITLE) && s->w[i - 1].cap && !(s->st[i - 1] & W_ADDR) &&
+            title_gap(s, i)) {
             s->st[i] |= W_NAME | W_CUED;
             continue;
         }

@@ -122,6 +122,13 @@ TEST(names_towns_after_titles_hyphened_words_and_town_given_names)
     ASSERT_CONTAINS(r, "PERSON:Warwick:");
     ASSERT_CONTAINS(r, "PERSON:Sangin:");
     ASSERT_NOT_CONTAINS(r, "Helens");
+    /* "Dr." with its stop is the title; a street's "Dr" before a comma
+     * is no title */
+    r = found(ctx, "Mr Maltby and Dr. Sangin; from 0/2, 58 Craigpark Dr, Glasgow, is here.");
+    ASSERT_CONTAINS(r, "PERSON:Maltby:");
+    ASSERT_CONTAINS(r, "PERSON:Sangin:");
+    ASSERT_CONTAINS(r, "ADDRESS:58 Craigpark Dr:");
+    ASSERT_NOT_CONTAINS(r, "Glasgow");
     /* hyphened ordinary words are ordinary; double-barrelled names not */
     r = found(ctx, "Self-harm history. Long-term condition; Jamaican-born, Tamil-speaking. "
                    "Ellie-Mae rang.");
