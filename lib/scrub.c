@@ -26,7 +26,7 @@
 
 /* A scrubbed text grows at most by the longest placeholder per byte. */
 #define OUT_CAP(len) ((len) * 16 + 4096)
-#define SCRUB_ROUNDS 4
+#define SCRUB_ROUNDS 8
 
 struct mdt_scrub_ctx *mdt_scrub_ctx_new(void)
 {
@@ -228,8 +228,9 @@ static char *scrub_field(const struct mdt_scrub_ctx *ctx, const struct mdt_known
     struct mdt_buf out;
     char *cur = NULL;
     size_t cur_len = len;
+    bool clean = false;
 
-    for (int round = 0; round < SCRUB_ROUNDS; round++) {
+    for (int round = 0; round < SCRUB_ROUNDS && !clean; round++) {
         size_t *at = NULL, nat = 0;
         bool case_names = round == 0 && names;
         int n;
@@ -251,11 +252,18 @@ static char *scrub_field(const struct mdt_scrub_ctx *ctx, const struct mdt_known
          * the detectors just run, has already seen it clean. A round with
          * the case-wide names has not run the gate's own names detector
          * over this text: the whole text is checked. */
-        bool clean = case_names ? mdt_scrub_detect(ctx, cur, cur_len, NULL) == 0
-                                : n == 0 || gate_clean_near(ctx, cur, cur_len, at, nat);
+        clean = case_names ? mdt_scrub_detect(ctx, cur, cur_len, NULL) == 0
+                           : n == 0 || gate_clean_near(ctx, cur, cur_len, at, nat);
         free(at);
-        if (clean)
-            break;
+    }
+    /* Every round replaced what it found, and what it left reads as an
+     * identifier once more: a chain of codes that each read as one only
+     * once the one before is gone ("66:6n6677:67702186DD"). Text that
+     * will not come clean leaves as one placeholder: nothing of it is
+     * known to be safe. */
+    if (!clean) {
+        free(cur);
+        cur = mdt_xstrdup(mdt_kind_placeholder(MDT_KIND_ID));
     }
     return cur;
 }

@@ -470,6 +470,29 @@ TEST(scrub_sites_of_services_on_the_allow_list_stay)
     mdt_scrub_ctx_free(ctx);
 }
 
+TEST(scrub_chains_of_codes_come_clean_or_leave_whole)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    /* each code reads as one only once the one before it is replaced */
+    const char *in = "S`66666666666666:6n66666770:677021666666666666666:6n66666770:67702186DD";
+    char *out = mdt_scrub_text(ctx, in, strlen(in));
+    ASSERT_STREQ(out, "S`[ID]:[ID]:[ID]:[ID]:[ID]");
+    ASSERT_EQ(mdt_scrub_detect(ctx, out, strlen(out), NULL), 0);
+    free(out);
+    /* a chain longer than the rounds allow leaves as one placeholder */
+    struct mdt_buf b;
+    mdt_buf_init(&b, MDT_BUF_NOCAP);
+    mdt_buf_adds(&b, "S`66666666666666:");
+    for (int k = 0; k < 12; k++)
+        mdt_buf_adds(&b, "6n66666770:677021666666666666666:");
+    mdt_buf_adds(&b, "67702186DD");
+    out = mdt_scrub_text(ctx, b.data, b.len);
+    ASSERT_STREQ(out, "[ID]");
+    free(out);
+    mdt_buf_release(&b);
+    mdt_scrub_ctx_free(ctx);
+}
+
 TEST(scrub_second_round_after_a_replacement_shrinks_the_text)
 {
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
