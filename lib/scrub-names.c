@@ -853,6 +853,21 @@ static bool allowed_surname(const struct scan *s, size_t i)
            !(f & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_TITLE));
 }
 
+/* Word i follows "to" after a verb of moving house: "moved to Stanley"
+ * names the place, where "talked to Stanley" or "the money went to
+ * Stanley" names him. */
+static bool moved_to(const struct scan *s, size_t i)
+{
+    static const char *const verbs[] = {"moved", "move", "moving", "moves", "relocated",
+                                        "relocating", "emigrated", NULL};
+    if (i < 2 || !key_is(s, i - 1, "to"))
+        return false;
+    for (const char *const *v = verbs; *v; v++)
+        if (key_is_n(s, i - 2, *v, strlen(*v)))
+            return true;
+    return false;
+}
+
 static void find_names(struct scan *s)
 {
     find_dotted_initials(s);
@@ -914,7 +929,7 @@ static void find_names(struct scan *s)
         bool mid_given = (!sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_NICK)) && !(f & MDT_LEX_GEO)) ||
                          subject;
         bool after_loc = i > 0 && key_in(s, i - 1, MDT_LEX_C_LOC) && !key_is(s, i - 1, "from") &&
-                         !key_is(s, i - 1, "to");
+                         (!key_is(s, i - 1, "to") || moved_to(s, i));
         bool geo_given = !sent && (f & MDT_LEX_GEO) && (f & MDT_LEX_FIRST) &&
                          !(f & MDT_LEX_NAMEWORD) && !after_loc;
         /* a given name standing alone inside a sentence: "without Florin finding" */

@@ -140,6 +140,15 @@ TEST(names_towns_after_titles_hyphened_words_and_town_given_names)
     /* a town that is a given name too, before a verb of doing */
     r = found(ctx, "Barry came round on Tuesday.");
     ASSERT_CONTAINS(r, "PERSON:Barry:");
+    /* a town that is a given name too: moved to it, or talked to him */
+    r = found(ctx, "Her friend moved to Stanley last year; she talked to Kerry. Money went to Barry.");
+    ASSERT_NOT_CONTAINS(r, "Stanley");
+    ASSERT_CONTAINS(r, "PERSON:Kerry:");
+    ASSERT_CONTAINS(r, "PERSON:Barry:");
+    /* a care leaver is no person; Mr Leaver is */
+    r = found(ctx, "Jade is a care leaver (she went into care at 13). Mr Leaver rang.");
+    ASSERT_NOT_CONTAINS(r, ":leaver:");
+    ASSERT_CONTAINS(r, "PERSON:Leaver:");
     /* a town mid-sentence is the town */
     r = found(ctx, "the train at Feltham station, then Leicester station.");
     ASSERT_NOT_CONTAINS(r, "Leicester");
