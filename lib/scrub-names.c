@@ -821,25 +821,29 @@ static uint32_t acronym_head(const struct scan *s, size_t i)
     return (mdt__lex_flags(s->lex, key, n) & MDT_LEX_ALLOW) ? MDT_LEX_ALLOW : 0;
 }
 
-/* MDT_LEX_DICT for a hyphened word whose every part is an ordinary word,
- * a town or a service ("Self-harm", "Long-term", "Jamaican-born",
- * "Tamil-speaking"), else 0. A double-barrelled name has a part that is
- * none of these ("Ellie-Mae", "Adeyemi-Cole"). */
+/* For a hyphened word in no list: MDT_LEX_DICT when every part is an
+ * ordinary word, a town or a service ("Self-harm", "Long-term",
+ * "Jamaican-born", "Tamil-speaking"); MDT_LEX_FIRST | MDT_LEX_NAME when
+ * every part is a name and none an ordinary word ("alfie-rae", written in
+ * lower case as in "Ellie-Mae"); else 0 ("Adeyemi-Cole" is found as a
+ * word in no list). */
 static uint32_t hyphened_words(const struct scan *s, size_t i)
 {
     const struct mdt_word *w = &s->w[i];
     const char *key = s->keys + w->key, *end = key + w->keylen, *p = key;
+    bool words = true, names = true;
 
     if (!memchr(key, '-', w->keylen))
         return 0;
     while (p < end) {
         const char *h = memchr(p, '-', (size_t)(end - p));
         size_t n = (size_t)((h ? h : end) - p);
-        if (n == 0 || !(mdt__lex_flags(s->lex, p, n) & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW)))
-            return 0;
+        uint32_t f = n ? mdt__lex_flags(s->lex, p, n) : 0;
+        words &= (f & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW)) != 0;
+        names &= (f & (MDT_LEX_FIRST | MDT_LEX_NAME | MDT_LEX_NICK)) && !(f & MDT_LEX_DICT);
         p += n + 1;
     }
-    return MDT_LEX_DICT;
+    return words ? MDT_LEX_DICT : names ? MDT_LEX_FIRST | MDT_LEX_NAME : 0;
 }
 
 /* An allow-listed word that is also a surname and no ordinary word,
@@ -954,6 +958,14 @@ static void find_names(struct scan *s)
                 s->st[i] |= W_NAME;
         }
         for (size_t i = s->n; i-- > 1;) {
+            /* in a note written in lower case: "partner is jordan kershaw" */
+            if ((s->st[i] & W_NAME) && !s->w[i].cap && !s->w[i - 1].cap && joined(s, i) &&
+                !(s->st[i - 1] & (W_NAME | W_ADDR | W_PLACE | W_STOP)) && usable(s, i - 1) &&
+                (s->lf[i - 1] & (MDT_LEX_FIRST | MDT_LEX_NICK)) &&
+                !(s->lf[i - 1] & (MDT_LEX_DICT | MDT_LEX_ALLOW))) {
+                s->st[i - 1] |= W_NAME;
+                continue;
+            }
             /* a question's first word is no given name ("Can Abena help") */
             if ((s->st[i - 1] & W_SENT) && (s->lf[i - 1] & MDT_LEX_C_AUX))
                 continue;

@@ -1268,9 +1268,16 @@ static size_t written_day_first(struct scan *s, size_t p)
         if (wl == 3 && prefix_ci(t, len, ws, "the") &&
             !(q < len && (isaln(T(q)) || T(q) == '-' || T(q) == '/'))) {
             size_t ows, owl = ws > 0 ? word_before(t, ws, " ", &ows) : 0;
-            size_t n = skip_spaces(t, len, q, 1), nl = run_letters(t, len, n, 4);
-            bool conj = (nl == 3 && prefix_ci(t, len, n, "and")) ||
-                        (nl == 2 && prefix_ci(t, len, n, "or"));
+            /* a small word after it ends the date's clause ("on the 22nd so
+             * the case is not closed"); a noun makes it a count ("on the
+             * 3rd attempt") */
+            static const char *const ends[] = {"and", "or", "so", "but", "at", "when", "if",
+                                               "as", "because", "to", "for", "with", "then",
+                                               "before", "after", "until", NULL};
+            size_t n = skip_spaces(t, len, q, 1), nl = run_letters(t, len, n, 8);
+            bool conj = false;
+            for (const char *const *e = ends; *e && !conj; e++)
+                conj = strlen(*e) == nl && prefix_cin(t, len, n, *e, nl);
             if (!word_follows(t, len, q) ||
                 (conj && owl == 2 && prefix_ci(t, len, ows, "on")))
                 return q;
@@ -2095,6 +2102,18 @@ static void match_topo(struct scan *s, size_t p, size_t n)
     }
     if (words == 0)
         return;
+    /* "Wexham Park Hospital", "Cannon Hill School": an institution's
+     * name, which the names detector weighs whole */
+    {
+        static const char *const heads[] = {"hospital", "infirmary", "hospice", "clinic",
+                                            "surgery", "practice", "college", "school",
+                                            "academy", "centre", "center", "prison", NULL};
+        size_t q = p + n, hw;
+        if (q + 1 < s->len && T(q) == ' ' && (hw = run_letters(t, s->len, q + 1, 12)) > 0)
+            for (const char *const *h = heads; *h; h++)
+                if (strlen(*h) == hw && prefix_cin(t, s->len, q + 1, *h, hw))
+                    return;
+    }
     if (s->lex) {
         char key[160];
         size_t kl;

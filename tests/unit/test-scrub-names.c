@@ -149,6 +149,13 @@ TEST(names_towns_after_titles_hyphened_words_and_town_given_names)
     r = found(ctx, "Jade is a care leaver (she went into care at 13). Mr Leaver rang.");
     ASSERT_NOT_CONTAINS(r, ":leaver:");
     ASSERT_CONTAINS(r, "PERSON:Leaver:");
+    /* a note written in lower case: a given name before a surname, and
+     * a double-barrelled given name */
+    r = found(ctx, "partner is jordan kershaw who she says is so. the idva says jordan checks "
+                   "her phone. a 10 month old, alfie-rae, and");
+    ASSERT_CONTAINS(r, "PERSON:jordan kershaw:");
+    ASSERT_CONTAINS(r, "PERSON:jordan:");
+    ASSERT_CONTAINS(r, "PERSON:alfie-rae:");
     /* a town mid-sentence is the town */
     r = found(ctx, "the train at Feltham station, then Leicester station.");
     ASSERT_NOT_CONTAINS(r, "Leicester");

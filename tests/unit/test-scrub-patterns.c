@@ -211,6 +211,7 @@ TEST(patterns_dates_of_letters_other_calendars_and_birth_years)
         {"(on the 24th and on Sat 1/11)", "(on the [DATE] and on Sat [DATE])"},
         {"the 2nd and 3rd attempts, on the 3rd occasion",
          "the 2nd and 3rd attempts, on the 3rd occasion"},
+        {"go with him on the 22nd so the case", "go with him on the [DATE] so the case"},
         {"died on 17 Ramadan, fasts during Ramadan", "died on [DATE], fasts during Ramadan"},
         {"Born Feb '71, moved March \xe2\x80\x99" "24.", "Born [DATE], moved [DATE]."},
         {"may '22 be", "may '22 be"},
@@ -566,6 +567,16 @@ TEST(patterns_decades_courts_and_ages_in_brackets)
         {"took ninety minutes (ninety pounds)", "took ninety minutes (ninety pounds)"},
     };
     RUN(cases);
+}
+
+TEST(patterns_small_places_before_an_institution_are_its_name)
+{
+    struct mdt_scrub_ctx ctx = {.pat = mdt__patterns_new()};
+    char *got = patterns_only(&ctx, "admitted to Wexham Park Hospital; lives in Cannon Hill.",
+                              strlen("admitted to Wexham Park Hospital; lives in Cannon Hill."));
+    ASSERT_STREQ(got, "admitted to Wexham Park Hospital; lives in [PLACE].");
+    free(got);
+    mdt__patterns_free(ctx.pat);
 }
 
 TEST(patterns_small_places_without_a_cue_word)
