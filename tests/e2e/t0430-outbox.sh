@@ -189,8 +189,11 @@ start_smtp_sink "$T/mail3" "$PORT"
 db_counts() {
     $PY - "$T/var/mdtd.db" "$S3" <<'PYEOF'
 import sqlite3, sys
-db = sqlite3.connect(sys.argv[1], timeout=10)
+db = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)
 ref = "series:" + sys.argv[2]
+# one read transaction: the counts and the job's state from one snapshot,
+# or a slice committed between the two reads reads as missing rows
+db.execute("BEGIN")
 n, d = db.execute("SELECT count(*), count(DISTINCT recipient) FROM outbox WHERE ref = ?", (ref,)).fetchone()
 st = db.execute("SELECT group_concat(state) FROM invite_jobs WHERE series_id = ?", (int(sys.argv[2]),)).fetchone()[0]
 print(n, d, st)
