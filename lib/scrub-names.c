@@ -17,6 +17,7 @@
 
 #include "lexicon.h"
 #include "scrub-internal.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 enum {
@@ -272,22 +273,10 @@ static bool script_letter(uint32_t cp)
  * or more: a Greek letter alone is a symbol ("β"). */
 static bool script_word(const struct scan *s, size_t i)
 {
-    const unsigned char *t = (const unsigned char *)s->text;
     size_t k = s->w[i].start, e = s->w[i].end, n = 0;
     while (k < e) {
-        unsigned char c = t[k];
-        uint32_t cp;
         size_t l;
-        if (c >= 0xC2 && c <= 0xDF && k + 1 < e && (t[k + 1] & 0xC0) == 0x80) {
-            cp = (uint32_t)(c & 0x1F) << 6 | (t[k + 1] & 0x3F);
-            l = 2;
-        } else if (c >= 0xE0 && c <= 0xEF && k + 2 < e && (t[k + 1] & 0xC0) == 0x80 &&
-                   (t[k + 2] & 0xC0) == 0x80) {
-            cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(t[k + 1] & 0x3F) << 6 | (t[k + 2] & 0x3F);
-            l = 3;
-        } else {
-            return false;
-        }
+        uint32_t cp = mdt_utf8_decode(s->text + k, e - k, &l);
         if (!script_letter(cp))
             return false;
         k += l;

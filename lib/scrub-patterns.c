@@ -18,6 +18,7 @@
 
 #include "lexicon.h"
 #include "scrub-internal.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* ---- characters ---- */
@@ -68,22 +69,12 @@ static bool cp_is_word(uint32_t cp)
     return true;
 }
 
-/* The code point of the UTF-8 sequence at t[i] (lead byte), or 0xFFFD. */
+/* The code point of the UTF-8 sequence at t[i] (lead byte), or 0xFFFD;
+ * also for an ASCII byte, which word_before_at_utf8 reaches only in
+ * broken text (continuation bytes after it). */
 static uint32_t decode_at(const char *t, size_t len, size_t i)
 {
-    unsigned char c = (unsigned char)t[i];
-    int n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : -1;
-    uint32_t cp;
-    if (n < 0 || i + (size_t)n >= len)
-        return 0xFFFD;
-    cp = c & (0x3F >> n);
-    for (int k = 1; k <= n; k++) {
-        unsigned char d = (unsigned char)t[i + (size_t)k];
-        if ((d & 0xC0) != 0x80)
-            return 0xFFFD;
-        cp = (cp << 6) | (d & 0x3F);
-    }
-    return cp;
+    return (unsigned char)t[i] < 0x80 ? 0xFFFD : mdt_utf8_decode(t + i, len - i, NULL);
 }
 
 /* Is the character starting at t[i] part of a word? */

@@ -36,3 +36,26 @@ bool mdt_utf8_valid(const char *s, size_t n)
     }
     return true;
 }
+
+uint32_t mdt_utf8_decode(const char *s, size_t n, size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    int k = p[0] >= 0xF0 ? 3 : p[0] >= 0xE0 ? 2 : p[0] >= 0xC0 ? 1 : -1;
+    uint32_t cp;
+
+    if (len)
+        *len = 1;
+    if (p[0] < 0x80)
+        return p[0];
+    if (k < 0 || (size_t)k >= n)
+        return 0xFFFD;
+    cp = p[0] & (0x3F >> k);
+    for (int i = 1; i <= k; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0xFFFD;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (len)
+        *len = (size_t)k + 1;
+    return cp;
+}
