@@ -65,9 +65,13 @@ const char *mdt_kind_placeholder(enum mdt_kind k)
 
 size_t mdt__placeholder_end(const char *text, size_t len, size_t i)
 {
-    if (i >= len || text[i] != '[')
+    if (i + 1 >= len || text[i] != '[')
         return 0;
     for (int k = 0; k < MDT_KIND_COUNT; k++) {
+        /* the letter after '[' tells most apart without a compare: the
+         * scan meets every placeholder of a scrubbed text */
+        if (placeholders[k][1] != text[i + 1])
+            continue;
         size_t n = strlen(placeholders[k]);
         if (i + n > len || memcmp(text + i, placeholders[k], n) != 0)
             continue;
