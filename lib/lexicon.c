@@ -45,6 +45,10 @@ struct mdt_lexicons {
      * buckets: a lookup is a binary search over whole lines, with no
      * scanning for line ends */
     uint32_t *lines;
+    /* the first eight bytes of every line as a big-endian number, padded
+     * with zeros: in the order of the lines, so the search compares
+     * numbers and reads a line only when they are equal */
+    uint64_t *prefix;
     size_t nlines;
     uint32_t lines_at[26 * 27 + 1];
 };
@@ -453,26 +457,33 @@ static size_t names_bucket(const char *key, size_t n)
     return b;
 }
 
+static uint64_t prefix8(const char *s, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t k = 0; k < 8; k++)
+        v = v << 8 | (k < n ? (unsigned char)s[k] : 0);
+    return v;
+}
+
 /* Is key (folded, starting with a-z) a line of the sorted names list? */
 static bool names_has(const struct mdt_lexicons *lex, const char *key, size_t n)
 {
     size_t b = names_bucket(key, n);
     size_t lo = lex->lines_at[b], hi = lex->lines_at[b + 1];
-    const char *t = lex->names;
+    uint64_t p = prefix8(key, n);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        size_t ls = lex->lines[mid];
-        size_t le = mid + 1 < lex->nlines ? lex->lines[mid + 1] - 1 : lex->names_len;
-        size_t l = le - ls;
-        int c = memcmp(key, t + ls, n < l ? n : l);
-        if (c == 0)
-            c = n < l ? -1 : n > l ? 1 : 0;
-        if (c == 0)
-            return true;
-        if (c < 0)
-            hi = mid;
-        else
+        if (lex->prefix[mid] < p)
             lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* lines sharing the first eight bytes: compared whole */
+    for (; lo < lex->nlines && lex->prefix[lo] == p; lo++) {
+        size_t ls = lex->lines[lo];
+        size_t le = lo + 1 < lex->nlines ? lex->lines[lo + 1] - 1 : lex->names_len;
+        if (le - ls == n && memcmp(key, lex->names + ls, n) == 0)
+            return true;
     }
     return false;
 }
@@ -504,6 +515,12 @@ static void names_index(struct mdt_lexicons *lex)
         while (j < lex->nlines && lex->lines[j] < lex->names_at[b])
             j++;
         lex->lines_at[b] = (uint32_t)j;
+    }
+    lex->prefix = mdt_xreallocarray(NULL, lex->nlines ? lex->nlines : 1, sizeof(*lex->prefix));
+    for (size_t l = 0; l < lex->nlines; l++) {
+        size_t ls = lex->lines[l];
+        size_t le = l + 1 < lex->nlines ? lex->lines[l + 1] - 1 : lex->names_len;
+        lex->prefix[l] = prefix8(lex->names + ls, le - ls);
     }
 }
 
@@ -794,6 +811,7 @@ void mdt__lexicons_free(struct mdt_lexicons *lex)
         return;
     free(lex->index);
     free(lex->lines);
+    free(lex->prefix);
     free(lex->e);
     free(lex->vals);
     while (lex->blocks) {
