@@ -1008,22 +1008,15 @@ static void find_names(struct scan *s)
     }
 }
 
-/* A small set of folded words, built per text. */
+/* A small set of folded words, built per text. Every key is the key of
+ * a word of the text, so its hash is the one the splitter computed. */
 struct wordset {
     const char **k;
     size_t *l;
     const char **v; /* value: a surname key */
     size_t *vl;
-    size_t mask;
+    size_t mask, n;
 };
-
-static uint32_t whash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
 
 static void ws_init(struct wordset *ws, size_t n)
 {
@@ -1031,6 +1024,7 @@ static void ws_init(struct wordset *ws, size_t n)
     while (cap < n * 2 + 2)
         cap *= 2;
     ws->mask = cap - 1;
+    ws->n = 0;
     ws->k = mdt_xcalloc(cap, sizeof(*ws->k));
     ws->l = mdt_xcalloc(cap, sizeof(*ws->l));
     ws->v = mdt_xcalloc(cap, sizeof(*ws->v));
@@ -1045,33 +1039,40 @@ static void ws_free(struct wordset *ws)
     free(ws->vl);
 }
 
-static size_t ws_slot(const struct wordset *ws, const char *k, size_t l)
+/* The slot of word i's key in ws, or the empty one where it would go. */
+static size_t ws_slot(const struct wordset *ws, const struct scan *s, size_t i)
 {
-    size_t i = whash(k, l) & ws->mask;
-    while (ws->k[i] && !(ws->l[i] == l && memcmp(ws->k[i], k, l) == 0))
-        i = (i + 1) & ws->mask;
-    return i;
+    const char *k = key(s, i);
+    size_t l = s->w[i].keylen;
+    size_t j = s->w[i].hash & ws->mask;
+    while (ws->k[j] && !(ws->l[j] == l && memcmp(ws->k[j], k, l) == 0))
+        j = (j + 1) & ws->mask;
+    return j;
 }
 
-/* Adds k (when new) with value v; an existing value is kept. */
-static void ws_put(struct wordset *ws, const char *k, size_t l, const char *v, size_t vl)
+/* Adds word i's key (when new) with value v; an existing value is kept. */
+static void ws_put(struct wordset *ws, const struct scan *s, size_t i, const char *v, size_t vl)
 {
-    size_t i = ws_slot(ws, k, l);
-    if (!ws->k[i]) {
-        ws->k[i] = k;
-        ws->l[i] = l;
-        ws->v[i] = v;
-        ws->vl[i] = vl;
+    size_t j = ws_slot(ws, s, i);
+    if (!ws->k[j]) {
+        ws->k[j] = key(s, i);
+        ws->l[j] = s->w[i].keylen;
+        ws->v[j] = v;
+        ws->vl[j] = vl;
+        ws->n++;
     }
 }
 
-static bool ws_get(const struct wordset *ws, const char *k, size_t l, const char **v, size_t *vl)
+static bool ws_get(const struct wordset *ws, const struct scan *s, size_t i, const char **v,
+                   size_t *vl)
 {
-    size_t i = ws_slot(ws, k, l);
-    if (!ws->k[i])
+    if (ws->n == 0)
         return false;
-    *v = ws->v[i];
-    *vl = ws->vl[i];
+    size_t j = ws_slot(ws, s, i);
+    if (!ws->k[j])
+        return false;
+    *v = ws->v[j];
+    *vl = ws->vl[j];
     return true;
 }
 
@@ -1168,11 +1169,11 @@ static void emit(struct scan *s)
                 ((f & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW)) ||
                               s->w[k].allcaps || (s->st[k] & (W_GEOP | W_PROT))))
                 continue;
-            ws_put(&seen, key(s, k), s->w[k].keylen, NULL, 0);
+            ws_put(&seen, s, k, NULL, 0);
             /* a name the writer spells in lower case ("his brother martin")
              * is looked for in lower case too */
             if ((s->st[k] & W_CUED) && !s->w[k].cap) {
-                ws_put(&lowseen, key(s, k), s->w[k].keylen, NULL, 0);
+                ws_put(&lowseen, s, k, NULL, 0);
                 nlow++;
             }
         }
@@ -1184,7 +1185,7 @@ static void emit(struct scan *s)
             arena_len += kl;
             for (size_t k = i; k <= e; k++)
                 if (s->w[k].end - s->w[k].start > 1)
-                    ws_put(&fullname, key(s, k), s->w[k].keylen, kk, kl);
+                    ws_put(&fullname, s, k, kk, kl);
         }
         i = e + 1;
     }
@@ -1200,7 +1201,7 @@ static void emit(struct scan *s)
         while (b > 0 && (s->st[b - 1] & W_NAME) && joined(s, b))
             b--;
         size_t sn = surname_of(s, b, i - 1);
-        if (!ws_get(&fullname, key(s, sn), s->w[sn].keylen, &v, &vl)) {
+        if (!ws_get(&fullname, s, sn, &v, &vl)) {
             /* "Robert (Bobby) Jones": the name runs on after the bracket */
             size_t e = i + 1;
             if (!(s->st[e] & W_NAME) || s->text[s->w[e].start - 2] != ')')
@@ -1215,12 +1216,12 @@ static void emit(struct scan *s)
             vl = kl;
             for (size_t k = i + 1; k <= e; k++)
                 if (s->w[k].end - s->w[k].start > 1)
-                    ws_put(&fullname, key(s, k), s->w[k].keylen, v, vl);
+                    ws_put(&fullname, s, k, v, vl);
         }
         for (size_t k = b; k < i; k++)
             if (s->w[k].end - s->w[k].start > 1)
-                ws_put(&fullname, key(s, k), s->w[k].keylen, v, vl);
-        ws_put(&fullname, key(s, i), s->w[i].keylen, v, vl);
+                ws_put(&fullname, s, k, v, vl);
+        ws_put(&fullname, s, i, v, vl);
     }
 
     /* every other use of a name seen in full: "Kerry" after "Kerry Fisher";
@@ -1244,13 +1245,13 @@ static void emit(struct scan *s)
                 continue;
             if (!poss && i > 0 && (s->st[i - 1] & W_STOP) && joined(s, i))
                 continue;
-            if (!ws_get(&seen, key(s, i), s->w[i].keylen, &v, &vl))
+            if (!ws_get(&seen, s, i, &v, &vl))
                 continue;
             if (!poss && !(i + 1 < s->n && joined(s, i + 1) &&
                            key_in(s, i + 1, MDT_LEX_C_SUBJVERB)) &&
-                !ws_get(&lowseen, key(s, i), s->w[i].keylen, &v, &vl))
+                !ws_get(&lowseen, s, i, &v, &vl))
                 continue;
-        } else if (!ws_get(&seen, key(s, i), s->w[i].keylen, &v, &vl)) {
+        } else if (!ws_get(&seen, s, i, &v, &vl)) {
             continue;
         }
         if (s->st[i] & W_PROT) /* a service's name keeps its words */
@@ -1330,7 +1331,7 @@ static void emit(struct scan *s)
                     size_t vl = s->w[sn].keylen;
                     const char *v2;
                     size_t vl2;
-                    if (ws_get(&fullname, v, vl, &v2, &vl2)) {
+                    if (ws_get(&fullname, s, sn, &v2, &vl2)) {
                         v = v2;
                         vl = vl2;
                     }
