@@ -1399,11 +1399,24 @@ static size_t match_age(struct scan *s, size_t i)
             in_set(T(i + r), ",;)"))
             return e;
     }
-    /* "(Mrs Jahanara Bibi, 93)", "her mother, 93, lives" and "(93)": after
-     * a word, not in a list of numbers ("91, 93, 95") */
+    /* "(Mrs Jahanara Bibi, 93)", "her mother, 93, lives", "Mrs van der
+     * Meulen ("Corrie"), 92," and "(93)": after a word, or a word closed
+     * by quotes and brackets, not in a list of numbers ("91, 93, 95") */
     if (i + r < len && (T(i + r) == ')' || T(i + r) == ',')) {
-        if (i >= 3 && T(i - 2) == ',' && T(i - 1) == ' ' && isalph(T(i - 3)))
-            return e;
+        if (i >= 3 && T(i - 2) == ',' && T(i - 1) == ' ') {
+            size_t k = i - 2;
+            for (;;) {
+                if (k > 0 && in_set(T(k - 1), ")\"'"))
+                    k--;
+                else if (k >= 3 && T(k - 3) == 0xE2 && T(k - 2) == 0x80 &&
+                         (T(k - 1) == 0x99 || T(k - 1) == 0x9D))
+                    k -= 3; /* closing quotes */
+                else
+                    break;
+            }
+            if (k > 0 && isalph(T(k - 1)))
+                return e;
+        }
         if (i >= 1 && T(i - 1) == '(' && T(i + r) == ')')
             return e;
     }

@@ -289,7 +289,12 @@ TEST(patterns_ages_over_89)
         {"Edna is 91 and has", "Edna is [AGE-90+] and has"},
         {"(Mrs Jahanara Bibi, 93)", "(Mrs Jahanara Bibi, [AGE-90+])"},
         {"Her mother, 93, lives alone", "Her mother, [AGE-90+], lives alone"},
+        /* a name closed by quotes and brackets before the age */
+        {"Mrs Meulen (\"Corrie\"), 92, was born", "Mrs Meulen (\"Corrie\"), [AGE-90+], was born"},
+        {"her nan (\xe2\x80\x9cNanna\xe2\x80\x9d), 94, lives",
+         "her nan (\xe2\x80\x9cNanna\xe2\x80\x9d), [AGE-90+], lives"},
         {"scores 91, 93, 95", "scores 91, 93, 95"},
+        {"see (table 91), 93, 95", "see (table 91), 93, 95"},
         {"Age: 102", "Age: [AGE-90+]"},
         {"she is 95 y/o", "she is [AGE-90+] y/o"},
     };
