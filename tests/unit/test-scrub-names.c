@@ -534,3 +534,27 @@ TEST(names_allow_listed_surname_after_a_name)
     ASSERT_NOT_CONTAINS(r, "PERSON:Islam:");
     mdt_scrub_ctx_free(ctx);
 }
+
+/* Contractions are no names, at a sentence start or in any quote mark;
+ * languages and peoples are no names either. */
+TEST(names_contractions_and_languages_stay)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "Dear Mr Okafor, I'd be grateful. I'm referring her. Can't cope. "
+                               "Wasn't home. We're worried. They\xe2\x80\x99ve gone. At 3 o'clock. "
+                               "Speaks only Pahari; a Turkish Kurd; Pashtun; Sorani and Hausa.");
+    ASSERT_CONTAINS(r, ":Okafor:");
+    ASSERT_NOT_CONTAINS(r, "I'd");
+    ASSERT_NOT_CONTAINS(r, "I'm");
+    ASSERT_NOT_CONTAINS(r, "Can't");
+    ASSERT_NOT_CONTAINS(r, "Wasn't");
+    ASSERT_NOT_CONTAINS(r, "We're");
+    ASSERT_NOT_CONTAINS(r, "They");
+    ASSERT_NOT_CONTAINS(r, "clock");
+    ASSERT_NOT_CONTAINS(r, "Pahari");
+    ASSERT_NOT_CONTAINS(r, "Kurd");
+    ASSERT_NOT_CONTAINS(r, "Pashtun");
+    ASSERT_NOT_CONTAINS(r, "Sorani");
+    ASSERT_NOT_CONTAINS(r, "Hausa");
+    mdt_scrub_ctx_free(ctx);
+}
