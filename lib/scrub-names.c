@@ -586,7 +586,22 @@ static void find_addresses(struct scan *s)
         if ((key_is(s, i, "st") || key_is(s, i, "dr")) && i + 1 < s->n &&
             ((s->w[i + 1].cap && title_gap(s, i + 1)) || (s->st[i + 1] & W_HOLDER)))
             continue;
+        /* "Mr Hill", "Dr Wood": a surname after a title */
+        if (s->lf[i - 1] & MDT_LEX_TITLE)
+            continue;
         size_t b = cap_run_back(s, i - 1, 5);
+        /* in a note written in capitals every word is capitalised: only
+         * after a number does an ordinary word start the street ("12
+         * QUEENS ROAD") or a locative ("MOVED TO QUEENS ROAD"); else the
+         * name starts at its first word that is no ordinary word ("HE HAS BEEN SEEN ON HYLTON WALK"), and with
+         * none ("DO NOT LET HIM DRIVE") there is no street */
+        if (s->w[i].allcaps && !(b > 0 && s->w[b - 1].digit && joined(s, b)) &&
+            !(b > 0 && key_in(s, b - 1, MDT_LEX_C_LOC) && !s->w[b - 1].digit)) {
+            while (b < i - 1 && (s->lf[b] & MDT_LEX_DICT) && !strong_name(s, b))
+                b++;
+            if (!run_has_proper(s, b, i - 1))
+                continue;
+        }
         if (!s->w[b].cap && !s->w[b].digit)
             continue;
         if (s->w[b].digit && b == i - 1)
@@ -903,7 +918,10 @@ static void find_names(struct scan *s)
         bool after_rel = p > 0 && (s->lf[p - 1] & MDT_LEX_RELATION) && soft_gap(s, i) &&
                          (!(f & MDT_LEX_GEO) || (f & MDT_LEX_FIRST));
         /* a given name and a surname: "Kerry Fisher", "Amir Shah" */
-        bool full = (f & MDT_LEX_FIRST) && i + 1 < s->n && joined(s, i + 1) &&
+        /* ("Hi Ruth", "Son Ethan": a greeting or relation that is a given
+         * name somewhere is the cue, not the given name) */
+        bool full = (f & MDT_LEX_FIRST) && !(f & (MDT_LEX_RELATION | MDT_LEX_TITLE)) &&
+                    i + 1 < s->n && joined(s, i + 1) &&
                     cap_candidate(s, i + 1) && !(s->lf[i + 1] & (MDT_LEX_STREET | MDT_LEX_PLACE)) &&
                     (!sent || !(f & MDT_LEX_DICT) || strong_name(s, i + 1)) &&
                     !(sent && (f & MDT_LEX_C_AUX)) &&
@@ -932,7 +950,9 @@ static void find_names(struct scan *s)
         bool q = quoted(s, i, i) || (i + 1 < s->n && s->w[i + 1].cap && quoted(s, i, i + 1));
         if ((f & MDT_LEX_GEO) && (f & MDT_LEX_NAMEWORD) && !after_title && !after_rel)
             mid_given = false; /* months: May, June, April */
-        if (after_title || after_rel)
+        /* a quoted name ("Lily" at work) names the person wherever the
+         * word comes up again, as a title or relation does */
+        if (after_title || after_rel || (q && !(f & MDT_LEX_GEO)))
             s->st[i] |= W_CUED;
         if (after_title || after_rel || mid_given || geo_given || full || aged || lone ||
             (q && !(f & MDT_LEX_GEO)))
@@ -959,7 +979,7 @@ static void find_names(struct scan *s)
             if ((s->st[i - 1] & W_SENT) && (s->lf[i - 1] & MDT_LEX_C_AUX))
                 continue;
             if ((s->st[i] & W_NAME) && !(s->st[i - 1] & (W_NAME | W_ADDR | W_PLACE)) &&
-                joined(s, i) &&
+                joined(s, i) && !(s->lf[i - 1] & (MDT_LEX_RELATION | MDT_LEX_TITLE)) &&
                 ((cap_candidate(s, i - 1) &&
                   (s->lf[i - 1] & (MDT_LEX_FIRST | MDT_LEX_NAMEWORD | MDT_LEX_NAME | MDT_LEX_NICK))) ||
                  initial(s, i - 1)))

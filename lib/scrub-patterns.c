@@ -2022,6 +2022,51 @@ static bool cap_word(const char *t, size_t a, size_t b)
 /* At a capitalised street word w at [p, p+n): up to three capitalised
  * words before it and an optional house number ("22 Ladywell Grove",
  * "Cartergate Ct", "Avon Mill Close"). */
+static bool all_caps(const char *t, size_t b, size_t e)
+{
+    for (size_t k = b; k < e; k++)
+        if (islow(T(k)))
+            return false;
+    return true;
+}
+
+/* A street word written in capitals with no house number, the words from
+ * *start to p before it: in a note written in capitals every word is
+ * capitalised, so ordinary words ("DO NOT LET HIM DRIVE", "SEEN ON
+ * HYLTON WALK") are no street name. Moves *start past them to the first
+ * word that is no ordinary word; false when there is none. */
+static bool street_name_in_caps(const struct scan *s, size_t *start, size_t p)
+{
+    const char *t = s->t;
+    size_t b = *start;
+    if (!s->lex)
+        return true;
+    /* "MOVED TO QUEENS ROAD", "LIVES ON PARK LANE": a street all the same */
+    {
+        size_t ws, wl = word_before(t, b, " ", &ws);
+        static const char *const loc[] = {"at", "on", "to", "in", "off", "near", "from", NULL};
+        for (const char *const *l = loc; wl && *l; l++)
+            if (strlen(*l) == wl && prefix_cin(t, s->len, ws, *l, wl))
+                return true;
+    }
+    while (b < p) {
+        size_t e = b;
+        char key[64];
+        while (e < p && T(e) != ' ')
+            e++;
+        if (e - b >= sizeof(key))
+            break;
+        size_t kl = mdt__fold(t + b, e - b, key);
+        if (!(mdt__lex_flags(s->lex, key, kl) & MDT_LEX_DICT))
+            break;
+        b = e + 1;
+    }
+    if (b >= p)
+        return false;
+    *start = b;
+    return true;
+}
+
 static void match_street(struct scan *s, size_t p, size_t n)
 {
     const char *t = s->t;
@@ -2059,13 +2104,18 @@ static void match_street(struct scan *s, size_t p, size_t n)
     if (words == 0)
         return;
     /* the house number: "41 ", "12a " */
+    bool number = false;
     if (start >= 2 && T(start - 1) == ' ') {
         size_t b = start - 1;
         while (b > 0 && start - 1 - b < 4 && (isdig(T(b - 1)) || islow(T(b - 1))))
             b--;
-        if (b < start - 1 && isdig(T(b)) && (b == 0 || !isword(T(b - 1))))
+        if (b < start - 1 && isdig(T(b)) && (b == 0 || !isword(T(b - 1)))) {
             start = b;
+            number = true;
+        }
     }
+    if (!number && all_caps(t, p, p + n) && !street_name_in_caps(s, &start, p))
+        return;
     add(s, start, p + n, MDT_KIND_ADDRESS);
 }
 

@@ -558,3 +558,37 @@ TEST(names_contractions_and_languages_stay)
     ASSERT_NOT_CONTAINS(r, "Hausa");
     mdt_scrub_ctx_free(ctx);
 }
+
+/* A greeting or relation that is a given name somewhere is the cue, not
+ * part of the name; a quoted name is the person wherever it comes up; a
+ * surname after a title is no street. */
+TEST(names_greetings_quotes_and_titles)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "Hi Ruth, thanks. Son Ethan is 12. Bro Mark came. Colleagues know "
+                               "her as \"Lily\" at work. Lily also speaks Hakka. Mr Hill rang.");
+    ASSERT_CONTAINS(r, "PERSON:Ruth:");
+    ASSERT_CONTAINS(r, "PERSON:Ethan:");
+    ASSERT_CONTAINS(r, "PERSON:Mark:");
+    ASSERT_NOT_CONTAINS(r, ":Hi ");
+    ASSERT_NOT_CONTAINS(r, ":Son ");
+    ASSERT_NOT_CONTAINS(r, ":Bro ");
+    ASSERT_CONTAINS(r, "PERSON:Lily:lily|PERSON:Lily:lily|");
+    ASSERT_CONTAINS(r, "PERSON:Hill:");
+    ASSERT_NOT_CONTAINS(r, "ADDRESS");
+    mdt_scrub_ctx_free(ctx);
+}
+
+/* In a note written in capitals every word is capitalised: a street needs
+ * a house number, a locative or a name that is no ordinary word. */
+TEST(names_streets_in_capitals)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *in = "DO NOT LET HIM DRIVE DRUNK. HE WAS SEEN ON HYLTON WALK. "
+                     "LIVES AT 12 QUEENS ROAD. MOVED TO QUEENS ROAD.";
+    char *r = mdt_scrub_text(ctx, in, strlen(in));
+    ASSERT_STREQ(r, "DO NOT LET HIM DRIVE DRUNK. HE WAS SEEN ON [ADDRESS]. "
+                     "LIVES AT [ADDRESS]. MOVED TO [ADDRESS].");
+    free(r);
+    mdt_scrub_ctx_free(ctx);
+}
