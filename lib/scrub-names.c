@@ -876,6 +876,62 @@ static bool moved_to(const struct scan *s, size_t i)
     return false;
 }
 
+/* Word i, in lower case, follows a title written in lower case: "dr
+ * shah", "mr khan", "pc smith" in a note typed without capitals. The
+ * surname may be an ordinary word elsewhere (shah, khan, smith), so any
+ * word counts but function words, verbs and the nouns that follow "dr" in
+ * notes ("dr appt"); after the titles that are words too (pc, ds, dc) only
+ * a word that is no ordinary word ("his pc broke"). "ms" is left out:
+ * it is as often multiple sclerosis. */
+static bool lower_title_name(const struct scan *s, size_t i)
+{
+    static const char *const titles[] = {"mr", "mrs", "miss", "mx", "dr", "prof", "rev", "revd",
+                                         "cllr", "sgt", "dci", NULL};
+    static const char *const weak_titles[] = {"pc", "dc", "ds", NULL};
+    static const char *const not_after[] = {"appt", "appts", "appointment", "letter", "note",
+                                            "notes", "surgery", "review", "visit", "report",
+                                            "referral", "said", "says", NULL};
+    uint32_t f = s->lf[i];
+    if (i == 0 || s->w[i - 1].cap || !title_gap(s, i) || s->w[i].digit || s->w[i].keylen < 2 ||
+        !usable(s, i) ||
+        (f & (MDT_LEX_C_STOP | MDT_LEX_C_AUX | MDT_LEX_C_SUBJVERB | MDT_LEX_TITLE |
+              MDT_LEX_RELATION | MDT_LEX_UNIT | MDT_LEX_ALLOW)) ||
+        ((f & MDT_LEX_GEO) && !(f & MDT_LEX_NAME)))
+        return false;
+    for (const char *const *n = not_after; *n; n++)
+        if (key_is_n(s, i, *n, strlen(*n)))
+            return false;
+    for (const char *const *t = titles; *t; t++)
+        if (key_is_n(s, i - 1, *t, strlen(*t)))
+            return true;
+    if (f & MDT_LEX_DICT)
+        return false;
+    for (const char *const *t = weak_titles; *t; t++)
+        if (key_is_n(s, i - 1, *t, strlen(*t)))
+            return true;
+    return false;
+}
+
+/* Word i is a worker's initials in brackets before their role, as notes
+ * are signed: "(RP, Refugee Council caseworker)", "(JS, MHP)". Two or
+ * three capitals that are no acronym the lists know, and a role among the
+ * words before the closing bracket; "(DV, coercive control)" has none. */
+static bool staff_initials(const struct scan *s, size_t i)
+{
+    const struct mdt_word *w = &s->w[i];
+    if (!w->allcaps || w->digit || w->end - w->start > 3 || w->start == 0 ||
+        s->text[w->start - 1] != '(' || w->end >= s->len || s->text[w->end] != ',' ||
+        (s->lf[i] & (MDT_LEX_ALLOW | MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_TITLE | MDT_LEX_RELATION)))
+        return false;
+    for (size_t j = i + 1; j < s->n && j <= i + 6; j++) {
+        if (memchr(s->text + s->w[j - 1].end, ')', s->w[j].start - s->w[j - 1].end))
+            break;
+        if (s->lf[j] & MDT_LEX_RELATION)
+            return true;
+    }
+    return false;
+}
+
 static void find_names(struct scan *s)
 {
     find_dotted_initials(s);
@@ -899,10 +955,17 @@ static void find_names(struct scan *s)
             s->st[i] |= W_NAME | W_CUED;
             continue;
         }
+        if (!s->w[i].cap && lower_title_name(s, i)) {
+            s->st[i] |= W_NAME | W_CUED;
+            continue;
+        }
         if (!cap_candidate(s, i)) {
-            /* lower-case name after a relation: "her partner dennis" */
+            /* lower-case name after a relation: "her partner dennis", and
+             * one the lists do not know: "his wife kokilaben" */
+            bool unknown = !(f & ~(uint32_t)(MDT_LEX_PHRASE1 | MDT_LEX_PREFIX)) &&
+                           !s->w[i].digit && s->w[i].keylen >= 3;
             if (!s->w[i].cap && usable(s, i) && i > 0 && (s->lf[i - 1] & MDT_LEX_RELATION) &&
-                joined(s, i) && (f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) &&
+                joined(s, i) && ((f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) || unknown) &&
                 !(f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) && !(s->st[i] & W_STOP) &&
                 !(i + 1 < s->n && (s->st[i + 1] & W_STOP) && joined(s, i + 1)))
                 s->st[i] |= W_NAME | W_CUED;
@@ -914,6 +977,11 @@ static void find_names(struct scan *s)
         /* "Mr T PETRAUSKAS": the initial and the name */
         if (!after_title && i > 1 && initial(s, i - 1) && (s->lf[i - 2] & MDT_LEX_TITLE) &&
             s->w[i - 2].cap)
+            after_title = true;
+        /* "PC 2271 Fox": an officer's collar number between */
+        if (!after_title && i > 1 && s->w[i - 1].digit && (s->lf[i - 2] & MDT_LEX_TITLE) &&
+            s->w[i - 2].cap && title_gap(s, i - 1) && title_gap(s, i) &&
+            s->w[i - 1].end - s->w[i - 1].start <= 6)
             after_title = true;
         bool after_rel = p > 0 && (s->lf[p - 1] & MDT_LEX_RELATION) && soft_gap(s, i) &&
                          (!(f & MDT_LEX_GEO) || (f & MDT_LEX_FIRST));
@@ -948,6 +1016,7 @@ static void find_names(struct scan *s)
                     !(i > 0 && s->w[i - 1].cap && joined(s, i)) &&
                     !(i + 1 < s->n && s->w[i + 1].cap && joined(s, i + 1));
         bool q = quoted(s, i, i) || (i + 1 < s->n && s->w[i + 1].cap && quoted(s, i, i + 1));
+        bool signed_initials = staff_initials(s, i);
         if ((f & MDT_LEX_GEO) && (f & MDT_LEX_NAMEWORD) && !after_title && !after_rel)
             mid_given = false; /* months: May, June, April */
         /* a quoted name ("Lily" at work) names the person wherever the
@@ -955,7 +1024,7 @@ static void find_names(struct scan *s)
         if (after_title || after_rel || (q && !(f & MDT_LEX_GEO)))
             s->st[i] |= W_CUED;
         if (after_title || after_rel || mid_given || geo_given || full || aged || lone ||
-            (q && !(f & MDT_LEX_GEO)))
+            signed_initials || (q && !(f & MDT_LEX_GEO)))
             s->st[i] |= W_NAME;
     }
     /* names run on: "Gemma Hill", "Ray COOK", "Summer Hayes", "Kai H" */
@@ -1255,7 +1324,7 @@ static void emit(struct scan *s)
          * as one: a possessive ("slept at mercy's"), before a verb of
          * saying or doing ("martin rang"), or when the writer named the
          * person in lower case; after a function word it is the word
-         * again ("no hope", "her faith", "with grace", "at dawn") */
+         * again ("no hope", "her faith", "with grace", "at dawn")... */
         if ((s->lf[i] & MDT_LEX_DICT) && !s->w[i].cap) {
             if ((s->lf[i] & (MDT_LEX_C_STOP | MDT_LEX_C_AUX | MDT_LEX_C_LOC)) ||
                 key_is(s, i, "will"))
@@ -1263,7 +1332,10 @@ static void emit(struct scan *s)
             bool poss = s->w[i].possessive;
             if (!poss && (nlow == 0 && !(i + 1 < s->n && key_in(s, i + 1, MDT_LEX_C_SUBJVERB))))
                 continue;
-            if (!poss && i > 0 && (s->st[i - 1] & W_STOP) && joined(s, i))
+            /* ...unless the writer named the person so in lower case:
+             * "her son martin (18)", then "go to martin" */
+            if (!poss && i > 0 && (s->st[i - 1] & W_STOP) && joined(s, i) &&
+                !ws_get(&lowseen, s, i, &v, &vl))
                 continue;
             if (!ws_get(&seen, s, i, &v, &vl))
                 continue;

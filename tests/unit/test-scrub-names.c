@@ -592,3 +592,29 @@ TEST(names_streets_in_capitals)
     free(r);
     mdt_scrub_ctx_free(ctx);
 }
+
+/* Names that only their context gives away: a worker's initials signing
+ * a note, a surname after a collar number, an unknown word after a
+ * relation, a name written in lower case after a function word once the
+ * writer named the person so, and a surname after a title in lower case. */
+TEST(names_by_context_in_notes)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "My notes (RP, Refugee Council caseworker). Visit (JS, MHP). "
+                               "Risk (DV, coercive control). From: PC 2271 Fox, Cheshire "
+                               "Constabulary. his wife kokilaben went into a home. her son "
+                               "martin (18) cares; she'd go to martin. referred by dr shah. "
+                               "mr khan said no. saw dr appt. his pc broke. has ms and copd.");
+    ASSERT_CONTAINS(r, "PERSON:RP:");
+    ASSERT_CONTAINS(r, "PERSON:JS:");
+    ASSERT_NOT_CONTAINS(r, ":DV:");
+    ASSERT_CONTAINS(r, "PERSON:Fox:");
+    ASSERT_CONTAINS(r, "PERSON:kokilaben:");
+    ASSERT_CONTAINS(r, "PERSON:martin:martin|PERSON:martin:martin|");
+    ASSERT_CONTAINS(r, "PERSON:shah:");
+    ASSERT_CONTAINS(r, "PERSON:khan:");
+    ASSERT_NOT_CONTAINS(r, ":appt:");
+    ASSERT_NOT_CONTAINS(r, ":broke:");
+    ASSERT_NOT_CONTAINS(r, ":and:");
+    mdt_scrub_ctx_free(ctx);
+}
