@@ -430,7 +430,26 @@ static bool work_context(const struct scan *s, size_t i);
 static bool is_old_head(const struct scan *s, size_t i)
 {
     return key_is(s, i, "hospital") || key_is(s, i, "infirmary") || key_is(s, i, "hospice") ||
-           key_is(s, i, "clinic") || key_is(s, i, "council") || key_is(s, i, "court");
+           key_is(s, i, "clinic") || key_is(s, i, "council") || key_is(s, i, "court") ||
+           key_is(s, i, "unit");
+}
+
+/* "Elgar Unit", "Tranwell Unit": a named unit is a hospital's ward or
+ * mental health unit, an institution; "Unit 4" and "Unit B" are an
+ * address's, and "works at Kestrel Unit" a workplace. */
+static bool named_unit(const struct scan *s, size_t i)
+{
+    if (!key_is(s, i, "unit") || i == 0 || !s->w[i - 1].cap || s->w[i - 1].digit ||
+        !joined(s, i) || (s->lf[i - 1] & (MDT_LEX_TITLE | MDT_LEX_C_STOP)))
+        return false;
+    if (i + 1 < s->n && joined(s, i + 1) && initial(s, i + 1))
+        return false;
+    if (i + 1 < s->n && joined(s, i + 1) && s->w[i + 1].digit) {
+        /* a year after it is when: "Tranwell Unit 2016" */
+        const char *k = key(s, i + 1);
+        return s->w[i + 1].keylen == 4 && (memcmp(k, "19", 2) == 0 || memcmp(k, "20", 2) == 0);
+    }
+    return true;
 }
 
 static void protect_institutions(struct scan *s)
@@ -439,7 +458,7 @@ static void protect_institutions(struct scan *s)
         if (!s->w[i].cap || (s->st[i] & W_HOLDER))
             continue;
         size_t e = i;
-        if (s->lf[i] & MDT_LEX_C_HOSP) {
+        if ((s->lf[i] & MDT_LEX_C_HOSP) || named_unit(s, i)) {
             e = i;
         } else if (key_is(s, i, "court") && i > 0 && (s->lf[i - 1] & MDT_LEX_C_LAWCOURT) &&
                    s->w[i - 1].cap && (joined(s, i) || institution_gap(s, i))) {
@@ -469,7 +488,7 @@ static void protect_institutions(struct scan *s)
             continue;
         /* "cleans at Amberley Care Services": a workplace, found as a
          * place (find_places) */
-        if (!is_old_head(s, i) && work_context(s, b))
+        if ((!is_old_head(s, i) || key_is(s, i, "unit")) && work_context(s, b))
             continue;
         /* a service's name is kept when it says where it serves
          * ("Bradford Children's Services"), is made of ordinary words

@@ -2116,6 +2116,14 @@ static void match_street(struct scan *s, size_t p, size_t n)
     }
     if (!number && all_caps(t, p, p + n) && !street_name_in_caps(s, &start, p))
         return;
+    /* a hospital or service named like a street: "Sandalwood Court",
+     * "Wonford House" */
+    if (s->lex && !number && p + n - start < 160) {
+        char key[160];
+        size_t kl = mdt__fold(t + start, p + n - start, key);
+        if (mdt__lex_flags(s->lex, key, kl) & MDT_LEX_ALLOW)
+            return;
+    }
     add(s, start, p + n, MDT_KIND_ADDRESS);
 }
 

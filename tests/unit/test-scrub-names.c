@@ -618,3 +618,21 @@ TEST(names_by_context_in_notes)
     ASSERT_NOT_CONTAINS(r, ":and:");
     mdt_scrub_ctx_free(ctx);
 }
+
+/* A named unit is a hospital's, kept; "Unit 4" is an address and a unit
+ * where someone works a workplace; a unit or hospital the allow-list
+ * names keeps its street-like name. */
+TEST(names_named_units_and_hospitals_are_kept)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *in = "Prev admission Tranwell Unit 2016 and the Bradgate Unit; Dx (2017, "
+                     "Sandalwood Court). Lives at Unit 4, Kestrel Way. Works at Kestrel Unit.";
+    char *r = mdt_scrub_text(ctx, in, strlen(in));
+    ASSERT_CONTAINS(r, "Tranwell Unit 2016");
+    ASSERT_CONTAINS(r, "the Bradgate Unit");
+    ASSERT_CONTAINS(r, "Sandalwood Court");
+    ASSERT_NOT_CONTAINS(r, "Unit 4");
+    ASSERT_NOT_CONTAINS(r, "Kestrel Unit");
+    free(r);
+    mdt_scrub_ctx_free(ctx);
+}
