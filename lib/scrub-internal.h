@@ -113,6 +113,10 @@ struct mdt_known;
 /* new: free with mdt__known_free */
 struct mdt_known *mdt__known_new(const struct mdt_scrub_ctx *ctx, const struct mdt_client *client);
 void mdt__known_free(struct mdt_known *k);
+/* An age over 89 found in one text of the case (AGE_90): the same number
+ * standing alone in another text is the same age ("is 94" in the
+ * presentation, "a wish to die at 94" in the risk). */
+void mdt__known_add_age(struct mdt_known *k, unsigned age);
 void mdt__detect_known(const struct mdt_known *k, const char *text, size_t len,
                        struct mdt_spans *out);
 

@@ -4,6 +4,7 @@
  * distance, diacritics folded (Yilmaz = Yılmaz); the NHS number, phone and
  * postcode with any spacing or dashes; the date of birth in any common
  * written or numeric form; the email; the parts of the address. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,6 +283,28 @@ struct mdt_known *mdt__known_new(const struct mdt_scrub_ctx *ctx, const struct m
             k->email_local = mdt_xstrndup(c->email, (size_t)(at - c->email));
     }
     return k;
+}
+
+void mdt__known_add_age(struct mdt_known *k, unsigned age)
+{
+    char d[8];
+    int n = snprintf(d, sizeof(d), "%u", age);
+    k->role_next = ROLE_NONE;
+    add_word(k, d, (size_t)n, MDT_KIND_AGE_90, false);
+}
+
+/* The number of word w reads as a count or an age, not as money, a
+ * measure or part of a longer number ("£94", "94%", "94/60", "94.5"). */
+static bool bare_number(const char *t, size_t len, const struct mdt_word *w)
+{
+    unsigned char before = w->start > 0 ? (unsigned char)t[w->start - 1] : ' ';
+    unsigned char after = w->end < len ? (unsigned char)t[w->end] : ' ';
+    unsigned char next = w->end + 1 < len ? (unsigned char)t[w->end + 1] : ' ';
+    if (before == 0xA3 /* the second byte of £ */ || (before && strchr("$/.:#-+=<>~", before)))
+        return false;
+    if (after == '%' || after == '/')
+        return false;
+    return !((after == '.' || after == ',' || after == ':') && next >= '0' && next <= '9');
 }
 
 void mdt__known_free(struct mdt_known *k)
@@ -649,6 +672,8 @@ void mdt__detect_known(const struct mdt_known *k, const char *text, size_t len,
                      !(mdt__lex_flags(k->lex, kj, lj) & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW));
             }
             if (!ok)
+                continue;
+            if (tg->kind == MDT_KIND_AGE_90 && !bare_number(text, len, &w[i]))
                 continue;
             if (tg->n == 1 && tg->role == ROLE_FAMILY && i > 0 &&
                 other_person_part(k, text, w, keys, i, i - 1, true))

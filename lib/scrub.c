@@ -311,6 +311,52 @@ static void detect_names_case(const struct mdt_scrub_ctx *ctx, const char *const
     free(off);
 }
 
+/* An age over 89 found in one text of a case is the same age wherever the
+ * number stands alone in another ("is 94" in the presentation, "a wish to
+ * die at 94" in the risk), so it becomes a known identifier of the case.
+ * The pattern detector, which tells an age from a count, runs only when
+ * some number from 90 to 125 stands alone in two places. */
+static void case_ages(const struct mdt_scrub_ctx *ctx, const char *const *texts, size_t n,
+                      struct mdt_known *known)
+{
+    unsigned char count[126] = {0};
+    bool twice = false;
+
+    for (size_t k = 0; k < n; k++) {
+        const char *t = texts[k];
+        for (size_t i = 0; t[i]; i++) {
+            if (t[i] < '0' || t[i] > '9' || (i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9'))
+                continue;
+            unsigned v = 0, d = 0;
+            while (t[i + d] >= '0' && t[i + d] <= '9' && d < 4)
+                v = v * 10 + (unsigned)(t[i + d++] - '0');
+            if (d >= 2 && d <= 3 && !(t[i + d] >= '0' && t[i + d] <= '9') && v >= 90 && v <= 125 &&
+                count[v] < 2)
+                twice |= ++count[v] == 2;
+        }
+    }
+    if (!twice)
+        return;
+    bool added[126] = {false};
+    for (size_t k = 0; k < n; k++) {
+        struct mdt_spans s;
+        mdt__spans_init(&s);
+        mdt__detect_patterns(ctx, texts[k], strlen(texts[k]), &s);
+        for (size_t i = 0; i < s.n; i++) {
+            if (s.v[i].kind != MDT_KIND_AGE_90)
+                continue;
+            unsigned v = 0;
+            for (size_t j = s.v[i].start; j < s.v[i].end && texts[k][j] >= '0' && texts[k][j] <= '9'; j++)
+                v = v * 10 + (unsigned)(texts[k][j] - '0');
+            if (v >= 90 && v <= 125 && count[v] == 2 && !added[v]) {
+                mdt__known_add_age(known, v);
+                added[v] = true;
+            }
+        }
+        mdt__spans_release(&s);
+    }
+}
+
 char *mdt_scrub_text(const struct mdt_scrub_ctx *ctx, const char *text, size_t len)
 {
     struct mdt_people people;
@@ -354,6 +400,7 @@ int mdt_case_scrub(const struct mdt_scrub_ctx *ctx, const struct mdt_case *c,
         mdt__spans_init(&names[k]);
     }
     detect_names_case(ctx, texts, nt, names);
+    case_ages(ctx, texts, nt, known);
     for (int k = 0; k < 3; k++) {
         scrubbed[k] =
             scrub_field(ctx, known, fields[k], strlen(fields[k]), &names[k], &people);

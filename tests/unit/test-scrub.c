@@ -364,6 +364,33 @@ TEST(scrub_names_are_case_wide)
     mdt_scrub_ctx_free(ctx);
 }
 
+TEST(scrub_ages_over_89_are_case_wide)
+{
+    /* an age found in one field is the same number standing alone in
+     * another; money, a measure and a count that is no age stay */
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    char *d = scrub_json(ctx, "{\"client\": {\"name\": \"Edith Brook\", \"date_of_birth\": "
+                              "\"1931-03-14\"},"
+                              " \"presentation\": \"Mrs Brook is 94 and lives alone.\","
+                              " \"question\": \"Owes \xc2\xa3" "94; scored 94% and 94/60.\","
+                              " \"risk\": \"Passive wish to die at 94.\"}");
+    ASSERT_CONTAINS(d, "is [AGE-90+] and");
+    ASSERT_CONTAINS(d, "die at [AGE-90+].");
+    ASSERT_CONTAINS(d, "\xc2\xa3" "94;");
+    ASSERT_CONTAINS(d, "scored 94%");
+    ASSERT_CONTAINS(d, "94/60");
+    free(d);
+    /* a number that is no age anywhere stays everywhere */
+    d = scrub_json(ctx, "{\"client\": {\"name\": \"Edith Brook\", \"date_of_birth\": "
+                        "\"1931-03-14\"},"
+                        " \"presentation\": \"Scored 94 on the quiz.\","
+                        " \"question\": \"Bus 94 stops there.\", \"risk\": \"None.\"}");
+    ASSERT_CONTAINS(d, "Scored 94");
+    ASSERT_CONTAINS(d, "Bus 94");
+    free(d);
+    mdt_scrub_ctx_free(ctx);
+}
+
 TEST(scrub_relative_with_the_clients_surname_is_a_person)
 {
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
