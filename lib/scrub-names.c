@@ -931,16 +931,40 @@ static bool lower_title_name(const struct scan *s, size_t i)
     return false;
 }
 
-/* Word i is a worker's initials in brackets before their role, as notes
- * are signed: "(RP, Refugee Council caseworker)", "(JS, MHP)". Two or
- * three capitals that are no acronym the lists know, and a role among the
- * words before the closing bracket; "(DV, coercive control)" has none. */
+/* Word i is a worker's initials in brackets, as notes are signed: before
+ * their role, "(RP, Refugee Council caseworker)", "(JS, MHP)", or with a
+ * colleague's, "(SK/TM)". Two or three capitals that are no acronym the
+ * lists know; "(DV, coercive control)" has no role and stays. */
+static bool unknown_initials(const struct scan *s, size_t i)
+{
+    const struct mdt_word *w = &s->w[i];
+    return w->allcaps && !w->digit && w->end - w->start <= 3 && w->start > 0 &&
+           !(s->lf[i] & (MDT_LEX_ALLOW | MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_TITLE |
+                         MDT_LEX_RELATION));
+}
+
+/* Words i-1 and i are joined by a single slash: "SK/TM". */
+static bool slashed(const struct scan *s, size_t i)
+{
+    return i > 0 && s->w[i].start == s->w[i - 1].end + 1 && s->text[s->w[i - 1].end] == '/';
+}
+
 static bool staff_initials(const struct scan *s, size_t i)
 {
     const struct mdt_word *w = &s->w[i];
-    if (!w->allcaps || w->digit || w->end - w->start > 3 || w->start == 0 ||
-        s->text[w->start - 1] != '(' || w->end >= s->len || s->text[w->end] != ',' ||
-        (s->lf[i] & (MDT_LEX_ALLOW | MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_TITLE | MDT_LEX_RELATION)))
+    if (!unknown_initials(s, i))
+        return false;
+    /* "(SK/TM)": a bracket holding only initials joined by slashes */
+    if (s->text[w->start - 1] == '/' || (w->end < s->len && s->text[w->end] == '/')) {
+        size_t b = i, e = i;
+        while (slashed(s, b) && unknown_initials(s, b - 1))
+            b--;
+        while (e + 1 < s->n && slashed(s, e + 1) && unknown_initials(s, e + 1))
+            e++;
+        return e > b && s->text[s->w[b].start - 1] == '(' && s->w[e].end < s->len &&
+               s->text[s->w[e].end] == ')';
+    }
+    if (s->text[w->start - 1] != '(' || w->end >= s->len || s->text[w->end] != ',')
         return false;
     for (size_t j = i + 1; j < s->n && j <= i + 6; j++) {
         if (memchr(s->text + s->w[j - 1].end, ')', s->w[j].start - s->w[j - 1].end))
@@ -949,6 +973,41 @@ static bool staff_initials(const struct scan *s, size_t i)
             return true;
     }
     return false;
+}
+
+/* Word i follows words that give a name: "colleagues call him JP",
+ * "known as Gaz", "goes by Mo", "nicknamed Smudge", "aka Bomber". */
+static bool after_alias(const struct scan *s, size_t i)
+{
+    if (i == 0 || !joined(s, i))
+        return false;
+    if (key_is(s, i - 1, "nicknamed") || key_is(s, i - 1, "aka"))
+        return true;
+    if (i < 2 || !joined(s, i - 1))
+        return false;
+    if (key_is(s, i - 1, "as"))
+        return key_is(s, i - 2, "known");
+    if (key_is(s, i - 1, "by"))
+        return key_is(s, i - 2, "goes") || key_is(s, i - 2, "go") || key_is(s, i - 2, "going");
+    if (key_is(s, i - 1, "him") || key_is(s, i - 1, "her") || key_is(s, i - 1, "them"))
+        return key_is(s, i - 2, "call") || key_is(s, i - 2, "calls") ||
+               key_is(s, i - 2, "called") || key_is(s, i - 2, "calling");
+    return false;
+}
+
+/* Word i, lower case, is a given name with a possessive s and no
+ * apostrophe before what is theirs: "shannons kids", "joes phone". */
+static bool possessive_unmarked(const struct scan *s, size_t i)
+{
+    const struct mdt_word *w = &s->w[i];
+    const char *k = key(s, i);
+    if (w->cap || w->digit || w->keylen < 4 || k[w->keylen - 1] != 's' || i + 1 >= s->n ||
+        !joined(s, i + 1) || (s->lf[i] & ~(uint32_t)(MDT_LEX_PHRASE1 | MDT_LEX_PREFIX)) ||
+        !(s->lf[i + 1] & (MDT_LEX_DICT | MDT_LEX_RELATION)) ||
+        (s->lf[i + 1] & (MDT_LEX_C_STOP | MDT_LEX_C_AUX | MDT_LEX_C_SUBJVERB)))
+        return false;
+    uint32_t f = mdt__lex_flags(s->lex, k, w->keylen - 1);
+    return (f & (MDT_LEX_FIRST | MDT_LEX_NICK)) && !(f & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW));
 }
 
 static void find_names(struct scan *s)
@@ -974,7 +1033,7 @@ static void find_names(struct scan *s)
             s->st[i] |= W_NAME | W_CUED;
             continue;
         }
-        if (!s->w[i].cap && lower_title_name(s, i)) {
+        if (!s->w[i].cap && (lower_title_name(s, i) || possessive_unmarked(s, i))) {
             s->st[i] |= W_NAME | W_CUED;
             continue;
         }
@@ -1036,6 +1095,9 @@ static void find_names(struct scan *s)
                     !(i + 1 < s->n && s->w[i + 1].cap && joined(s, i + 1));
         bool q = quoted(s, i, i) || (i + 1 < s->n && s->w[i + 1].cap && quoted(s, i, i + 1));
         bool signed_initials = staff_initials(s, i);
+        bool alias = after_alias(s, i) && !(f & MDT_LEX_C_STOP);
+        if (alias)
+            s->st[i] |= W_CUED;
         if ((f & MDT_LEX_GEO) && (f & MDT_LEX_NAMEWORD) && !after_title && !after_rel)
             mid_given = false; /* months: May, June, April */
         /* a quoted name ("Lily" at work) names the person wherever the
@@ -1043,7 +1105,7 @@ static void find_names(struct scan *s)
         if (after_title || after_rel || (q && !(f & MDT_LEX_GEO)))
             s->st[i] |= W_CUED;
         if (after_title || after_rel || mid_given || geo_given || full || aged || lone ||
-            signed_initials || (q && !(f & MDT_LEX_GEO)))
+            signed_initials || alias || (q && !(f & MDT_LEX_GEO)))
             s->st[i] |= W_NAME;
     }
     /* names run on: "Gemma Hill", "Ray COOK", "Summer Hayes", "Kai H" */
@@ -1074,6 +1136,12 @@ static void find_names(struct scan *s)
                 s->st[i - 1] |= W_NAME;
         }
     }
+    /* a nickname in quotes between a given name and a surname, whatever
+     * the word: "Kev 'Scouse' Rimmer" */
+    for (size_t i = 1; i + 1 < s->n; i++)
+        if ((s->st[i - 1] & W_NAME) && (s->st[i + 1] & W_NAME) && !(s->st[i] & W_NAME) &&
+            usable(s, i) && !s->w[i].digit && quoted(s, i, i))
+            s->st[i] |= W_NAME;
     /* a word followed by a relation in brackets, "with patience (aunt)",
      * "Drew (ex-partner)": a name in any case */
     for (size_t i = 0; i + 1 < s->n; i++) {

@@ -636,3 +636,31 @@ TEST(names_named_units_and_hospitals_are_kept)
     free(r);
     mdt_scrub_ctx_free(ctx);
 }
+
+/* Names that words around them give: "call him", "known as", a nickname
+ * in quotes between given name and surname whatever the word, initials
+ * joined by a slash in brackets, a possessive without its apostrophe, and
+ * ordinary words and a city used as given names. */
+TEST(names_aliases_nicknames_and_unmarked_possessives)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "Colleagues call him JP. Known as Gaz; he is known as the man. "
+                               "His mate Kev 'Scouse' Rimmer. HV 14:30 (SK/TM), therapy "
+                               "(OT/SLT) and (UC/PIP). copd shannons kids are with her, the "
+                               "dogs bowl. Interview done by Saffron from Barnardo's. "
+                               "Children: Paris (11).");
+    ASSERT_CONTAINS(r, "PERSON:JP:");
+    ASSERT_CONTAINS(r, "PERSON:Gaz:");
+    ASSERT_NOT_CONTAINS(r, ":the:");
+    ASSERT_CONTAINS(r, "PERSON:Scouse:");
+    ASSERT_CONTAINS(r, "PERSON:SK:");
+    ASSERT_CONTAINS(r, "PERSON:TM:");
+    ASSERT_NOT_CONTAINS(r, ":OT:");
+    ASSERT_NOT_CONTAINS(r, ":SLT:");
+    ASSERT_NOT_CONTAINS(r, ":UC:");
+    ASSERT_CONTAINS(r, "PERSON:shannons:");
+    ASSERT_NOT_CONTAINS(r, ":dogs:");
+    ASSERT_CONTAINS(r, "PERSON:Saffron:");
+    ASSERT_CONTAINS(r, "PERSON:Paris:");
+    mdt_scrub_ctx_free(ctx);
+}
