@@ -1433,7 +1433,9 @@ static void emit(struct scan *s)
         } else if (!ws_get(&seen, s, i, &v, &vl)) {
             continue;
         }
-        if (s->st[i] & W_PROT) /* a service's name keeps its words */
+        /* a service's name, or a country's, keeps its words: "Sri Lanka"
+         * after "Sri Murugan Kovil" */
+        if (s->st[i] & (W_PROT | W_GEOP))
             continue;
         /* an allow-listed word stays elsewhere: "ED" after "her son Ed",
          * "converted to Islam" after "Rafiq Islam" */

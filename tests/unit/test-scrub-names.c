@@ -664,3 +664,18 @@ TEST(names_aliases_nicknames_and_unmarked_possessives)
     ASSERT_CONTAINS(r, "PERSON:Paris:");
     mdt_scrub_ctx_free(ctx);
 }
+
+/* A word spread from a name elsewhere in the text stays inside a
+ * country's name; a role in title case is no name. */
+TEST(names_spread_stops_at_geography_and_roles)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "She attends Sri Murugan Kovil and came from Jaffna, Sri Lanka. "
+                               "Alison Forbes, Primary Care Mental Health Practitioner.");
+    ASSERT_CONTAINS(r, "Sri Murugan");
+    ASSERT_NOT_CONTAINS(r, "Lanka");
+    ASSERT_CONTAINS(r, "PERSON:Alison Forbes:");
+    ASSERT_NOT_CONTAINS(r, "Care");
+    ASSERT_NOT_CONTAINS(r, "Practitioner");
+    mdt_scrub_ctx_free(ctx);
+}
