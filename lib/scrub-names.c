@@ -582,19 +582,26 @@ static void find_addresses(struct scan *s)
             continue;
         }
         /* a street written in lower case, after a number: "4 ferham close",
-         * "12 foleshill rd"; the name is no ordinary word, so "2 close
-         * friends" or "3 park runs" are no address */
-        if ((f & MDT_LEX_STREET) && !s->w[i].cap && i >= 2 && joined(s, i) &&
-            !key_in(s, i, MDT_LEX_C_WEAKST)) {
+         * "12 foleshill rd"; or after a locative: "in hollybush close".
+         * The name is no ordinary word, so "2 close friends" or "3 park
+         * runs" are no address */
+        if ((f & MDT_LEX_STREET) && !s->w[i].cap && i >= 2 && joined(s, i)) {
             size_t b = i - 1;
             bool name = !s->w[b].cap && !s->w[b].digit && usable(s, b) &&
                         !(s->lf[b] & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW | MDT_LEX_STREET));
-            if (name && b >= 2 && !s->w[b - 1].digit && joined(s, b) && !s->w[b - 1].cap &&
-                usable(s, b - 1) && !(s->lf[b - 1] & (MDT_LEX_C_STOP | MDT_LEX_GEO)))
+            bool weak = key_in(s, i, MDT_LEX_C_WEAKST);
+            if (name && !weak && b >= 2 && !s->w[b - 1].digit && joined(s, b) &&
+                !s->w[b - 1].cap && usable(s, b - 1) &&
+                !(s->lf[b - 1] & (MDT_LEX_C_STOP | MDT_LEX_GEO)))
                 b--; /* two words: "11 holly bank rd" */
-            if (name && b >= 1 && s->w[b - 1].digit && joined(s, b) &&
+            if (name && !weak && b >= 1 && s->w[b - 1].digit && joined(s, b) &&
                 s->w[b - 1].end - s->w[b - 1].start <= 4) {
                 mark(s, b - 1, i, W_ADDR);
+                continue;
+            }
+            if (name && b >= 1 && joined(s, b) && key_in(s, b - 1, MDT_LEX_C_LOC) &&
+                !s->w[b - 1].digit) {
+                mark(s, b, i, W_ADDR);
                 continue;
             }
         }
@@ -1043,9 +1050,13 @@ static void find_names(struct scan *s)
             bool unknown = !(f & ~(uint32_t)(MDT_LEX_PHRASE1 | MDT_LEX_PREFIX)) &&
                            !s->w[i].digit && s->w[i].keylen >= 3;
             if (!s->w[i].cap && usable(s, i) && i > 0 && (s->lf[i - 1] & MDT_LEX_RELATION) &&
-                joined(s, i) && ((f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) || unknown) &&
+                (joined(s, i) || soft_gap(s, i)) &&
+                ((f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) || unknown) &&
                 !(f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) && !(s->st[i] & W_STOP) &&
-                !(i + 1 < s->n && (s->st[i + 1] & W_STOP) && joined(s, i + 1)))
+                /* "her partner may and..." reads as a word; a name in no
+                 * list does not: "worker: kokila from Mind" */
+                !((f & (MDT_LEX_DICT | MDT_LEX_NAMEWORD)) && i + 1 < s->n &&
+                  (s->st[i + 1] & W_STOP) && joined(s, i + 1)))
                 s->st[i] |= W_NAME | W_CUED;
             continue;
         }

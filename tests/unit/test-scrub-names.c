@@ -679,3 +679,20 @@ TEST(names_spread_stops_at_geography_and_roles)
     ASSERT_NOT_CONTAINS(r, "Practitioner");
     mdt_scrub_ctx_free(ctx);
 }
+
+/* In a note typed in lower case: a street after a locative, and a name
+ * after a relation and a colon. */
+TEST(names_lower_case_streets_and_relations)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "lives w nan in hollybush close, was at fernlea grove. in close "
+                               "contact near the park. key worker: kokila from mind. her sister, "
+                               "who is 30.");
+    ASSERT_CONTAINS(r, "ADDRESS:hollybush close:");
+    ASSERT_CONTAINS(r, "ADDRESS:fernlea grove:");
+    ASSERT_NOT_CONTAINS(r, "close contact");
+    ASSERT_NOT_CONTAINS(r, "park");
+    ASSERT_CONTAINS(r, "PERSON:kokila:");
+    ASSERT_NOT_CONTAINS(r, "who");
+    mdt_scrub_ctx_free(ctx);
+}
