@@ -647,10 +647,14 @@ static void find_addresses(struct scan *s)
             continue;
         bool proper = run_has_proper(s, b, i - 1);
         /* "Gemma Hill", "Darren Wood": a given name and a surname */
-        if (!number && weak && b == i - 1 && (s->lf[b] & (MDT_LEX_FIRST | MDT_LEX_NICK)))
+        if (!number && weak && b == i - 1 && (s->lf[b] & (MDT_LEX_FIRST | MDT_LEX_NICK)) &&
+            !key_is(s, i, "estate"))
             continue;
         if (!number && !proper) {
-            if (weak && !key_is(s, i, "house") && !key_is(s, i, "lodge") && !key_is(s, i, "hostel"))
+            /* "the Abbey Estate", "Manor Estate": a housing estate names
+             * where someone lives, whatever its words */
+            if (weak && !key_is(s, i, "house") && !key_is(s, i, "lodge") &&
+                !key_is(s, i, "hostel") && !key_is(s, i, "estate"))
                 continue;
             if (run_all_geo(s, b, i - 1) && weak)
                 continue;
@@ -715,6 +719,16 @@ static bool small_place(const struct scan *s, size_t i)
     return place_locative(s, i, (f & given) != 0);
 }
 
+/* Word i in no list after "at": a place ("at coatham with his mate", "a
+ * miner at hickleton main"), but not before the word that ends a
+ * hospital's or a service's name ("at springhill hospice"). */
+static bool at_place(const struct scan *s, size_t i)
+{
+    if (i == 0 || !key_is(s, i - 1, "at") || !joined(s, i))
+        return false;
+    return !(i + 1 < s->n && joined(s, i + 1) && (s->lf[i + 1] & MDT_LEX_C_HOSP));
+}
+
 /* A word after the name of a part of an organisation: "the Housing and
  * Benefits team", "the Crime and Disorder panel" name no pub. */
 static bool team_word(const struct scan *s, size_t i)
@@ -749,8 +763,10 @@ static void find_small_places(struct scan *s)
             s->st[i] |= W_PLACE;
             continue;
         }
+        /* "drinks in the lobster at coatham": a word in no list after
+         * "at" is a place as well */
         if (!s->w[i].cap && !(s->st[i] & W_PLACE) && unknown_word(s, i) &&
-            place_locative(s, i, false)) {
+            (place_locative(s, i, false) || at_place(s, i))) {
             size_t e = i;
             while (e + 1 < s->n && !s->w[e + 1].cap && joined(s, e + 1) && unknown_word(s, e + 1))
                 e++;
@@ -774,10 +790,15 @@ static void find_small_places(struct scan *s)
             bool lead = b < i && b > 0 &&
                         (s->lf[b - 1] & (MDT_LEX_C_STOP | MDT_LEX_C_LOC | MDT_LEX_C_WORK));
             bool work = (f & MDT_LEX_PLACE) && !(f & MDT_LEX_LPLACE) && !key_in(s, i, MDT_LEX_C_INSTIT);
-            uint32_t g = lead ? s->lf[b] : 0;
-            bool named = lead && (unknown_word(s, b) ||
-                                  ((g & MDT_LEX_SMALL) && !(g & (MDT_LEX_DICT | MDT_LEX_GEO))) ||
-                                  (work && (g & MDT_LEX_GEO) && !(s->st[b] & W_GEOP)));
+            /* a word of the run in no list or a village names it ("the
+             * kings clipstone allotments"); a town only first ("corby
+             * logistics park") */
+            bool named = lead && work && (s->lf[b] & MDT_LEX_GEO) && !(s->st[b] & W_GEOP);
+            for (size_t k = b; lead && k < i && !named; k++) {
+                uint32_t g = s->lf[k];
+                named = unknown_word(s, k) ||
+                        ((g & MDT_LEX_SMALL) && !(g & (MDT_LEX_DICT | MDT_LEX_GEO)));
+            }
             /* "the triangle tavern", "the miners arms": ordinary words
              * before a pub's word after "the" */
             if (!named && lead && key_is(s, b - 1, "the") &&
@@ -787,6 +808,19 @@ static void find_small_places(struct scan *s)
                 mark(s, b, (f & MDT_LEX_LPLACE) ? i - 1 : i, W_PLACE);
                 continue;
             }
+        }
+        /* "goes to st cuthberts", "went to st ninian's": in a note in
+         * lower case, a saint's name after a function word or locative
+         * is a church or school ("4 high st" is a street: a number or a
+         * word before it) */
+        if (key_is(s, i, "st") && !s->w[i].cap && i > 0 && i + 1 < s->n && joined(s, i) &&
+            joined(s, i + 1) && (s->lf[i - 1] & (MDT_LEX_C_STOP | MDT_LEX_C_LOC | MDT_LEX_C_WORK)) &&
+            !s->w[i + 1].cap && usable(s, i + 1) && !s->w[i + 1].digit &&
+            (unknown_word(s, i + 1) || (s->lf[i + 1] & (MDT_LEX_FIRST | MDT_LEX_NAME))) &&
+            !(s->lf[i + 1] & (MDT_LEX_STREET | MDT_LEX_GEO | MDT_LEX_ALLOW))) {
+            mark(s, i, i + 1, W_PLACE);
+            i++;
+            continue;
         }
         /* "at the Crown and Mitre" */
         if (s->w[i].cap && i >= 2 && i + 2 < s->n && key_is(s, i - 1, "the") &&
@@ -1060,8 +1094,11 @@ static void find_names(struct scan *s)
         }
         if (!cap_candidate(s, i)) {
             /* lower-case name after a relation: "her partner dennis" */
+            /* or in no list at all: "his wife zubeda died" */
             if (!s->w[i].cap && usable(s, i) && i > 0 && (s->lf[i - 1] & MDT_LEX_RELATION) &&
-                joined(s, i) && (f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) &&
+                joined(s, i) &&
+                ((f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) ||
+                 (unknown_word(s, i) && !(s->st[i] & W_PLACE))) &&
                 !(f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) && !(s->st[i] & W_STOP) &&
                 !(i + 1 < s->n && (s->st[i + 1] & W_STOP) && joined(s, i + 1)))
                 s->st[i] |= W_NAME | W_CUED;
@@ -1173,6 +1210,28 @@ static void find_names(struct scan *s)
             !((s->lf[i] & MDT_LEX_GEO) && !(s->lf[i] & MDT_LEX_FIRST)) &&
             !(s->st[i] & (W_ADDR | W_PLACE | W_GEOP)))
             s->st[i] |= W_NAME | W_CUED;
+    }
+    /* an email header's "From: Mason, Jo (Womens Aid)", "To: Khan, Aisha
+     * <...>": the surname before a comma and the given name, though it
+     * is an ordinary word */
+    for (size_t i = 2; i < s->n; i++) {
+        size_t a, b;
+        if (!(s->st[i] & W_NAME) || !(s->lf[i] & MDT_LEX_FIRST) || (s->st[i - 1] & W_NAME) ||
+            !cap_candidate(s, i - 1) || s->w[i - 1].possessive)
+            continue;
+        gap(s, i, &a, &b);
+        if (b - a != 2 || s->text[a] != ',')
+            continue;
+        gap(s, i - 1, &a, &b);
+        if (!(key_is(s, i - 2, "from") || key_is(s, i - 2, "to") || key_is(s, i - 2, "cc")) ||
+            !s->w[i - 2].cap || b - a != 2 || s->text[a] != ':' || !(s->st[i - 2] & W_SENT))
+            continue;
+        size_t e = s->w[i].end;
+        while (e < s->len && s->text[e] == ' ')
+            e++;
+        if (e >= s->len || s->text[e] == '(' || s->text[e] == '<' || s->text[e] == '\n' ||
+            s->text[e] == '\r')
+            s->st[i - 1] |= W_NAME | W_CUED;
     }
     /* "Y. Tesfamariam", "S.O'S": an initial and a full stop before a name */
     for (size_t i = 1; i < s->n; i++) {

@@ -576,9 +576,33 @@ TEST(names_lower_case_places_and_pubs_by_the_words_around_them)
     ASSERT_CONTAINS(r, "PLACE:selby logistics:|");
     ASSERT_CONTAINS(r, "PLACE:anchor tavern:|");
     ASSERT_CONTAINS(r, "PLACE:Plough and Sail:|");
+    /* workplaces by their words: a colliery, an engineering firm */
+    r = found(ctx, "He was a miner at the Selby Colliery, then at selby engineering.");
+    ASSERT_CONTAINS(r, "PLACE:Selby Colliery:|");
+    ASSERT_CONTAINS(r, "PLACE:selby engineering:|");
     /* roles, services and ordinary words stay */
     r = found(ctx, "the social worker and the local surgery; at the Housing and Benefits team "
                    "meeting; in situ; at the bar.");
     ASSERT_NOT_CONTAINS(r, "PLACE");
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(names_lower_case_saints_estates_and_header_surnames)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    /* a name in no list after a relation, a church after "st", a word in
+     * no list after "at", a housing estate of ordinary words */
+    const char *r = found(ctx, "his wife thirza died in june. grandson goes to st oswin's. "
+                               "was a miner at wrenthorpe main. Lives on the Manor Estate.");
+    ASSERT_CONTAINS(r, ":thirza:");
+    ASSERT_CONTAINS(r, "PLACE:st oswin:|");
+    ASSERT_CONTAINS(r, "PLACE:wrenthorpe:|");
+    ASSERT_CONTAINS(r, ":Manor Estate:");
+    r = found(ctx, "lives at 4 high st with mum. seen at ashbourne hospice.");
+    ASSERT_NOT_CONTAINS(r, "PLACE:st");
+    ASSERT_NOT_CONTAINS(r, "ashbourne");
+    /* "From: Surname, Given" in a pasted email */
+    r = found(ctx, "From: Baker, Jo (Housing)\nSent: today\nHi all, Jo here.");
+    ASSERT_CONTAINS(r, "PERSON:Baker:");
     mdt_scrub_ctx_free(ctx);
 }
