@@ -1069,6 +1069,17 @@ static bool moved_to(const struct scan *s, size_t i)
     return false;
 }
 
+/* A given name after a relation, followed by where the person is:
+ * "daughter jade in lincoln", "son mark at college" ("partner will in
+ * time" is the verb). */
+static bool where_after_given(const struct scan *s, size_t i)
+{
+    return (s->lf[i] & MDT_LEX_FIRST) && !key_is(s, i, "will") && i + 1 < s->n &&
+           joined(s, i + 1) &&
+           (key_is(s, i + 1, "in") || key_is(s, i + 1, "at") || key_is(s, i + 1, "from") ||
+            key_is(s, i + 1, "near"));
+}
+
 static void find_names(struct scan *s)
 {
     find_dotted_initials(s);
@@ -1100,7 +1111,8 @@ static void find_names(struct scan *s)
                 ((f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) ||
                  (unknown_word(s, i) && !(s->st[i] & W_PLACE))) &&
                 !(f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) && !(s->st[i] & W_STOP) &&
-                !(i + 1 < s->n && (s->st[i + 1] & W_STOP) && joined(s, i + 1)))
+                (!(i + 1 < s->n && (s->st[i + 1] & W_STOP) && joined(s, i + 1)) ||
+                 where_after_given(s, i)))
                 s->st[i] |= W_NAME | W_CUED;
             continue;
         }

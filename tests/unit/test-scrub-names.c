@@ -606,3 +606,14 @@ TEST(names_lower_case_saints_estates_and_header_surnames)
     ASSERT_CONTAINS(r, "PERSON:Baker:");
     mdt_scrub_ctx_free(ctx);
 }
+
+TEST(names_lower_case_given_name_after_a_relation_before_where)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "no contact. his daughter amber in leeds rings weekly.");
+    ASSERT_CONTAINS(r, ":amber:");
+    r = found(ctx, "her partner will in time need a carer. amber in colour.");
+    ASSERT_NOT_CONTAINS(r, "will");
+    ASSERT_NOT_CONTAINS(r, "amber");
+    mdt_scrub_ctx_free(ctx);
+}
