@@ -686,8 +686,36 @@ static bool work_context(const struct scan *s, size_t i)
  * ("thurnscoe", "castlemere"), or a typing error. */
 static bool unknown_word(const struct scan *s, size_t i)
 {
-    return !(s->lf[i] & ~(uint32_t)(MDT_LEX_PHRASE1 | MDT_LEX_PREFIX)) && !s->w[i].digit &&
-           usable(s, i) && s->w[i].end - s->w[i].start >= 4;
+    if ((s->lf[i] & ~(uint32_t)(MDT_LEX_PHRASE1 | MDT_LEX_PREFIX)) || s->w[i].digit ||
+        !usable(s, i) || s->w[i].end - s->w[i].start < 4)
+        return false;
+    /* an English word the list lacks, made with a suffix ("undiscussed",
+     * "unhelpfully", "carelessness"), is no place's name; "-tion" is not
+     * among them: churches are named after feasts ("annunciation") */
+    static const char *const suffixes[] = {"ed", "ly", "ness", "ful", NULL};
+    const char *k = key(s, i);
+    size_t l = s->w[i].keylen;
+    for (const char *const *x = suffixes; *x; x++) {
+        size_t n = strlen(*x);
+        if (l > n + 2 && memcmp(k + l - n, *x, n) == 0)
+            return false;
+    }
+    return true;
+}
+
+/* A month or weekday (folded): towns in the lists' sense, never a
+ * workplace's name ("you may convey covered works"). */
+static bool calendar_word(const struct scan *s, size_t i)
+{
+    static const char *const words[] = {
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+        "sep", "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday",
+        "friday", "saturday", "sunday", NULL};
+    for (const char *const *w = words; *w; w++)
+        if (key_is_n(s, i, *w, strlen(*w)))
+            return true;
+    return false;
 }
 
 /* Word i, a village or small town of places-gb.txt, read as the place.
@@ -793,7 +821,8 @@ static void find_small_places(struct scan *s)
             /* a word of the run in no list or a village names it ("the
              * kings clipstone allotments"); a town only first ("corby
              * logistics park") */
-            bool named = lead && work && (s->lf[b] & MDT_LEX_GEO) && !(s->st[b] & W_GEOP);
+            bool named = lead && work && (s->lf[b] & MDT_LEX_GEO) && !(s->st[b] & W_GEOP) &&
+                         !calendar_word(s, b);
             for (size_t k = b; lead && k < i && !named; k++) {
                 uint32_t g = s->lf[k];
                 named = unknown_word(s, k) ||

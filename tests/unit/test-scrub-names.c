@@ -584,6 +584,9 @@ TEST(names_lower_case_places_and_pubs_by_the_words_around_them)
     r = found(ctx, "the social worker and the local surgery; at the Housing and Benefits team "
                    "meeting; in situ; at the bar.");
     ASSERT_NOT_CONTAINS(r, "PLACE");
+    /* a month is no town's workplace; a word made with a suffix is no place */
+    r = found(ctx, "you may convey covered works. items carried forward from undiscussed.");
+    ASSERT_NOT_CONTAINS(r, "PLACE");
     mdt_scrub_ctx_free(ctx);
 }
 
