@@ -708,10 +708,10 @@ static bool unknown_word(const struct scan *s, size_t i)
 static bool calendar_word(const struct scan *s, size_t i)
 {
     static const char *const words[] = {
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-        "sep", "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday",
-        "friday", "saturday", "sunday", NULL};
+        "january",   "february", "march",     "april",    "may",    "june",     "july",   "august",
+        "september", "october",  "november",  "december", "jan",    "feb",      "mar",    "apr",
+        "jun",       "jul",      "aug",       "sep",      "sept",   "oct",      "nov",    "dec",
+        "monday",    "tuesday",  "wednesday", "thursday", "friday", "saturday", "sunday", NULL};
     for (const char *const *w = words; *w; w++)
         if (key_is_n(s, i, *w, strlen(*w)))
             return true;
@@ -722,9 +722,10 @@ static bool calendar_word(const struct scan *s, size_t i)
  * A name that is no ordinary word or given name is the place wherever it
  * stands, in any case ("Rainworth", "thurnscoe"), except as a person's
  * surname: after a title or relation ("Mr Seaton", "sister Seaton") or
- * a name ("Kelly Seaton", "June Kirkby", "Dean Royston Haigh"). One that is an ordinary word or a given
- * name ("Pool", "Hope", "Ashton") is the place only capitalised inside a
- * sentence after a locative ("a lad in Pool", "moved to Ashton"). */
+ * a name ("Kelly Seaton", "June Kirkby", "Dean Royston Haigh"). One that
+ * is an ordinary word or a given name ("Pool", "Hope", "Ashton") is the
+ * place only capitalised inside a sentence after a locative ("a lad in
+ * Pool", "moved to Ashton"). */
 static bool small_place(const struct scan *s, size_t i)
 {
     uint32_t f = s->lf[i];
@@ -761,10 +762,10 @@ static bool at_place(const struct scan *s, size_t i)
  * Benefits team", "the Crime and Disorder panel" name no pub. */
 static bool team_word(const struct scan *s, size_t i)
 {
-    static const char *const words[] = {"team", "teams", "service", "services", "department",
-                                        "dept", "office", "unit", "board", "panel", "meeting",
-                                        "committee", "hub", "forum", "group", "partnership",
-                                        "officer", "worker", "act", "bill", "policy", NULL};
+    static const char *const words[] = {
+        "team",    "teams",  "service", "services",  "department", "dept",  "office", "unit",
+        "board",   "panel",  "meeting", "committee", "hub",        "forum", "group",  "partnership",
+        "officer", "worker", "act",     "bill",      "policy",     NULL};
     for (const char *const *w = words; *w; w++)
         if (key_is_n(s, i, *w, strlen(*w)))
             return true;
@@ -817,7 +818,8 @@ static void find_small_places(struct scan *s)
                 b--;
             bool lead = b < i && b > 0 &&
                         (s->lf[b - 1] & (MDT_LEX_C_STOP | MDT_LEX_C_LOC | MDT_LEX_C_WORK));
-            bool work = (f & MDT_LEX_PLACE) && !(f & MDT_LEX_LPLACE) && !key_in(s, i, MDT_LEX_C_INSTIT);
+            bool work =
+                (f & MDT_LEX_PLACE) && !(f & MDT_LEX_LPLACE) && !key_in(s, i, MDT_LEX_C_INSTIT);
             /* a word of the run in no list or a village names it ("the
              * kings clipstone allotments"); a town only first ("corby
              * logistics park") */
@@ -843,7 +845,8 @@ static void find_small_places(struct scan *s)
          * is a church or school ("4 high st" is a street: a number or a
          * word before it) */
         if (key_is(s, i, "st") && !s->w[i].cap && i > 0 && i + 1 < s->n && joined(s, i) &&
-            joined(s, i + 1) && (s->lf[i - 1] & (MDT_LEX_C_STOP | MDT_LEX_C_LOC | MDT_LEX_C_WORK)) &&
+            joined(s, i + 1) &&
+            (s->lf[i - 1] & (MDT_LEX_C_STOP | MDT_LEX_C_LOC | MDT_LEX_C_WORK)) &&
             !s->w[i + 1].cap && usable(s, i + 1) && !s->w[i + 1].digit &&
             (unknown_word(s, i + 1) || (s->lf[i + 1] & (MDT_LEX_FIRST | MDT_LEX_NAME))) &&
             !(s->lf[i + 1] & (MDT_LEX_STREET | MDT_LEX_GEO | MDT_LEX_ALLOW))) {
@@ -852,11 +855,10 @@ static void find_small_places(struct scan *s)
             continue;
         }
         /* "at the Crown and Mitre" */
-        if (s->w[i].cap && i >= 2 && i + 2 < s->n && key_is(s, i - 1, "the") &&
-            !s->w[i - 1].cap && (key_is(s, i - 2, "at") || key_is(s, i - 2, "in") ||
-                                 key_is(s, i - 2, "to") || key_is(s, i - 2, "outside") ||
-                                 key_is(s, i - 2, "near") || key_is(s, i - 2, "behind") ||
-                                 key_is(s, i - 2, "opposite")) &&
+        if (s->w[i].cap && i >= 2 && i + 2 < s->n && key_is(s, i - 1, "the") && !s->w[i - 1].cap &&
+            (key_is(s, i - 2, "at") || key_is(s, i - 2, "in") || key_is(s, i - 2, "to") ||
+             key_is(s, i - 2, "outside") || key_is(s, i - 2, "near") ||
+             key_is(s, i - 2, "behind") || key_is(s, i - 2, "opposite")) &&
             key_is(s, i + 1, "and") && s->w[i + 2].cap && joined(s, i + 1) && joined(s, i + 2) &&
             !(i + 3 < s->n && s->w[i + 3].cap && joined(s, i + 3)) &&
             !(i + 3 < s->n && joined(s, i + 3) && team_word(s, i + 3))) {
