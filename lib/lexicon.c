@@ -796,6 +796,7 @@ struct mdt_lexicons *mdt__lexicons_new(void)
         {"allow.txt", add_allow, MDT_LEX_ALLOW},
         {"geography.txt", add_phrase, MDT_LEX_GEO},
         {"cues.txt", add_cue, 0},
+        {"places-gb.txt", add_phrase, MDT_LEX_SMALL},
     };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         const struct mdt_embed *e = mdt_embed_find(mdt_lexicon, files[i].file);

@@ -51,6 +51,7 @@ enum {
      * or "Pip" stay names; mdt__lex_flags, with no case to go by, gives
      * MDT_LEX_ALLOW always */
     MDT_LEX_ALLOW_CAPS = 1u << 29,
+    MDT_LEX_SMALL = 1u << 30, /* a village or small town of places-gb.txt */
 };
 
 /* Adds flags to the folded word (or phrase) key, creating the entry. Only

@@ -348,6 +348,41 @@ static void mark(struct scan *s, size_t i, size_t j, uint16_t m)
         s->st[k] |= m;
 }
 
+static bool moved_to(const struct scan *s, size_t i);
+
+/* Word i follows a word that puts a place after it: "lives in Pool",
+ * "near Hope", "buys from a lad in Pool", "moved to Ashton", "out of
+ * Pool". A given name after "from" or "at" is as often a person ("a
+ * text from Ashley"), so given is true for a word that is one. */
+static bool place_locative(const struct scan *s, size_t i, bool given)
+{
+    if (i == 0 || !joined(s, i))
+        return false;
+    size_t p = i - 1;
+    if (key_is(s, p, "in") || key_is(s, p, "near") || key_is(s, p, "nr") ||
+        key_is(s, p, "around") || key_is(s, p, "outside") || moved_to(s, i))
+        return true;
+    if (given)
+        return false;
+    return key_is(s, p, "from") || (key_is(s, p, "of") && p > 0 && key_is(s, p - 1, "out"));
+}
+
+/* Words i..e, a village's name of several words, read as the place: when
+ * a word of it is no ordinary word ("kirk sandall", "Mansfield
+ * Woodhouse"), when it is capitalised ("South Bank"), or after a
+ * locative ("lives in south bank"); "the south bank of the river" is
+ * a river's bank. */
+static bool small_phrase(const struct scan *s, size_t i, size_t e)
+{
+    for (size_t k = i; k <= e; k++)
+        if (!usable(s, k) || s->w[k].digit)
+            return false;
+    for (size_t k = i; k <= e; k++)
+        if (!(s->lf[k] & (MDT_LEX_DICT | MDT_LEX_C_STOP)))
+            return true;
+    return s->w[i].cap || place_locative(s, i, false);
+}
+
 static void mark_phrases(struct scan *s)
 {
     size_t maxp = mdt__lex_max_phrase(s->lex);
@@ -394,10 +429,15 @@ static void mark_phrases(struct scan *s)
         /* a pub's name: "Rose and Crown", "Red Lion" */
         if ((bf & MDT_LEX_PUB) && s->w[i].cap)
             mark(s, i, i + best - 1, W_PLACE);
+        /* a village or small town of two words or more: "Kirk Sandall",
+         * "bolton on dearne" */
+        if ((bf & MDT_LEX_SMALL) && !(bf & (MDT_LEX_GEO | MDT_LEX_ALLOW)) &&
+            small_phrase(s, i, i + best - 1))
+            mark(s, i, i + best - 1, W_PLACE);
         /* cue phrases ("care home", "kingdom hall") act on their last word */
         s->lf[i + best - 1] |= bf & (MDT_LEX_PLACE | MDT_LEX_LPLACE | MDT_LEX_STREET |
                                      MDT_LEX_RELATION | MDT_LEX_TITLE);
-        if (bf & (MDT_LEX_ALLOW | MDT_LEX_GEO))
+        if (bf & (MDT_LEX_ALLOW | MDT_LEX_GEO | MDT_LEX_SMALL))
             i += best - 1;
     }
     free(buf);
@@ -648,10 +688,14 @@ static void find_addresses(struct scan *s)
             continue;
         bool proper = run_has_proper(s, b, i - 1);
         /* "Gemma Hill", "Darren Wood": a given name and a surname */
-        if (!number && weak && b == i - 1 && (s->lf[b] & (MDT_LEX_FIRST | MDT_LEX_NICK)))
+        if (!number && weak && b == i - 1 && (s->lf[b] & (MDT_LEX_FIRST | MDT_LEX_NICK)) &&
+            !key_is(s, i, "estate"))
             continue;
         if (!number && !proper) {
-            if (weak && !key_is(s, i, "house") && !key_is(s, i, "lodge") && !key_is(s, i, "hostel"))
+            /* "the Abbey Estate", "Manor Estate": a housing estate names
+             * where someone lives, whatever its words */
+            if (weak && !key_is(s, i, "house") && !key_is(s, i, "lodge") &&
+                !key_is(s, i, "hostel") && !key_is(s, i, "estate"))
                 continue;
             if (run_all_geo(s, b, i - 1) && weak)
                 continue;
@@ -676,6 +720,200 @@ static bool work_context(const struct scan *s, size_t i)
         if (key_in(s, k, MDT_LEX_C_WORK))
             return true;
     return false;
+}
+
+/* A word in no list at all: no ordinary word, name, town, service or cue.
+ * In lower case it is most often a place the lists do not know
+ * ("thurnscoe", "castlemere"), or a typing error. */
+static bool unknown_word(const struct scan *s, size_t i)
+{
+    if ((s->lf[i] & ~(uint32_t)(MDT_LEX_PHRASE1 | MDT_LEX_PREFIX)) || s->w[i].digit ||
+        !usable(s, i) || s->w[i].end - s->w[i].start < 4)
+        return false;
+    /* an English word the list lacks, made with a suffix ("undiscussed",
+     * "unhelpfully", "carelessness"), is no place's name; "-tion" is not
+     * among them: churches are named after feasts ("annunciation") */
+    static const char *const suffixes[] = {"ed", "ly", "ness", "ful", NULL};
+    const char *k = key(s, i);
+    size_t l = s->w[i].keylen;
+    for (const char *const *x = suffixes; *x; x++) {
+        size_t n = strlen(*x);
+        if (l > n + 2 && memcmp(k + l - n, *x, n) == 0)
+            return false;
+    }
+    return true;
+}
+
+/* A month or weekday (folded): towns in the lists' sense, never a
+ * workplace's name ("you may convey covered works"). */
+static bool calendar_word(const struct scan *s, size_t i)
+{
+    static const char *const words[] = {
+        "january",   "february", "march",     "april",    "may",    "june",     "july",   "august",
+        "september", "october",  "november",  "december", "jan",    "feb",      "mar",    "apr",
+        "jun",       "jul",      "aug",       "sep",      "sept",   "oct",      "nov",    "dec",
+        "monday",    "tuesday",  "wednesday", "thursday", "friday", "saturday", "sunday", NULL};
+    for (const char *const *w = words; *w; w++)
+        if (key_is_n(s, i, *w, strlen(*w)))
+            return true;
+    return false;
+}
+
+/* Word i, a village or small town of places-gb.txt, read as the place.
+ * A name that is no ordinary word or given name is the place wherever it
+ * stands, in any case ("Rainworth", "thurnscoe"), except as a person's
+ * surname: after a title or relation ("Mr Seaton", "sister Seaton") or
+ * a name ("Kelly Seaton", "June Kirkby", "Dean Royston Haigh"). One that
+ * is an ordinary word or a given name ("Pool", "Hope", "Ashton") is the
+ * place only capitalised inside a sentence after a locative ("a lad in
+ * Pool", "moved to Ashton"). */
+static bool small_place(const struct scan *s, size_t i)
+{
+    uint32_t f = s->lf[i];
+    if (!(f & MDT_LEX_SMALL) || !usable(s, i) || s->w[i].digit ||
+        (f & (MDT_LEX_GEO | MDT_LEX_ALLOW | MDT_LEX_TITLE | MDT_LEX_STREET | MDT_LEX_UNIT)) ||
+        (s->st[i] & (W_GEOP | W_PLACE | W_ADDR)))
+        return false;
+    uint32_t given = MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD;
+    if (!(f & (MDT_LEX_DICT | given))) {
+        if (i > 0 && joined(s, i) &&
+            ((s->lf[i - 1] & (MDT_LEX_TITLE | MDT_LEX_RELATION)) ||
+             (s->w[i - 1].cap && (s->lf[i - 1] & (given | MDT_LEX_NAME)))))
+            return false;
+        return true;
+    }
+    if (!s->w[i].cap || s->w[i].allcaps || s->w[i].possessive || (s->st[i] & W_SENT))
+        return false;
+    if (i + 1 < s->n && s->w[i + 1].cap && joined(s, i + 1))
+        return false;
+    return place_locative(s, i, (f & given) != 0);
+}
+
+/* Word i in no list after "at": a place ("at coatham with his mate", "a
+ * miner at hickleton main"), but not before the word that ends a
+ * hospital's or a service's name ("at springhill hospice"). */
+static bool at_place(const struct scan *s, size_t i)
+{
+    if (i == 0 || !key_is(s, i - 1, "at") || !joined(s, i))
+        return false;
+    return !(i + 1 < s->n && joined(s, i + 1) && (s->lf[i + 1] & MDT_LEX_C_HOSP));
+}
+
+/* A word after the name of a part of an organisation: "the Housing and
+ * Benefits team", "the Crime and Disorder panel" name no pub. */
+static bool team_word(const struct scan *s, size_t i)
+{
+    static const char *const words[] = {
+        "team",    "teams",  "service", "services",  "department", "dept",  "office", "unit",
+        "board",   "panel",  "meeting", "committee", "hub",        "forum", "group",  "partnership",
+        "officer", "worker", "act",     "bill",      "policy",     NULL};
+    for (const char *const *w = words; *w; w++)
+        if (key_is_n(s, i, *w, strlen(*w)))
+            return true;
+    return false;
+}
+
+/* Places by word lists and by the lower-case words around them, after
+ * the cue rules of find_places:
+ *   - villages and small towns (places-gb.txt, small_place);
+ *   - a word in no list after a locative: "drinks in littleborough";
+ *   - a word in no list, a village, or a town before a workplace's word,
+ *     in lower case: "blidworth surgery", "eastwind marine services",
+ *     "corby logistics park" (a town's college, school or market is the
+ *     town's: find_places);
+ *   - a pub in lower case: "the triangle tavern", "the miners arms";
+ *   - a pub of two capitalised words joined by "and" after "at the", "in
+ *     the": "drinks at the Crown and Mitre". */
+static void find_small_places(struct scan *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->st[i] & W_ADDR)
+            continue;
+        if (small_place(s, i)) {
+            s->st[i] |= W_PLACE;
+            continue;
+        }
+        /* "drinks in the lobster at coatham": a word in no list after
+         * "at" is a place as well */
+        if (!s->w[i].cap && !(s->st[i] & W_PLACE) && unknown_word(s, i) &&
+            (place_locative(s, i, false) || at_place(s, i))) {
+            size_t e = i;
+            while (e + 1 < s->n && !s->w[e + 1].cap && joined(s, e + 1) && unknown_word(s, e + 1))
+                e++;
+            mark(s, i, e, W_PLACE);
+            i = e;
+            continue;
+        }
+        uint32_t f = s->lf[i];
+        /* "social worker", "care coordinator": a role, not a place */
+        if (!s->w[i].cap && (f & (MDT_LEX_PLACE | MDT_LEX_LPLACE)) && i > 0 && joined(s, i) &&
+            !(i + 1 < s->n && joined(s, i + 1) && (s->lf[i + 1] & MDT_LEX_RELATION))) {
+            /* up to three lower-case words before the cue, right after a
+             * function word, a locative or a work word ("works for
+             * eastwind marine services", "at the blidworth surgery") */
+            size_t b = i;
+            while (b > 0 && i - b < 3 && joined(s, b) && !s->w[b - 1].cap && usable(s, b - 1) &&
+                   !s->w[b - 1].digit && !(s->st[b - 1] & (W_PLACE | W_ADDR)) &&
+                   !(s->lf[b - 1] & (MDT_LEX_C_STOP | MDT_LEX_RELATION | MDT_LEX_TITLE |
+                                     MDT_LEX_C_LOC | MDT_LEX_C_WORK)))
+                b--;
+            bool lead = b < i && b > 0 &&
+                        (s->lf[b - 1] & (MDT_LEX_C_STOP | MDT_LEX_C_LOC | MDT_LEX_C_WORK));
+            bool work =
+                (f & MDT_LEX_PLACE) && !(f & MDT_LEX_LPLACE) && !key_in(s, i, MDT_LEX_C_INSTIT);
+            /* a word of the run in no list or a village names it ("the
+             * kings clipstone allotments"); a town only first ("corby
+             * logistics park") */
+            bool named = lead && work && (s->lf[b] & MDT_LEX_GEO) && !(s->st[b] & W_GEOP) &&
+                         !calendar_word(s, b);
+            for (size_t k = b; lead && k < i && !named; k++) {
+                uint32_t g = s->lf[k];
+                named = unknown_word(s, k) ||
+                        ((g & MDT_LEX_SMALL) && !(g & (MDT_LEX_DICT | MDT_LEX_GEO)));
+            }
+            /* "the triangle tavern", "the miners arms": ordinary words
+             * before a pub's word after "the" */
+            if (!named && lead && key_is(s, b - 1, "the") &&
+                (key_is(s, i, "tavern") || key_is(s, i, "arms") || key_is(s, i, "inn")))
+                named = true;
+            if (named) {
+                mark(s, b, (f & MDT_LEX_LPLACE) ? i - 1 : i, W_PLACE);
+                continue;
+            }
+        }
+        /* "goes to st cuthberts", "went to st ninian's": in a note in
+         * lower case, a saint's name after a function word or locative
+         * is a church or school ("4 high st" is a street: a number or a
+         * word before it) */
+        if (key_is(s, i, "st") && !s->w[i].cap && i > 0 && i + 1 < s->n && joined(s, i) &&
+            joined(s, i + 1) &&
+            (s->lf[i - 1] & (MDT_LEX_C_STOP | MDT_LEX_C_LOC | MDT_LEX_C_WORK)) &&
+            !s->w[i + 1].cap && usable(s, i + 1) && !s->w[i + 1].digit &&
+            (unknown_word(s, i + 1) || (s->lf[i + 1] & (MDT_LEX_FIRST | MDT_LEX_NAME))) &&
+            !(s->lf[i + 1] & (MDT_LEX_STREET | MDT_LEX_GEO | MDT_LEX_ALLOW))) {
+            mark(s, i, i + 1, W_PLACE);
+            i++;
+            continue;
+        }
+        /* "at the Crown and Mitre" */
+        if (s->w[i].cap && i >= 2 && i + 2 < s->n && key_is(s, i - 1, "the") && !s->w[i - 1].cap &&
+            (key_is(s, i - 2, "at") || key_is(s, i - 2, "in") || key_is(s, i - 2, "to") ||
+             key_is(s, i - 2, "outside") || key_is(s, i - 2, "near") ||
+             key_is(s, i - 2, "behind") || key_is(s, i - 2, "opposite")) &&
+            key_is(s, i + 1, "and") && s->w[i + 2].cap && joined(s, i + 1) && joined(s, i + 2) &&
+            !(i + 3 < s->n && s->w[i + 3].cap && joined(s, i + 3)) &&
+            !(i + 3 < s->n && joined(s, i + 3) && team_word(s, i + 3))) {
+            bool ok = true;
+            for (size_t k = i; k <= i + 2; k += 2)
+                ok &= usable(s, k) && !s->w[k].digit && !s->w[k].allcaps &&
+                      !(s->lf[k] & (MDT_LEX_GEO | MDT_LEX_ALLOW | MDT_LEX_FIRST | MDT_LEX_TITLE)) &&
+                      !(s->st[k] & (W_GEOP | W_ADDR));
+            if (ok) {
+                mark(s, i, i + 2, W_PLACE);
+                i += 2;
+            }
+        }
+    }
 }
 
 static void find_places(struct scan *s)
@@ -754,6 +992,7 @@ static void find_places(struct scan *s)
                 mark(s, i, e, W_PLACE);
         }
     }
+    find_small_places(s);
 }
 
 /* Dotted initials for a person ("J.B. said", "seen with K.W."): two to
@@ -1017,6 +1256,17 @@ static bool possessive_unmarked(const struct scan *s, size_t i)
     return (f & (MDT_LEX_FIRST | MDT_LEX_NICK)) && !(f & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW));
 }
 
+/* A given name after a relation, followed by where the person is:
+ * "daughter jade in lincoln", "son mark at college" ("partner will in
+ * time" is the verb). */
+static bool where_after_given(const struct scan *s, size_t i)
+{
+    return (s->lf[i] & MDT_LEX_FIRST) && !key_is(s, i, "will") && i + 1 < s->n &&
+           joined(s, i + 1) &&
+           (key_is(s, i + 1, "in") || key_is(s, i + 1, "at") || key_is(s, i + 1, "from") ||
+            key_is(s, i + 1, "near"));
+}
+
 static void find_names(struct scan *s)
 {
     find_dotted_initials(s);
@@ -1045,18 +1295,20 @@ static void find_names(struct scan *s)
             continue;
         }
         if (!cap_candidate(s, i)) {
-            /* lower-case name after a relation: "her partner dennis", and
-             * one the lists do not know: "his wife kokilaben" */
-            bool unknown = !(f & ~(uint32_t)(MDT_LEX_PHRASE1 | MDT_LEX_PREFIX)) &&
-                           !s->w[i].digit && s->w[i].keylen >= 3;
+            /* lower-case name after a relation: "her partner dennis", or
+             * one in no list at all: "his wife zubeda", "worker: kokila" */
             if (!s->w[i].cap && usable(s, i) && i > 0 && (s->lf[i - 1] & MDT_LEX_RELATION) &&
                 (joined(s, i) || soft_gap(s, i)) &&
-                ((f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) || unknown) &&
+                ((f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) ||
+                 (unknown_word(s, i) && !(s->st[i] & W_PLACE))) &&
                 !(f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) && !(s->st[i] & W_STOP) &&
-                /* "her partner may and..." reads as a word; a name in no
-                 * list does not: "worker: kokila from Mind" */
-                !((f & (MDT_LEX_DICT | MDT_LEX_NAMEWORD)) && i + 1 < s->n &&
-                  (s->st[i + 1] & W_STOP) && joined(s, i + 1)))
+                /* "her partner may and..." reads as a word, unless where
+                 * the person is follows ("daughter jade in lincoln"); a
+                 * name in no list reads as one whatever follows ("worker:
+                 * kokila from Mind") */
+                (!((f & (MDT_LEX_DICT | MDT_LEX_NAMEWORD)) && i + 1 < s->n &&
+                   (s->st[i + 1] & W_STOP) && joined(s, i + 1)) ||
+                 where_after_given(s, i)))
                 s->st[i] |= W_NAME | W_CUED;
             continue;
         }
@@ -1186,6 +1438,28 @@ static void find_names(struct scan *s)
             !((s->lf[i] & MDT_LEX_GEO) && !(s->lf[i] & MDT_LEX_FIRST)) &&
             !(s->st[i] & (W_ADDR | W_PLACE | W_GEOP)))
             s->st[i] |= W_NAME | W_CUED;
+    }
+    /* an email header's "From: Mason, Jo (Womens Aid)", "To: Khan, Aisha
+     * <...>": the surname before a comma and the given name, though it
+     * is an ordinary word */
+    for (size_t i = 2; i < s->n; i++) {
+        size_t a, b;
+        if (!(s->st[i] & W_NAME) || !(s->lf[i] & MDT_LEX_FIRST) || (s->st[i - 1] & W_NAME) ||
+            !cap_candidate(s, i - 1) || s->w[i - 1].possessive)
+            continue;
+        gap(s, i, &a, &b);
+        if (b - a != 2 || s->text[a] != ',')
+            continue;
+        gap(s, i - 1, &a, &b);
+        if (!(key_is(s, i - 2, "from") || key_is(s, i - 2, "to") || key_is(s, i - 2, "cc")) ||
+            !s->w[i - 2].cap || b - a != 2 || s->text[a] != ':' || !(s->st[i - 2] & W_SENT))
+            continue;
+        size_t e = s->w[i].end;
+        while (e < s->len && s->text[e] == ' ')
+            e++;
+        if (e >= s->len || s->text[e] == '(' || s->text[e] == '<' || s->text[e] == '\n' ||
+            s->text[e] == '\r')
+            s->st[i - 1] |= W_NAME | W_CUED;
     }
     /* "Y. Tesfamariam", "S.O'S": an initial and a full stop before a name */
     for (size_t i = 1; i < s->n; i++) {

@@ -1218,6 +1218,8 @@ static size_t day_number(const char *t, size_t len, size_t p, unsigned *day, boo
     return end_ok(t, len, p) ? p : 0;
 }
 
+static bool after_weekday(const struct scan *s, size_t p);
+
 /* Day first: "2nd Feb 1931", "14th of May", "9 August 1980", "28-Jan-1977",
  * "12th june". p is at the day number. */
 static size_t written_day_first(struct scan *s, size_t p)
@@ -1294,8 +1296,9 @@ static size_t written_day_first(struct scan *s, size_t p)
         if (e < len && T(e) == '.' && w == 3 && m->month != 5) /* "Feb." */
             e++;
         y = written_year(t, len, e);
-        /* "2 may", "3 mar": ordinary words in lower case unless dated. */
-        if ((m->flags & KW_AMBIG) && !isup(T(q)) && !ord && y == e)
+        /* "2 may", "3 mar": ordinary words in lower case unless dated,
+         * or after a weekday ("thurs 6 nov") */
+        if ((m->flags & KW_AMBIG) && !isup(T(q)) && !ord && y == e && !after_weekday(s, p))
             return 0;
         return y;
     }

@@ -64,7 +64,7 @@ void mdt_scrub_ctx_free(struct mdt_scrub_ctx *ctx);
 
 /* Raised whenever a detection rule changes, so that a client and a
  * server can tell whether they find the same identifiers. */
-#define MDT_SCRUB_RULES 3
+#define MDT_SCRUB_RULES 4
 /* Borrowed: "RULES.HASH", the rules' number and a hash of the word lists
  * built in: two detectors with the same version find the same things. */
 const char *mdt_scrub_version(const struct mdt_scrub_ctx *ctx);

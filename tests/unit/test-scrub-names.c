@@ -696,3 +696,89 @@ TEST(names_lower_case_streets_and_relations)
     ASSERT_NOT_CONTAINS(r, "who");
     mdt_scrub_ctx_free(ctx);
 }
+
+TEST(names_villages_of_the_gazetteer_in_any_case)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "Lives in Edwinstowe; her son stays over in kirk sandall and "
+                               "drinks with mates from grimethorpe. Nan is in bolton on dearne.");
+    ASSERT_CONTAINS(r, "PLACE:Edwinstowe:|");
+    ASSERT_CONTAINS(r, "PLACE:kirk sandall:|");
+    ASSERT_CONTAINS(r, "PLACE:grimethorpe:|");
+    ASSERT_CONTAINS(r, "PLACE:bolton on dearne:|");
+    /* a village that is an ordinary word or a given name only after a
+     * locative, capitalised */
+    r = found(ctx, "Buys weed from a lad in Pool, and moved to Hope last year. Uses the pool "
+                   "at the leisure centre; no hope of a flat.");
+    ASSERT_CONTAINS(r, "PLACE:Pool:|");
+    ASSERT_CONTAINS(r, "PLACE:Hope:|");
+    ASSERT_NOT_CONTAINS(r, ":pool:");
+    ASSERT_NOT_CONTAINS(r, ":hope:");
+    /* a village's name as a surname stays the person's */
+    r = found(ctx, "Mr Seaton rang. Kelly Seaton is her aunt.");
+    ASSERT_NOT_CONTAINS(r, "PLACE");
+    ASSERT_CONTAINS(r, "PERSON:Kelly Seaton:kelly seaton|");
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(names_lower_case_places_and_pubs_by_the_words_around_them)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    /* a word in no list after a locative, or before a workplace's word */
+    const char *r = found(ctx, "he drinks in scawsby most nights. worked for northwold marine "
+                               "services til may, then at the fenwold surgery. goes to the "
+                               "tinsdale community centre.");
+    ASSERT_CONTAINS(r, "PLACE:scawsby:|");
+    ASSERT_CONTAINS(r, "PLACE:northwold marine services:|");
+    ASSERT_CONTAINS(r, "PLACE:fenwold:|");
+    ASSERT_CONTAINS(r, "PLACE:tinsdale community:|");
+    /* a town's workplace, a lower-case pub, and a pub of two words */
+    r = found(ctx, "works at the selby logistics site. drinks at the anchor tavern. Meets his "
+                   "mates at the Plough and Sail on a Friday.");
+    ASSERT_CONTAINS(r, "PLACE:selby logistics:|");
+    ASSERT_CONTAINS(r, "PLACE:anchor tavern:|");
+    ASSERT_CONTAINS(r, "PLACE:Plough and Sail:|");
+    /* workplaces by their words: a colliery, an engineering firm */
+    r = found(ctx, "He was a miner at the Selby Colliery, then at selby engineering.");
+    ASSERT_CONTAINS(r, "PLACE:Selby Colliery:|");
+    ASSERT_CONTAINS(r, "PLACE:selby engineering:|");
+    /* roles, services and ordinary words stay */
+    r = found(ctx, "the social worker and the local surgery; at the Housing and Benefits team "
+                   "meeting; in situ; at the bar.");
+    ASSERT_NOT_CONTAINS(r, "PLACE");
+    /* a month is no town's workplace; a word made with a suffix is no place */
+    r = found(ctx, "you may convey covered works. items carried forward from undiscussed.");
+    ASSERT_NOT_CONTAINS(r, "PLACE");
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(names_lower_case_saints_estates_and_header_surnames)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    /* a name in no list after a relation, a church after "st", a word in
+     * no list after "at", a housing estate of ordinary words */
+    const char *r = found(ctx, "his wife thirza died in june. grandson goes to st oswin's. "
+                               "was a miner at wrenthorpe main. Lives on the Manor Estate.");
+    ASSERT_CONTAINS(r, ":thirza:");
+    ASSERT_CONTAINS(r, "PLACE:st oswin:|");
+    ASSERT_CONTAINS(r, "PLACE:wrenthorpe:|");
+    ASSERT_CONTAINS(r, ":Manor Estate:");
+    r = found(ctx, "lives at 4 high st with mum. seen at ashbourne hospice.");
+    ASSERT_NOT_CONTAINS(r, "PLACE:st");
+    ASSERT_NOT_CONTAINS(r, "ashbourne");
+    /* "From: Surname, Given" in a pasted email */
+    r = found(ctx, "From: Baker, Jo (Housing)\nSent: today\nHi all, Jo here.");
+    ASSERT_CONTAINS(r, "PERSON:Baker:");
+    mdt_scrub_ctx_free(ctx);
+}
+
+TEST(names_lower_case_given_name_after_a_relation_before_where)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "no contact. his daughter amber in leeds rings weekly.");
+    ASSERT_CONTAINS(r, ":amber:");
+    r = found(ctx, "her partner will in time need a carer. amber in colour.");
+    ASSERT_NOT_CONTAINS(r, "will");
+    ASSERT_NOT_CONTAINS(r, "amber");
+    mdt_scrub_ctx_free(ctx);
+}

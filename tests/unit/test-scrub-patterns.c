@@ -635,3 +635,14 @@ TEST(patterns_festivals_with_a_year_are_dates)
     };
     RUN(cases);
 }
+
+TEST(patterns_lower_case_short_month_after_a_weekday_is_a_date)
+{
+    static const struct pcase c[] = {
+        {"home visit thurs 6 nov with son", "home visit thurs [DATE] with son"},
+        {"seen on tues 4 mar at home", "seen on tues [DATE] at home"},
+        {"he got 2 may be 3", "he got 2 may be 3"},
+        {"walked 3 mar the view", "walked 3 mar the view"},
+    };
+    RUN(c);
+}

@@ -536,9 +536,9 @@ TEST(scrub_second_round_after_a_replacement_shrinks_the_text)
 TEST(scrub_corpus_output_passes_the_gate)
 {
     static const char *const dirs[] = {
-        "tests/data/scrub-corpus/cases", "tests/data/scrub-corpus-hard/cases",
+        "tests/data/scrub-corpus/cases",       "tests/data/scrub-corpus-hard/cases",
         "tests/data/scrub-corpus-hard2/cases", "tests/data/scrub-corpus-hard3/cases",
-        "tests/data/scrub-corpus-hard4/cases",
+        "tests/data/scrub-corpus-hard4/cases", "tests/data/scrub-corpus-hard5/cases",
         "../shared/corpus/deid-dev/cases",
     };
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
