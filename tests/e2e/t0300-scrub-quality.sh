@@ -2,7 +2,7 @@
 # Scrubber quality: recall of identifiers and retention of safe terms,
 # measured by the shared deid-score tool on the shared dev corpus and on
 # our own labelled corpora (tests/data/scrub-corpus, scrub-corpus-hard,
-# scrub-corpus-hard2, -hard3, -hard4, -hard5). No daemon needed.
+# scrub-corpus-hard2 to -hard6). No daemon needed.
 . "$(dirname "$0")/lib.sh"
 
 check "mdt key init" "$MDT" key init
@@ -24,11 +24,12 @@ if [ -n "$SHARED" ] && [ -d "$SHARED/corpus/deid-dev/cases" ] && [ -x "$SHARED/t
     # The hand-written adversarial corpora are below the issue's targets
     # (see their LEAKS.txt): these floors, a little under what the scrubber
     # reaches, stop them getting worse.
-    score "hard corpus" "$TOP/tests/data/scrub-corpus-hard" 0.99 0.975
+    score "hard corpus" "$TOP/tests/data/scrub-corpus-hard" 0.995 0.975
     score "hard corpus 2" "$TOP/tests/data/scrub-corpus-hard2" 0.975 0.975
-    score "hard corpus 3" "$TOP/tests/data/scrub-corpus-hard3" 0.97 0.98
-    score "hard corpus 4" "$TOP/tests/data/scrub-corpus-hard4" 0.99 0.97
-    score "hard corpus 5" "$TOP/tests/data/scrub-corpus-hard5" 0.955 0.945
+    score "hard corpus 3" "$TOP/tests/data/scrub-corpus-hard3" 0.985 0.98
+    score "hard corpus 4" "$TOP/tests/data/scrub-corpus-hard4" 0.995 0.97
+    score "hard corpus 5" "$TOP/tests/data/scrub-corpus-hard5" 0.96 0.945
+    score "hard corpus 6" "$TOP/tests/data/scrub-corpus-hard6" 0.98 0.98
 else
     ok "# SKIP shared corpus and deid-score not present"
 fi

@@ -539,7 +539,7 @@ TEST(scrub_corpus_output_passes_the_gate)
         "tests/data/scrub-corpus/cases",       "tests/data/scrub-corpus-hard/cases",
         "tests/data/scrub-corpus-hard2/cases", "tests/data/scrub-corpus-hard3/cases",
         "tests/data/scrub-corpus-hard4/cases", "tests/data/scrub-corpus-hard5/cases",
-        "../shared/corpus/deid-dev/cases",
+        "tests/data/scrub-corpus-hard6/cases", "../shared/corpus/deid-dev/cases",
     };
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
     struct mdt_buf all;
