@@ -1157,7 +1157,8 @@ static bool lower_title_name(const struct scan *s, size_t i)
                                             "notes", "surgery", "review", "visit", "report",
                                             "referral", "said", "says", NULL};
     uint32_t f = s->lf[i];
-    if (i == 0 || s->w[i - 1].cap || !title_gap(s, i) || s->w[i].digit || s->w[i].keylen < 2 ||
+    if (i == 0 || !(s->lf[i - 1] & MDT_LEX_TITLE) || s->w[i - 1].cap || !title_gap(s, i) ||
+        s->w[i].digit || s->w[i].keylen < 2 ||
         !usable(s, i) ||
         (f & (MDT_LEX_C_STOP | MDT_LEX_C_AUX | MDT_LEX_C_SUBJVERB | MDT_LEX_TITLE |
               MDT_LEX_RELATION | MDT_LEX_UNIT | MDT_LEX_ALLOW)) ||
