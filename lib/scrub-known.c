@@ -153,6 +153,17 @@ static void add_name(struct mdt_known *k, const char *name)
             add_word(k, parts[i], (size_t)(hy - parts[i]), MDT_KIND_CLIENT, false);
             add_word(k, hy + 1, strlen(hy + 1), MDT_KIND_CLIENT, false);
         }
+        /* the given name cut short, as friends say it: Callum "cal",
+         * Jessica "jess", Christopher "chris"; three to five letters that
+         * are a given name or no word at all ("christ" is a word) */
+        if (i == given && np >= 2)
+            for (size_t pl = 3; pl + 1 < l && pl <= 5; pl++) {
+                uint32_t f = mdt__lex_flags(k->lex, parts[i], pl);
+                bool given_like = (f & (MDT_LEX_FIRST | MDT_LEX_NICK)) || !(f & MDT_LEX_DICT);
+                if (given_like && !(f & (MDT_LEX_GEO | MDT_LEX_ALLOW)) && parts[i][pl - 1] != '-' &&
+                    parts[i][pl - 1] != '\'')
+                    add_word(k, parts[i], pl, MDT_KIND_CLIENT, false);
+            }
         const char *sf = mdt__lex_short_forms(k->lex, parts[i], l);
         while (sf && *sf) {
             const char *e = strchr(sf, ' ');

@@ -1302,7 +1302,12 @@ static void find_names(struct scan *s)
                 (joined(s, i) || soft_gap(s, i)) &&
                 ((f & (MDT_LEX_FIRST | MDT_LEX_NICK | MDT_LEX_NAMEWORD)) ||
                  (unknown_word(s, i) && !(s->st[i] & W_PLACE))) &&
-                !(f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) && !(s->st[i] & W_STOP) &&
+                !(f & MDT_LEX_ALLOW) && !(s->st[i] & W_STOP) &&
+                /* a town or month only when it is a given name too ("her
+                 * mum jan", "daughter chelsea"), not the verbs may and
+                 * march */
+                (!(f & MDT_LEX_GEO) || ((f & (MDT_LEX_FIRST | MDT_LEX_NAMEWORD)) &&
+                                         !key_is(s, i, "may") && !key_is(s, i, "march"))) &&
                 /* "her partner may and..." reads as a word, unless where
                  * the person is follows ("daughter jade in lincoln"); a
                  * name in no list reads as one whatever follows ("worker:
@@ -1439,6 +1444,64 @@ static void find_names(struct scan *s)
             !((s->lf[i] & MDT_LEX_GEO) && !(s->lf[i] & MDT_LEX_FIRST)) &&
             !(s->st[i] & (W_ADDR | W_PLACE | W_GEOP)))
             s->st[i] |= W_NAME | W_CUED;
+    }
+    /* the same in lower case, after a name or a given name that is a
+     * town too: "kerry (kez)", "callum (cal)" */
+    for (size_t i = 1; i < s->n; i++)
+        if (((s->st[i - 1] & W_NAME) || (s->lf[i - 1] & MDT_LEX_FIRST)) && bracketed(s, i) &&
+            !s->w[i].cap && usable(s, i) &&
+            !(s->st[i] & (W_NAME | W_ADDR | W_PLACE | W_GEOP)) &&
+            !s->w[i].digit && s->w[i].keylen >= 2 &&
+            ((s->lf[i] & (MDT_LEX_FIRST | MDT_LEX_NICK)) ||
+             !(s->lf[i] & ~(uint32_t)(MDT_LEX_PHRASE1 | MDT_LEX_PREFIX))) &&
+            !(s->lf[i] & (MDT_LEX_ALLOW | MDT_LEX_GEO | MDT_LEX_RELATION | MDT_LEX_C_STOP)))
+            s->st[i] |= W_NAME | W_CUED;
+    /* a child's given name and age in a note typed in lower case: "kai
+     * (15) and mason (9)" */
+    for (size_t i = 0; i + 1 < s->n; i++) {
+        const struct mdt_word *w = &s->w[i], *a = &s->w[i + 1];
+        if (w->cap || !(s->lf[i] & MDT_LEX_FIRST) || (s->st[i] & (W_NAME | W_ADDR | W_PLACE)) ||
+            !usable(s, i) || (s->lf[i] & (MDT_LEX_ALLOW | MDT_LEX_C_STOP | MDT_LEX_C_AUX)) ||
+            key_is(s, i, "will") || !a->digit || a->end - a->start > 2 ||
+            a->start != w->end + 2 || s->text[w->end] != ' ' || s->text[w->end + 1] != '(' ||
+            a->end >= s->len || s->text[a->end] != ')')
+            continue;
+        s->st[i] |= W_NAME | W_CUED;
+    }
+    /* an email header's "From: Joy Marsh <...>", "To: Ray Cook": a name
+     * of ordinary words when one of them is a given name and the line
+     * ends or an address follows; "To: Housing Options <...>" stays */
+    for (size_t i = 1; i < s->n; i++) {
+        size_t a, b;
+        if (!(key_is(s, i - 1, "from") || key_is(s, i - 1, "to") || key_is(s, i - 1, "cc")) ||
+            !s->w[i - 1].cap || !(s->st[i - 1] & W_SENT))
+            continue;
+        gap(s, i, &a, &b);
+        if (b - a != 2 || s->text[a] != ':')
+            continue;
+        size_t e = i;
+        bool given = false, other = false;
+        for (;;) {
+            if (!s->w[e].cap || s->w[e].digit || !usable(s, e) ||
+                (s->lf[e] & (MDT_LEX_ALLOW | MDT_LEX_TITLE | MDT_LEX_STREET | MDT_LEX_PLACE)) ||
+                ((s->lf[e] & MDT_LEX_GEO) && !(s->lf[e] & MDT_LEX_FIRST)))
+                other = true;
+            if (s->lf[e] & (MDT_LEX_FIRST | MDT_LEX_NAMEWORD | MDT_LEX_NICK))
+                given = true;
+            if (e + 1 < s->n && e - i < 2 && joined(s, e + 1))
+                e++;
+            else
+                break;
+        }
+        size_t q = s->w[e].end;
+        while (q < s->len && s->text[q] == ' ')
+            q++;
+        if (!given || other || e == i ||
+            !(q >= s->len || s->text[q] == '<' || s->text[q] == '(' || s->text[q] == '\n' ||
+              s->text[q] == '\r'))
+            continue;
+        for (size_t k = i; k <= e; k++)
+            s->st[k] |= W_NAME | W_CUED;
     }
     /* an email header's "From: Mason, Jo (Womens Aid)", "To: Khan, Aisha
      * <...>": the surname before a comma and the given name, though it
@@ -1731,6 +1794,14 @@ static void emit(struct scan *s)
             continue;
         s->st[i] |= W_NAME;
     }
+
+    /* an initial before a name found only now: "J Marsh, HR" after "Joy
+     * Marsh" */
+    for (size_t i = 1; i < s->n; i++)
+        if ((s->st[i] & W_NAME) && !(s->st[i - 1] & (W_NAME | W_ADDR | W_PLACE)) &&
+            initial(s, i - 1) && (joined(s, i) || title_gap(s, i)) &&
+            !(s->lf[i - 1] & (MDT_LEX_TITLE | MDT_LEX_RELATION)))
+            s->st[i - 1] |= W_NAME;
 
     for (size_t i = 0; i < s->n;) {
         uint16_t m = s->st[i] & (W_NAME | W_ADDR | W_PLACE);

@@ -1338,7 +1338,12 @@ static size_t written_month_first(struct scan *s, size_t p, size_t w, const stru
     y = written_year(t, len, e);
     if (!ord && y == e) {
         size_t u = skip_spaces(t, len, e, 1), r = run_letters(t, len, u, 16);
-        if (!isup(T(p)) || (m->flags & KW_AMBIG))
+        /* a short month that is no word and no given name is a date with
+         * a capital ("on Oct 3 who"); Jan, Jun and Dec are names, March
+         * and May words */
+        bool name_or_word = m->month == 1 || m->month == 3 || m->month == 5 || m->month == 6 ||
+                            m->month == 12;
+        if (!isup(T(p)) || ((m->flags & KW_AMBIG) && name_or_word))
             return 0;
         if (r && (kw_flags(s->p, t + u, r) & (KW_UNIT | KW_AGE_POST)))
             return 0;

@@ -782,3 +782,26 @@ TEST(names_lower_case_given_name_after_a_relation_before_where)
     ASSERT_NOT_CONTAINS(r, "amber");
     mdt_scrub_ctx_free(ctx);
 }
+
+/* A name of ordinary words in an email header, the initial before it
+ * later, a nickname in brackets after a given name in lower case, a
+ * child's name and age in lower case, and a month after a relation that
+ * is a given name. */
+TEST(names_headers_nicknames_and_children_in_lower_case)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "From: Joy Marsh <hr@example.org>\nTo: Housing Options\n"
+                               "The contract will end. J Marsh, HR.\n"
+                               "kerry (kez) is 38. kez wants a course. her 2 boys kai (15) and "
+                               "mason (9). mason has adhd. meds (2) taken. her mum jan lives "
+                               "near. her son may go.");
+    ASSERT_CONTAINS(r, "PERSON:Joy Marsh:");
+    ASSERT_NOT_CONTAINS(r, "Housing");
+    ASSERT_CONTAINS(r, "PERSON:J Marsh:");
+    ASSERT_CONTAINS(r, "PERSON:kez:kez|PERSON:kez:kez|");
+    ASSERT_CONTAINS(r, "PERSON:mason:mason|PERSON:mason:mason|");
+    ASSERT_NOT_CONTAINS(r, "meds");
+    ASSERT_CONTAINS(r, "PERSON:jan:");
+    ASSERT_NOT_CONTAINS(r, ":may:");
+    mdt_scrub_ctx_free(ctx);
+}

@@ -314,6 +314,19 @@ TEST(patterns_addresses)
 }
 
 /* Formats not in the examples above, as other notes write them. */
+/* A short month with a capital and a day is a date; Jan, Jun and Dec are
+ * names too and need a year or an ordinal. */
+TEST(patterns_short_month_and_day)
+{
+    static const struct pcase c[] = {
+        {"saw a GP on Oct 3 who noted", "saw a GP on [DATE] who noted"},
+        {"review on Nov 12 at the surgery", "review on [DATE] at the surgery"},
+        {"Jan 3 kids at home", "Jan 3 kids at home"},
+        {"Dec 3 said no", "Dec 3 said no"},
+    };
+    RUN(c);
+}
+
 TEST(patterns_other_common_layouts)
 {
     static const struct pcase c[] = {

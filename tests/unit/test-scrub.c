@@ -391,6 +391,26 @@ TEST(scrub_ages_over_89_are_case_wide)
     mdt_scrub_ctx_free(ctx);
 }
 
+TEST(scrub_clients_given_name_cut_short)
+{
+    /* friends call Callum "cal": the short form is the client too; a
+     * shortening that is an ordinary word ("christ" of Christopher) is not */
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    char *d = scrub_json(ctx, "{\"client\": {\"name\": \"Callum Reeve\", \"date_of_birth\": "
+                              "\"1990-01-02\"},"
+                              " \"presentation\": \"callum (cal) is 34. cal wants help.\","
+                              " \"question\": \"Can we help?\", \"risk\": \"Low.\"}");
+    ASSERT_CONTAINS(d, "\"presentation\": \"[CLIENT] ([CLIENT]) is 34. [CLIENT] wants help.\"");
+    free(d);
+    d = scrub_json(ctx, "{\"client\": {\"name\": \"Christopher Lane\", \"date_of_birth\": "
+                        "\"1990-01-02\"},"
+                        " \"presentation\": \"Chris goes to church; Christ matters to him.\","
+                        " \"question\": \"Can we help?\", \"risk\": \"Low.\"}");
+    ASSERT_CONTAINS(d, "[CLIENT] goes to church; Christ matters");
+    free(d);
+    mdt_scrub_ctx_free(ctx);
+}
+
 TEST(scrub_relative_with_the_clients_surname_is_a_person)
 {
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
