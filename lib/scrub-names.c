@@ -916,6 +916,16 @@ static void find_small_places(struct scan *s)
     }
 }
 
+/* A pub or club named with a possessive: "the Sportsman's Arms", "the
+ * Miners' Welfare", "the King's Head" ("the Women's Centre" is a
+ * service). */
+static bool pub_possessive(const struct scan *s, size_t i)
+{
+    return institution_gap(s, i) &&
+           (key_is(s, i, "arms") || key_is(s, i, "head") || key_is(s, i, "inn") ||
+            key_is(s, i, "tavern") || key_is(s, i, "welfare") || key_is(s, i, "club"));
+}
+
 static void find_places(struct scan *s)
 {
     for (size_t i = 0; i < s->n; i++) {
@@ -927,7 +937,8 @@ static void find_places(struct scan *s)
         /* the cue word ends a capitalised name ("Lealands High"): not
          * inside a town's name ("High Wycombe"), nor after a small word
          * ("Anjum in High Wycombe") */
-        if ((f & MDT_LEX_PLACE) && s->w[i].cap && i > 0 && joined(s, i) &&
+        if ((f & MDT_LEX_PLACE) && s->w[i].cap && i > 0 &&
+            (joined(s, i) || pub_possessive(s, i)) &&
             !(s->st[i] & W_GEOP) && (s->w[i - 1].cap || s->w[i - 1].digit)) {
             size_t b = cap_run_back(s, i - 1, 6);
             /* "Leicester Cathedral", "Leeds University" are landmarks of a
@@ -946,6 +957,22 @@ static void find_places(struct scan *s)
                     mark(s, b, i, W_PLACE);
             }
             continue;
+        }
+        /* a church or school named for Our Lady: "Our Lady of the
+         * Rosary", "Our Lady of Lourdes" */
+        if (key_is(s, i, "our") && s->w[i].cap && i + 3 < s->n && key_is(s, i + 1, "lady") &&
+            s->w[i + 1].cap && key_is(s, i + 2, "of") && joined(s, i + 1) && joined(s, i + 2)) {
+            size_t e = i + 3;
+            if (key_is(s, e, "the") && e + 1 < s->n && joined(s, e + 1))
+                e++;
+            if (s->w[e].cap && joined(s, e) && usable(s, e)) {
+                while (e + 1 < s->n && s->w[e + 1].cap && joined(s, e + 1) && usable(s, e + 1) &&
+                       e - i < 7)
+                    e++;
+                mark(s, i, e, W_PLACE);
+                i = e;
+                continue;
+            }
         }
         /* "the Fenman pub", "Riverside Bean café", "Lea Bridge community centre" */
         if ((f & MDT_LEX_LPLACE) && !s->w[i].cap && i > 0) {
@@ -1828,6 +1855,7 @@ static void emit(struct scan *s)
                 for (size_t k = a; k < b && join; k++)
                     join = s->text[k] == ' ' || s->text[k] == ',' || s->text[k] == '&' ||
                            s->text[k] == '\'';
+                join = join || (m == W_PLACE && pub_possessive(s, e + 1));
             }
             if (!join)
                 break;

@@ -2030,6 +2030,24 @@ static bool cap_word(const char *t, size_t a, size_t b)
 /* At a capitalised street word w at [p, p+n): up to three capitalised
  * words before it and an optional house number ("22 Ladywell Grove",
  * "Cartergate Ct", "Avon Mill Close"). */
+/* The word after offset q (past one blank) ends an institution's name:
+ * the name before it ("Cross Lane Hospital", "Cannon Hill School") is the
+ * institution's, which the names detector weighs whole. */
+static bool institution_follows(const struct scan *s, size_t q)
+{
+    static const char *const heads[] = {"hospital", "infirmary", "hospice", "clinic",
+                                        "surgery", "practice", "college", "school",
+                                        "academy", "centre", "center", "prison", NULL};
+    const char *t = s->t;
+    size_t hw;
+    if (q + 1 >= s->len || T(q) != ' ' || (hw = run_letters(t, s->len, q + 1, 12)) == 0)
+        return false;
+    for (const char *const *h = heads; *h; h++)
+        if (strlen(*h) == hw && prefix_cin(t, s->len, q + 1, *h, hw))
+            return true;
+    return false;
+}
+
 static bool all_caps(const char *t, size_t b, size_t e)
 {
     for (size_t k = b; k < e; k++)
@@ -2124,6 +2142,8 @@ static void match_street(struct scan *s, size_t p, size_t n)
     }
     if (!number && all_caps(t, p, p + n) && !street_name_in_caps(s, &start, p))
         return;
+    if (!number && institution_follows(s, p + n))
+        return;
     /* a hospital or service named like a street: "Sandalwood Court",
      * "Wonford House" */
     if (s->lex && !number && p + n - start < 160) {
@@ -2174,16 +2194,8 @@ static void match_topo(struct scan *s, size_t p, size_t n)
         return;
     /* "Wexham Park Hospital", "Cannon Hill School": an institution's
      * name, which the names detector weighs whole */
-    {
-        static const char *const heads[] = {"hospital", "infirmary", "hospice", "clinic",
-                                            "surgery", "practice", "college", "school",
-                                            "academy", "centre", "center", "prison", NULL};
-        size_t q = p + n, hw;
-        if (q + 1 < s->len && T(q) == ' ' && (hw = run_letters(t, s->len, q + 1, 12)) > 0)
-            for (const char *const *h = heads; *h; h++)
-                if (strlen(*h) == hw && prefix_cin(t, s->len, q + 1, *h, hw))
-                    return;
-    }
+    if (institution_follows(s, p + n))
+        return;
     if (s->lex) {
         char key[160];
         size_t kl;

@@ -805,3 +805,23 @@ TEST(names_headers_nicknames_and_children_in_lower_case)
     ASSERT_NOT_CONTAINS(r, ":may:");
     mdt_scrub_ctx_free(ctx);
 }
+
+/* Pubs and clubs named with a possessive and churches named for Our Lady
+ * are places; a hospital named after its street is kept whole; a service
+ * with a possessive, nationalities, seas and regions abroad stay. */
+TEST(names_possessive_pubs_churches_and_nationalities)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *in = "Parked at the Sportsman's Arms; bingo at the Miners' Welfare. Church: "
+                     "Our Lady of the Rosary. The Women's Centre offered a place. Assessment at "
+                     "Cross Lane Hospital. A Colombian with a Spanish passport came from "
+                     "Calabria after the Mediterranean crossing; speaks Korean and Swedish.";
+    char *r = mdt_scrub_text(ctx, in, strlen(in));
+    ASSERT_CONTAINS(r, "Parked at the [PLACE]; bingo at the [PLACE]. Church: [PLACE].");
+    ASSERT_CONTAINS(r, "The Women's Centre offered");
+    ASSERT_CONTAINS(r, "Cross Lane Hospital");
+    ASSERT_CONTAINS(r, "A Colombian with a Spanish passport came from Calabria after the "
+                       "Mediterranean crossing; speaks Korean and Swedish.");
+    free(r);
+    mdt_scrub_ctx_free(ctx);
+}
