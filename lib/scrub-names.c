@@ -1500,8 +1500,8 @@ static void find_names(struct scan *s)
      * ends or an address follows; "To: Housing Options <...>" stays */
     for (size_t i = 1; i < s->n; i++) {
         size_t a, b;
-        if (!(key_is(s, i - 1, "from") || key_is(s, i - 1, "to") || key_is(s, i - 1, "cc")) ||
-            !s->w[i - 1].cap || !(s->st[i - 1] & W_SENT))
+        if (!s->w[i - 1].cap || !(s->st[i - 1] & W_SENT) ||
+            !(key_is(s, i - 1, "from") || key_is(s, i - 1, "to") || key_is(s, i - 1, "cc")))
             continue;
         gap(s, i, &a, &b);
         if (b - a != 2 || s->text[a] != ':')
