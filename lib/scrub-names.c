@@ -60,6 +60,15 @@ static bool key_is_n(const struct scan *s, size_t i, const char *k, size_t l)
  * is a length compare and, rarely, a short memcmp. */
 #define key_is(s, i, k) key_is_n((s), (i), "" k, sizeof(k) - 1)
 
+/* Word i is one of the NULL-terminated list. */
+static bool key_in_list(const struct scan *s, size_t i, const char *const *list)
+{
+    for (; *list; list++)
+        if (key_is_n(s, i, *list, strlen(*list)))
+            return true;
+    return false;
+}
+
 /* Membership of the word lists below: one lexicon flag each, set when the
  * scrub context is built (mdt__names_add_classes), so a test is one AND. */
 #define key_in(s, i, cls) (((s)->lf[i] & (cls)) != 0)
@@ -753,10 +762,7 @@ static bool calendar_word(const struct scan *s, size_t i)
         "september", "october",  "november",  "december", "jan",    "feb",      "mar",    "apr",
         "jun",       "jul",      "aug",       "sep",      "sept",   "oct",      "nov",    "dec",
         "monday",    "tuesday",  "wednesday", "thursday", "friday", "saturday", "sunday", NULL};
-    for (const char *const *w = words; *w; w++)
-        if (key_is_n(s, i, *w, strlen(*w)))
-            return true;
-    return false;
+    return key_in_list(s, i, words);
 }
 
 /* Word i, a village or small town of places-gb.txt, read as the place.
@@ -807,10 +813,7 @@ static bool team_word(const struct scan *s, size_t i)
         "team",    "teams",  "service", "services",  "department", "dept",  "office", "unit",
         "board",   "panel",  "meeting", "committee", "hub",        "forum", "group",  "partnership",
         "officer", "worker", "act",     "bill",      "policy",     NULL};
-    for (const char *const *w = words; *w; w++)
-        if (key_is_n(s, i, *w, strlen(*w)))
-            return true;
-    return false;
+    return key_in_list(s, i, words);
 }
 
 /* Places by word lists and by the lower-case words around them, after
@@ -1160,12 +1163,7 @@ static bool moved_to(const struct scan *s, size_t i)
 {
     static const char *const verbs[] = {"moved", "move", "moving", "moves", "relocated",
                                         "relocating", "emigrated", NULL};
-    if (i < 2 || !key_is(s, i - 1, "to"))
-        return false;
-    for (const char *const *v = verbs; *v; v++)
-        if (key_is_n(s, i - 2, *v, strlen(*v)))
-            return true;
-    return false;
+    return i >= 2 && key_is(s, i - 1, "to") && key_in_list(s, i - 2, verbs);
 }
 
 /* Word i, in lower case, follows a title written in lower case: "dr
@@ -1191,18 +1189,10 @@ static bool lower_title_name(const struct scan *s, size_t i)
               MDT_LEX_RELATION | MDT_LEX_UNIT | MDT_LEX_ALLOW)) ||
         ((f & MDT_LEX_GEO) && !(f & MDT_LEX_NAME)))
         return false;
-    for (const char *const *n = not_after; *n; n++)
-        if (key_is_n(s, i, *n, strlen(*n)))
-            return false;
-    for (const char *const *t = titles; *t; t++)
-        if (key_is_n(s, i - 1, *t, strlen(*t)))
-            return true;
-    if (f & MDT_LEX_DICT)
+    if (key_in_list(s, i, not_after))
         return false;
-    for (const char *const *t = weak_titles; *t; t++)
-        if (key_is_n(s, i - 1, *t, strlen(*t)))
-            return true;
-    return false;
+    return key_in_list(s, i - 1, titles) ||
+           (!(f & MDT_LEX_DICT) && key_in_list(s, i - 1, weak_titles));
 }
 
 /* Word i is a worker's initials in brackets, as notes are signed: before
