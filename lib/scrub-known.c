@@ -153,6 +153,17 @@ static void add_name(struct mdt_known *k, const char *name)
             add_word(k, parts[i], (size_t)(hy - parts[i]), MDT_KIND_CLIENT, false);
             add_word(k, hy + 1, strlen(hy + 1), MDT_KIND_CLIENT, false);
         }
+        /* the given name made fond: Dawn "dawny", "dawnie" */
+        if (i == given && np >= 2 && l >= 3 && l + 3 < 64) {
+            static const char *const ends[] = {"y", "ie", "o", NULL};
+            for (const char *const *x = ends; *x; x++) {
+                char d[64];
+                size_t dl = (size_t)snprintf(d, sizeof(d), "%s%s", parts[i], *x);
+                uint32_t f = mdt__lex_flags(k->lex, d, dl);
+                if (!(f & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW)) || (f & MDT_LEX_FIRST))
+                    add_word(k, d, dl, MDT_KIND_CLIENT, false);
+            }
+        }
         /* the given name cut short, as friends say it: Callum "cal",
          * Jessica "jess", Christopher "chris"; three to five letters that
          * are a given name or no word at all ("christ" is a word) */
@@ -685,6 +696,11 @@ void mdt__detect_known(const struct mdt_known *k, const char *text, size_t len,
             if (!ok)
                 continue;
             if (tg->kind == MDT_KIND_AGE_90 && !bare_number(text, len, &w[i]))
+                continue;
+            /* a short form that is an acronym in capitals: Philip's "pip"
+             * is not "His PIP goes into an account" */
+            if (tg->n == 1 && w[i].allcaps &&
+                (mdt__lex_flags(k->lex, ki, li) & MDT_LEX_ALLOW_CAPS))
                 continue;
             if (tg->n == 1 && tg->role == ROLE_FAMILY && i > 0 &&
                 other_person_part(k, text, w, keys, i, i - 1, true))

@@ -1367,6 +1367,7 @@ static void find_names(struct scan *s)
         /* a town that is a given name too reads as the name before such a
          * verb: "Barry came round" */
         bool subject = sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_FIRST | MDT_LEX_NICK)) &&
+                       !(f & MDT_LEX_RELATION) && /* "Son is the protective factor" */
                        (!(f & MDT_LEX_GEO) || (f & MDT_LEX_FIRST)) && i + 1 < s->n && joined(s, i + 1) &&
                        key_in(s, i + 1, MDT_LEX_C_SUBJVERB);
         bool mid_given = (!sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_NICK)) && !(f & MDT_LEX_GEO)) ||
@@ -1429,7 +1430,7 @@ static void find_names(struct scan *s)
             usable(s, i) && !s->w[i].digit && quoted(s, i, i))
             s->st[i] |= W_NAME;
     /* a word followed by a relation in brackets, "with patience (aunt)",
-     * "Drew (ex-partner)": a name in any case */
+     * "Drew (ex-partner)", "jade (social prescriber)": a name in any case */
     for (size_t i = 0; i + 1 < s->n; i++) {
         if (s->w[i + 1].start - s->w[i].end != 2 || s->text[s->w[i].end + 1] != '(')
             continue;
@@ -1445,7 +1446,12 @@ static void find_names(struct scan *s)
              key_is(s, i - 1, "their") || key_is(s, i - 1, "my") || key_is(s, i - 1, "our")) &&
             joined(s, i))
             continue;
-        size_t e = i + 1; /* the relation ("ex-partner" is one word) */
+        /* the relation, last of up to three words ("ex-partner" is one
+         * word, "social prescriber" two) */
+        size_t e = i + 1;
+        while (e + 1 < s->n && e < i + 3 && joined(s, e + 1) && s->w[e].end < s->len &&
+               s->text[s->w[e].end] != ')')
+            e++;
         size_t a = s->w[i].end, b = s->w[i + 1].start;
         if (!(b - a == 2 && s->text[a] == ' ' && s->text[a + 1] == '(') ||
             s->w[e].end >= s->len || s->text[s->w[e].end] != ')' || !(s->lf[e] & MDT_LEX_RELATION))

@@ -1088,7 +1088,26 @@ static bool valid_dm(unsigned d, unsigned m)
     return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m];
 }
 
-/* 14.03.87, 5/4/91, 17-03-89, 1977/06/19, 1977-06-19, 8/7, 19/05. */
+/* The word before offset i says a day follows: "on", "since", "seen",
+ * "DNA'd" ("DNA'd 3/10", "seen on 27.10"). */
+static bool date_cue_before(const struct scan *s, size_t i)
+{
+    static const char *const cues[] = {"on", "since", "from", "until", "till", "seen", "dnad",
+                                       "dna", "attended", "admitted", "discharged", "reviewed",
+                                       "visited", NULL};
+    const char *t = s->t;
+    size_t ws, wl = word_before(t, i, " ", &ws);
+    if (wl == 1 && lower(T(ws)) == 'd' && ws >= 4 && T(ws - 1) == '\'' &&
+        prefix_cin(t, s->len, ws - 4, "dna", 3))
+        return true;
+    for (const char *const *c = cues; wl && *c; c++)
+        if (strlen(*c) == wl && prefix_cin(t, s->len, ws, *c, wl))
+            return true;
+    return false;
+}
+
+/* 14.03.87, 5/4/91, 17-03-89, 1977/06/19, 1977-06-19, 8/7, 19/05, and
+ * "on 27.10". */
 static size_t match_numeric_date(struct scan *s, size_t i)
 {
     const char *t = s->t;
@@ -1135,15 +1154,24 @@ static size_t match_numeric_date(struct scan *s, size_t i)
             return p + 1 + c;
         return 0;
     }
-    /* No year: only with a slash ("8/7", "19/05"), and not 24/7 or "3/12 ago". */
-    if (sep != '/' || !end_ok(t, len, p) || (p < len && T(p) == '/'))
+    /* No year: only with a slash ("8/7", "19/05"), or with a full stop
+     * after a word that says a day follows ("on 27.10"); not 24/7 or
+     * "3/12 ago". */
+    if (!end_ok(t, len, p) || (p < len && T(p) == '/'))
+        return 0;
+    if (sep == '.' && a == 2 && b == 2 && date_cue_before(s, i) &&
+        !(p + 1 < len && T(p) == '.' && isdig(T(p + 1))))
+        return p;
+    if (sep != '/')
         return 0;
     if (num(t, i, a) == 24 && num(t, p - b, b) == 7)
         return 0;
     if (prefix_ci(t, len, p, " ago"))
         return 0;
-    /* scores out of ten: "pain 7/10", "10/10" (a date would be "07/10") */
-    if (b == 2 && num(t, p - 2, 2) == 10 && (a == 1 || num(t, i, a) == 10))
+    /* scores out of ten: "pain 7/10", "10/10" (a date would be "07/10"),
+     * but "DNA'd 3/10" is a day */
+    if (b == 2 && num(t, p - 2, 2) == 10 && (a == 1 || num(t, i, a) == 10) &&
+        !date_cue_before(s, i))
         return 0;
     /* clinical durations: "for 5/7" (days), "over 3/12" (months) */
     if (b == 1 || (b == 2 && T(p - 2) == '1')) {
@@ -1271,8 +1299,13 @@ static size_t written_day_first(struct scan *s, size_t p)
             bool conj = false;
             for (const char *const *e = ends; *e && !conj; e++)
                 conj = strlen(*e) == nl && prefix_cin(t, len, n, *e, nl);
-            if (!word_follows(t, len, q) ||
-                (conj && owl == 2 && prefix_ci(t, len, ows, "on")))
+            /* "on the 22nd so", "until the 31st to clear it" */
+            static const char *const preps[] = {"on", "until", "till", "since", "by", "from",
+                                                "before", "after", NULL};
+            bool prep = false;
+            for (const char *const *e = preps; owl && *e && !prep; e++)
+                prep = strlen(*e) == owl && prefix_cin(t, len, ows, *e, owl);
+            if (!word_follows(t, len, q) || (conj && prep))
                 return q;
         }
     }

@@ -825,3 +825,23 @@ TEST(names_possessive_pubs_churches_and_nationalities)
     free(r);
     mdt_scrub_ctx_free(ctx);
 }
+
+/* A name before a role of two words in brackets; a relation starting a
+ * sentence is no name; MDT, SI and words the word list lacks stay. */
+TEST(names_roles_in_brackets_and_words_that_stay)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "seen by jade (social prescriber) at the hub. pain (very bad). "
+                               "Son is the protective factor. Dear MDT, referral for MDT. No "
+                               "known SI. Housemate harassment. Occ health. On the GamStop "
+                               "register.");
+    ASSERT_CONTAINS(r, "PERSON:jade:");
+    ASSERT_NOT_CONTAINS(r, "pain");
+    ASSERT_NOT_CONTAINS(r, "Son");
+    ASSERT_NOT_CONTAINS(r, "MDT");
+    ASSERT_NOT_CONTAINS(r, ":SI:");
+    ASSERT_NOT_CONTAINS(r, "Housemate");
+    ASSERT_NOT_CONTAINS(r, "Occ");
+    ASSERT_NOT_CONTAINS(r, "GamStop");
+    mdt_scrub_ctx_free(ctx);
+}

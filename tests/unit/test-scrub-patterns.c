@@ -327,6 +327,20 @@ TEST(patterns_short_month_and_day)
     RUN(c);
 }
 
+/* A day with no month after a word that says a day follows: an ordinal
+ * closing a clause, a score-like d/10 and a d.m with a full stop. */
+TEST(patterns_days_after_date_words)
+{
+    static const struct pcase c[] = {
+        {"given until the 31st to clear it", "given until the [DATE] to clear it"},
+        {"on the 3rd attempt", "on the 3rd attempt"},
+        {"DNA'd 3/10 and pain 7/10", "DNA'd [DATE] and pain 7/10"},
+        {"seen by crisis on 27.10.", "seen by crisis on [DATE]."},
+        {"weighed 27.10 kg", "weighed 27.10 kg"},
+    };
+    RUN(c);
+}
+
 TEST(patterns_other_common_layouts)
 {
     static const struct pcase c[] = {

@@ -408,6 +408,20 @@ TEST(scrub_clients_given_name_cut_short)
                         " \"question\": \"Can we help?\", \"risk\": \"Low.\"}");
     ASSERT_CONTAINS(d, "[CLIENT] goes to church; Christ matters");
     free(d);
+    /* made fond (Dawn, "dawny"); a short form that is an acronym in
+     * capitals stays (Philip's "pip" and his PIP) */
+    d = scrub_json(ctx, "{\"client\": {\"name\": \"Dawn Armstrong\", \"date_of_birth\": "
+                        "\"1990-01-02\"},"
+                        " \"presentation\": \"- dawny is 31.\","
+                        " \"question\": \"Can we help?\", \"risk\": \"Low.\"}");
+    ASSERT_CONTAINS(d, "- [CLIENT] is 31.");
+    free(d);
+    d = scrub_json(ctx, "{\"client\": {\"name\": \"Philip Bird\", \"date_of_birth\": "
+                        "\"1990-01-02\"},"
+                        " \"presentation\": \"His PIP goes into an account. Pip rang.\","
+                        " \"question\": \"Can we help?\", \"risk\": \"Low.\"}");
+    ASSERT_CONTAINS(d, "His PIP goes into an account. [CLIENT] rang.");
+    free(d);
     mdt_scrub_ctx_free(ctx);
 }
 
@@ -559,7 +573,8 @@ TEST(scrub_corpus_output_passes_the_gate)
         "tests/data/scrub-corpus/cases",       "tests/data/scrub-corpus-hard/cases",
         "tests/data/scrub-corpus-hard2/cases", "tests/data/scrub-corpus-hard3/cases",
         "tests/data/scrub-corpus-hard4/cases", "tests/data/scrub-corpus-hard5/cases",
-        "tests/data/scrub-corpus-hard6/cases", "../shared/corpus/deid-dev/cases",
+        "tests/data/scrub-corpus-hard6/cases", "tests/data/scrub-corpus-hard7/cases",
+        "tests/data/scrub-corpus-hard8/cases", "../shared/corpus/deid-dev/cases",
     };
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
     struct mdt_buf all;
