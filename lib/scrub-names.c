@@ -205,7 +205,7 @@ static const char *const work_words[] = {
     "works", "worked", "working", "work", "job", "employed", "shifts", "shift", "employer",
     "volunteers", "volunteering", "volunteer", "placement", "apprenticeship", "packing",
     "cleaning", "warehouse", "agency", "hours", "hrs", "contract", "drinks", "drinking", "drank",
-    "met", "meets", NULL,
+    "met", "meets", "production", "factory", "groundsman", "labourer", "cleaner", NULL,
 };
 
 /* Street suffixes that are also common words ("Park", "Green"): they make
@@ -1012,8 +1012,10 @@ static void find_places(struct scan *s)
             i++;
             continue;
         }
-        /* "works at DIRFT", "shifts at Northsea Fresh" */
-        if (s->w[i].cap && usable(s, i) && !(f & (MDT_LEX_ALLOW | MDT_LEX_GEO)) &&
+        /* "works at DIRFT", "shifts at Northsea Fresh", and a town's
+         * workplace: "worked at Hexham Racecourse" (the run is no town) */
+        if (s->w[i].cap && usable(s, i) && !(f & MDT_LEX_ALLOW) &&
+            (!(f & MDT_LEX_GEO) || (i + 1 < s->n && s->w[i + 1].cap && joined(s, i + 1))) &&
             !(s->st[i] & W_GEOP) && work_context(s, i)) {
             size_t e = i;
             while (e + 1 < s->n && s->w[e + 1].cap && joined(s, e + 1) && usable(s, e + 1))

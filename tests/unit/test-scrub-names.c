@@ -845,3 +845,22 @@ TEST(names_roles_in_brackets_and_words_that_stay)
     ASSERT_NOT_CONTAINS(r, "GamStop");
     mdt_scrub_ctx_free(ctx);
 }
+
+/* Workplaces named after their town or in one word where someone works,
+ * and churches ending in Fellowship, are places; a council or hospital
+ * where someone works stays. */
+TEST(names_workplaces_named_for_a_town)
+{
+    struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
+    const char *r = found(ctx, "He worked as a groundsman at Hexham Racecourse, then worked at "
+                               "Skipton Auction Mart. She is on the production line at Mars. "
+                               "They attend Living Waters Fellowship. Her sister works at "
+                               "Bradford Council and at Leeds General Infirmary.");
+    ASSERT_CONTAINS(r, "PLACE:Hexham Racecourse:");
+    ASSERT_CONTAINS(r, "PLACE:Skipton Auction Mart:");
+    ASSERT_CONTAINS(r, "PLACE:Mars:");
+    ASSERT_CONTAINS(r, "PLACE:Living Waters Fellowship:");
+    ASSERT_NOT_CONTAINS(r, "Bradford");
+    ASSERT_NOT_CONTAINS(r, "Leeds");
+    mdt_scrub_ctx_free(ctx);
+}
