@@ -155,7 +155,7 @@ static void add_name(struct mdt_known *k, const char *name)
         }
         /* the given name made fond: Dawn "dawny", "dawnie" */
         if (i == given && np >= 2 && l >= 3 && l + 3 < 64) {
-            static const char *const ends[] = {"y", "ie", "o", NULL};
+            static const char *const ends[] = {"y", "ie", NULL};
             for (const char *const *x = ends; *x; x++) {
                 char d[64];
                 size_t dl = (size_t)snprintf(d, sizeof(d), "%s%s", parts[i], *x);

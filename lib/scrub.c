@@ -345,9 +345,10 @@ static void case_ages(const struct mdt_scrub_ctx *ctx, const char *const *texts,
         for (size_t i = 0; i < s.n; i++) {
             if (s.v[i].kind != MDT_KIND_AGE_90)
                 continue;
+            const char *t = texts[k];
             unsigned v = 0;
-            for (size_t j = s.v[i].start; j < s.v[i].end && texts[k][j] >= '0' && texts[k][j] <= '9'; j++)
-                v = v * 10 + (unsigned)(texts[k][j] - '0');
+            for (size_t j = s.v[i].start; j < s.v[i].end && t[j] >= '0' && t[j] <= '9'; j++)
+                v = v * 10 + (unsigned)(t[j] - '0');
             if (v >= 90 && v <= 125 && count[v] == 2 && !added[v]) {
                 mdt__known_add_age(known, v);
                 added[v] = true;
