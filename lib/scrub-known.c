@@ -699,8 +699,7 @@ void mdt__detect_known(const struct mdt_known *k, const char *text, size_t len,
                 continue;
             /* a short form that is an acronym in capitals: Philip's "pip"
              * is not "His PIP goes into an account" */
-            if (tg->n == 1 && w[i].allcaps &&
-                (mdt__lex_flags(k->lex, ki, li) & MDT_LEX_ALLOW_CAPS))
+            if (tg->n == 1 && w[i].allcaps && (mdt__lex_flags(k->lex, ki, li) & MDT_LEX_ALLOW_CAPS))
                 continue;
             if (tg->n == 1 && tg->role == ROLE_FAMILY && i > 0 &&
                 other_person_part(k, text, w, keys, i, i - 1, true))

@@ -202,10 +202,13 @@ static const char *const locatives[] = {
  * DIRFT", "drinks most nights at the Near Boot", "met at the Little Bull"
  * name a place of theirs. */
 static const char *const work_words[] = {
-    "works", "worked", "working", "work", "job", "employed", "shifts", "shift", "employer",
-    "volunteers", "volunteering", "volunteer", "placement", "apprenticeship", "packing",
-    "cleaning", "warehouse", "agency", "hours", "hrs", "contract", "drinks", "drinking", "drank",
-    "met", "meets", "production", "factory", "groundsman", "labourer", "cleaner", NULL,
+    "works",        "worked",     "working",   "work",           "job",
+    "employed",     "shifts",     "shift",     "employer",       "volunteers",
+    "volunteering", "volunteer",  "placement", "apprenticeship", "packing",
+    "cleaning",     "warehouse",  "agency",    "hours",          "hrs",
+    "contract",     "drinks",     "drinking",  "drank",          "met",
+    "meets",        "production", "factory",   "groundsman",     "labourer",
+    "cleaner",      NULL,
 };
 
 /* Street suffixes that are also common words ("Park", "Green"): they make
@@ -488,8 +491,8 @@ static bool is_old_head(const struct scan *s, size_t i)
  * address's, and "works at Kestrel Unit" a workplace. */
 static bool named_unit(const struct scan *s, size_t i)
 {
-    if (!key_is(s, i, "unit") || i == 0 || !s->w[i - 1].cap || s->w[i - 1].digit ||
-        !joined(s, i) || (s->lf[i - 1] & (MDT_LEX_TITLE | MDT_LEX_C_STOP)))
+    if (!key_is(s, i, "unit") || i == 0 || !s->w[i - 1].cap || s->w[i - 1].digit || !joined(s, i) ||
+        (s->lf[i - 1] & (MDT_LEX_TITLE | MDT_LEX_C_STOP)))
         return false;
     if (i + 1 < s->n && joined(s, i + 1) && initial(s, i + 1))
         return false;
@@ -639,9 +642,8 @@ static void find_addresses(struct scan *s)
             bool name = !s->w[b].cap && !s->w[b].digit && usable(s, b) &&
                         !(s->lf[b] & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW | MDT_LEX_STREET));
             bool weak = key_in(s, i, MDT_LEX_C_WEAKST);
-            if (name && !weak && b >= 2 && !s->w[b - 1].digit && joined(s, b) &&
-                !s->w[b - 1].cap && usable(s, b - 1) &&
-                !(s->lf[b - 1] & (MDT_LEX_C_STOP | MDT_LEX_GEO)))
+            if (name && !weak && b >= 2 && !s->w[b - 1].digit && joined(s, b) && !s->w[b - 1].cap &&
+                usable(s, b - 1) && !(s->lf[b - 1] & (MDT_LEX_C_STOP | MDT_LEX_GEO)))
                 b--; /* two words: "11 holly bank rd" */
             if (name && !weak && b >= 1 && s->w[b - 1].digit && joined(s, b) &&
                 s->w[b - 1].end - s->w[b - 1].start <= 4) {
@@ -666,10 +668,11 @@ static void find_addresses(struct scan *s)
             continue;
         size_t b = cap_run_back(s, i - 1, 5);
         /* in a note written in capitals every word is capitalised: only
-         * after a number does an ordinary word start the street ("12
-         * QUEENS ROAD") or a locative ("MOVED TO QUEENS ROAD"); else the
-         * name starts at its first word that is no ordinary word ("HE HAS BEEN SEEN ON HYLTON WALK"), and with
-         * none ("DO NOT LET HIM DRIVE") there is no street */
+         * after a number ("12 QUEENS ROAD") or a locative ("MOVED TO
+         * QUEENS ROAD") does an ordinary word start the street; else the
+         * name starts at its first word that is no ordinary word ("SEEN
+         * ON HYLTON WALK"), and with none ("DO NOT LET HIM DRIVE") there
+         * is no street */
         if (s->w[i].allcaps && !(b > 0 && s->w[b - 1].digit && joined(s, b)) &&
             !(b > 0 && key_in(s, b - 1, MDT_LEX_C_LOC) && !s->w[b - 1].digit)) {
             while (b < i - 1 && (s->lf[b] & MDT_LEX_DICT) && !strong_name(s, b))
@@ -940,8 +943,7 @@ static void find_places(struct scan *s)
         /* the cue word ends a capitalised name ("Lealands High"): not
          * inside a town's name ("High Wycombe"), nor after a small word
          * ("Anjum in High Wycombe") */
-        if ((f & MDT_LEX_PLACE) && s->w[i].cap && i > 0 &&
-            (joined(s, i) || pub_possessive(s, i)) &&
+        if ((f & MDT_LEX_PLACE) && s->w[i].cap && i > 0 && (joined(s, i) || pub_possessive(s, i)) &&
             !(s->st[i] & W_GEOP) && (s->w[i - 1].cap || s->w[i - 1].digit)) {
             size_t b = cap_run_back(s, i - 1, 6);
             /* "Leicester Cathedral", "Leeds University" are landmarks of a
@@ -1177,16 +1179,15 @@ static bool moved_to(const struct scan *s, size_t i)
  * it is as often multiple sclerosis. */
 static bool lower_title_name(const struct scan *s, size_t i)
 {
-    static const char *const titles[] = {"mr", "mrs", "miss", "mx", "dr", "prof", "rev", "revd",
-                                         "cllr", "sgt", "dci", NULL};
+    static const char *const titles[] = {"mr",  "mrs",  "miss", "mx",  "dr",  "prof",
+                                         "rev", "revd", "cllr", "sgt", "dci", NULL};
     static const char *const weak_titles[] = {"pc", "dc", "ds", NULL};
-    static const char *const not_after[] = {"appt", "appts", "appointment", "letter", "note",
-                                            "notes", "surgery", "review", "visit", "report",
-                                            "referral", "said", "says", NULL};
+    static const char *const not_after[] = {
+        "appt",   "appts", "appointment", "letter",   "note", "notes", "surgery",
+        "review", "visit", "report",      "referral", "said", "says",  NULL};
     uint32_t f = s->lf[i];
     if (i == 0 || !(s->lf[i - 1] & MDT_LEX_TITLE) || s->w[i - 1].cap || !title_gap(s, i) ||
-        s->w[i].digit || s->w[i].keylen < 2 ||
-        !usable(s, i) ||
+        s->w[i].digit || s->w[i].keylen < 2 || !usable(s, i) ||
         (f & (MDT_LEX_C_STOP | MDT_LEX_C_AUX | MDT_LEX_C_SUBJVERB | MDT_LEX_TITLE |
               MDT_LEX_RELATION | MDT_LEX_UNIT | MDT_LEX_ALLOW)) ||
         ((f & MDT_LEX_GEO) && !(f & MDT_LEX_NAME)))
@@ -1205,8 +1206,8 @@ static bool unknown_initials(const struct scan *s, size_t i)
 {
     const struct mdt_word *w = &s->w[i];
     return w->allcaps && !w->digit && w->end - w->start <= 3 && w->start > 0 &&
-           !(s->lf[i] & (MDT_LEX_ALLOW | MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_TITLE |
-                         MDT_LEX_RELATION));
+           !(s->lf[i] &
+             (MDT_LEX_ALLOW | MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_TITLE | MDT_LEX_RELATION));
 }
 
 /* Words i-1 and i are joined by a single slash: "SK/TM". */
@@ -1273,7 +1274,8 @@ static bool possessive_unmarked(const struct scan *s, size_t i)
         (s->lf[i + 1] & (MDT_LEX_C_STOP | MDT_LEX_C_AUX | MDT_LEX_C_SUBJVERB)))
         return false;
     uint32_t f = mdt__lex_flags(s->lex, k, w->keylen - 1);
-    return (f & (MDT_LEX_FIRST | MDT_LEX_NICK)) && !(f & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW));
+    return (f & (MDT_LEX_FIRST | MDT_LEX_NICK)) &&
+           !(f & (MDT_LEX_DICT | MDT_LEX_GEO | MDT_LEX_ALLOW));
 }
 
 /* A given name after a relation, followed by where the person is:
@@ -1326,7 +1328,7 @@ static void find_names(struct scan *s)
                  * mum jan", "daughter chelsea"), not the verbs may and
                  * march */
                 (!(f & MDT_LEX_GEO) || ((f & (MDT_LEX_FIRST | MDT_LEX_NAMEWORD)) &&
-                                         !key_is(s, i, "may") && !key_is(s, i, "march"))) &&
+                                        !key_is(s, i, "may") && !key_is(s, i, "march"))) &&
                 /* "her partner may and..." reads as a word, unless where
                  * the person is follows ("daughter jade in lincoln"); a
                  * name in no list reads as one whatever follows ("worker:
@@ -1355,8 +1357,8 @@ static void find_names(struct scan *s)
         /* ("Hi Ruth", "Son Ethan": a greeting or relation that is a given
          * name somewhere is the cue, not the given name) */
         bool full = (f & MDT_LEX_FIRST) && !(f & (MDT_LEX_RELATION | MDT_LEX_TITLE)) &&
-                    i + 1 < s->n && joined(s, i + 1) &&
-                    cap_candidate(s, i + 1) && !(s->lf[i + 1] & (MDT_LEX_STREET | MDT_LEX_PLACE)) &&
+                    i + 1 < s->n && joined(s, i + 1) && cap_candidate(s, i + 1) &&
+                    !(s->lf[i + 1] & (MDT_LEX_STREET | MDT_LEX_PLACE)) &&
                     (!sent || !(f & MDT_LEX_DICT) || strong_name(s, i + 1)) &&
                     !(sent && (f & MDT_LEX_C_AUX)) &&
                     /* a town that is also a given name needs a surname that
@@ -1370,8 +1372,8 @@ static void find_names(struct scan *s)
          * verb: "Barry came round" */
         bool subject = sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_FIRST | MDT_LEX_NICK)) &&
                        !(f & MDT_LEX_RELATION) && /* "Son is the protective factor" */
-                       (!(f & MDT_LEX_GEO) || (f & MDT_LEX_FIRST)) && i + 1 < s->n && joined(s, i + 1) &&
-                       key_in(s, i + 1, MDT_LEX_C_SUBJVERB);
+                       (!(f & MDT_LEX_GEO) || (f & MDT_LEX_FIRST)) && i + 1 < s->n &&
+                       joined(s, i + 1) && key_in(s, i + 1, MDT_LEX_C_SUBJVERB);
         bool mid_given = (!sent && (f & (MDT_LEX_NAMEWORD | MDT_LEX_NICK)) && !(f & MDT_LEX_GEO)) ||
                          subject;
         bool after_loc = i > 0 && key_in(s, i - 1, MDT_LEX_C_LOC) && !key_is(s, i - 1, "from") &&
@@ -1419,8 +1421,8 @@ static void find_names(struct scan *s)
                 continue;
             if ((s->st[i] & W_NAME) && !(s->st[i - 1] & (W_NAME | W_ADDR | W_PLACE)) &&
                 joined(s, i) && !(s->lf[i - 1] & (MDT_LEX_RELATION | MDT_LEX_TITLE)) &&
-                ((cap_candidate(s, i - 1) &&
-                  (s->lf[i - 1] & (MDT_LEX_FIRST | MDT_LEX_NAMEWORD | MDT_LEX_NAME | MDT_LEX_NICK))) ||
+                ((cap_candidate(s, i - 1) && (s->lf[i - 1] & (MDT_LEX_FIRST | MDT_LEX_NAMEWORD |
+                                                              MDT_LEX_NAME | MDT_LEX_NICK))) ||
                  initial(s, i - 1)))
                 s->st[i - 1] |= W_NAME;
         }
@@ -1474,8 +1476,7 @@ static void find_names(struct scan *s)
      * town too: "kerry (kez)", "callum (cal)" */
     for (size_t i = 1; i < s->n; i++)
         if (((s->st[i - 1] & W_NAME) || (s->lf[i - 1] & MDT_LEX_FIRST)) && bracketed(s, i) &&
-            !s->w[i].cap && usable(s, i) &&
-            !(s->st[i] & (W_NAME | W_ADDR | W_PLACE | W_GEOP)) &&
+            !s->w[i].cap && usable(s, i) && !(s->st[i] & (W_NAME | W_ADDR | W_PLACE | W_GEOP)) &&
             !s->w[i].digit && s->w[i].keylen >= 2 &&
             ((s->lf[i] & (MDT_LEX_FIRST | MDT_LEX_NICK)) ||
              !(s->lf[i] & ~(uint32_t)(MDT_LEX_PHRASE1 | MDT_LEX_PREFIX))) &&
@@ -1487,9 +1488,9 @@ static void find_names(struct scan *s)
         const struct mdt_word *w = &s->w[i], *a = &s->w[i + 1];
         if (w->cap || !(s->lf[i] & MDT_LEX_FIRST) || (s->st[i] & (W_NAME | W_ADDR | W_PLACE)) ||
             !usable(s, i) || (s->lf[i] & (MDT_LEX_ALLOW | MDT_LEX_C_STOP | MDT_LEX_C_AUX)) ||
-            key_is(s, i, "will") || !a->digit || a->end - a->start > 2 ||
-            a->start != w->end + 2 || s->text[w->end] != ' ' || s->text[w->end + 1] != '(' ||
-            a->end >= s->len || s->text[a->end] != ')')
+            key_is(s, i, "will") || !a->digit || a->end - a->start > 2 || a->start != w->end + 2 ||
+            s->text[w->end] != ' ' || s->text[w->end + 1] != '(' || a->end >= s->len ||
+            s->text[a->end] != ')')
             continue;
         s->st[i] |= W_NAME | W_CUED;
     }
@@ -1800,8 +1801,8 @@ static void emit(struct scan *s)
                 continue;
             if (!ws_get(&seen, s, i, &v, &vl))
                 continue;
-            if (!poss && !(i + 1 < s->n && joined(s, i + 1) &&
-                           key_in(s, i + 1, MDT_LEX_C_SUBJVERB)) &&
+            if (!poss &&
+                !(i + 1 < s->n && joined(s, i + 1) && key_in(s, i + 1, MDT_LEX_C_SUBJVERB)) &&
                 !ws_get(&lowseen, s, i, &v, &vl))
                 continue;
         } else if (!ws_get(&seen, s, i, &v, &vl)) {

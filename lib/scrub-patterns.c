@@ -1092,9 +1092,9 @@ static bool valid_dm(unsigned d, unsigned m)
  * "DNA'd" ("DNA'd 3/10", "seen on 27.10"). */
 static bool date_cue_before(const struct scan *s, size_t i)
 {
-    static const char *const cues[] = {"on", "since", "from", "until", "till", "seen", "dnad",
-                                       "dna", "attended", "admitted", "discharged", "reviewed",
-                                       "visited", NULL};
+    static const char *const cues[] = {"on",         "since",    "from",    "until",    "till",
+                                       "seen",       "dnad",     "dna",     "attended", "admitted",
+                                       "discharged", "reviewed", "visited", NULL};
     const char *t = s->t;
     size_t ws, wl = word_before(t, i, " ", &ws);
     if (wl == 1 && lower(T(ws)) == 'd' && ws >= 4 && T(ws - 1) == '\'' &&
@@ -1300,8 +1300,8 @@ static size_t written_day_first(struct scan *s, size_t p)
             for (const char *const *e = ends; *e && !conj; e++)
                 conj = strlen(*e) == nl && prefix_cin(t, len, n, *e, nl);
             /* "on the 22nd so", "until the 31st to clear it" */
-            static const char *const preps[] = {"on", "until", "till", "since", "by", "from",
-                                                "before", "after", NULL};
+            static const char *const preps[] = {"on",   "until",  "till",  "since", "by",
+                                                "from", "before", "after", NULL};
             bool prep = false;
             for (const char *const *e = preps; owl && *e && !prep; e++)
                 prep = strlen(*e) == owl && prefix_cin(t, len, ows, *e, owl);
@@ -1374,8 +1374,8 @@ static size_t written_month_first(struct scan *s, size_t p, size_t w, const stru
         /* a short month that is no word and no given name is a date with
          * a capital ("on Oct 3 who"); Jan, Jun and Dec are names, March
          * and May words */
-        bool name_or_word = m->month == 1 || m->month == 3 || m->month == 5 || m->month == 6 ||
-                            m->month == 12;
+        bool name_or_word =
+            m->month == 1 || m->month == 3 || m->month == 5 || m->month == 6 || m->month == 12;
         if (!isup(T(p)) || ((m->flags & KW_AMBIG) && name_or_word))
             return 0;
         if (r && (kw_flags(s->p, t + u, r) & (KW_UNIT | KW_AGE_POST)))
@@ -2068,9 +2068,9 @@ static bool cap_word(const char *t, size_t a, size_t b)
  * institution's, which the names detector weighs whole. */
 static bool institution_follows(const struct scan *s, size_t q)
 {
-    static const char *const heads[] = {"hospital", "infirmary", "hospice", "clinic",
-                                        "surgery", "practice", "college", "school",
-                                        "academy", "centre", "center", "prison", NULL};
+    static const char *const heads[] = {"hospital", "infirmary", "hospice", "clinic",  "surgery",
+                                        "practice", "college",   "school",  "academy", "centre",
+                                        "center",   "prison",    NULL};
     const char *t = s->t;
     size_t hw;
     if (q + 1 >= s->len || T(q) != ' ' || (hw = run_letters(t, s->len, q + 1, 12)) == 0)

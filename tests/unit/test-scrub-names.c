@@ -588,7 +588,7 @@ TEST(names_streets_in_capitals)
                      "LIVES AT 12 QUEENS ROAD. MOVED TO QUEENS ROAD.";
     char *r = mdt_scrub_text(ctx, in, strlen(in));
     ASSERT_STREQ(r, "DO NOT LET HIM DRIVE DRUNK. HE WAS SEEN ON [ADDRESS]. "
-                     "LIVES AT [ADDRESS]. MOVED TO [ADDRESS].");
+                    "LIVES AT [ADDRESS]. MOVED TO [ADDRESS].");
     free(r);
     mdt_scrub_ctx_free(ctx);
 }

@@ -372,11 +372,13 @@ TEST(scrub_ages_over_89_are_case_wide)
     char *d = scrub_json(ctx, "{\"client\": {\"name\": \"Edith Brook\", \"date_of_birth\": "
                               "\"1931-03-14\"},"
                               " \"presentation\": \"Mrs Brook is 94 and lives alone.\","
-                              " \"question\": \"Owes \xc2\xa3" "94; scored 94% and 94/60.\","
+                              " \"question\": \"Owes \xc2\xa3"
+                              "94; scored 94% and 94/60.\","
                               " \"risk\": \"Passive wish to die at 94.\"}");
     ASSERT_CONTAINS(d, "is [AGE-90+] and");
     ASSERT_CONTAINS(d, "die at [AGE-90+].");
-    ASSERT_CONTAINS(d, "\xc2\xa3" "94;");
+    ASSERT_CONTAINS(d, "\xc2\xa3"
+                       "94;");
     ASSERT_CONTAINS(d, "scored 94%");
     ASSERT_CONTAINS(d, "94/60");
     free(d);
