@@ -3,7 +3,8 @@
 valid Modulus 11 check digit, from a fixed seed so the list can be printed
 again (scrub-corpus-hard3: 20261123, scrub-corpus-hard4: 20261124,
 scrub-corpus-hard5: 20261125, scrub-corpus-hard6: 20261126,
-scrub-corpus-hard7: 20261177, scrub-corpus-hard8: 20261178). Numbers
+scrub-corpus-hard7: 20261177, scrub-corpus-hard8: 20261178,
+scrub-corpus-hard9: 20261179). Numbers
 in the 999 range and any already used by the other corpora were skipped by
 hand."""
 import random
