@@ -2,7 +2,7 @@
 # Scrubber quality: recall of identifiers and retention of safe terms,
 # measured by the shared deid-score tool on the shared dev corpus and on
 # our own labelled corpora (tests/data/scrub-corpus, scrub-corpus-hard,
-# scrub-corpus-hard2 to -hard8). No daemon needed.
+# scrub-corpus-hard2 to -hard9). No daemon needed.
 . "$(dirname "$0")/lib.sh"
 
 check "mdt key init" "$MDT" key init
@@ -32,6 +32,7 @@ if [ -n "$SHARED" ] && [ -d "$SHARED/corpus/deid-dev/cases" ] && [ -x "$SHARED/t
     score "hard corpus 6" "$TOP/tests/data/scrub-corpus-hard6" 0.98 0.98
     score "hard corpus 7" "$TOP/tests/data/scrub-corpus-hard7" 0.985 0.985
     score "hard corpus 8" "$TOP/tests/data/scrub-corpus-hard8" 0.98 0.985
+    score "hard corpus 9" "$TOP/tests/data/scrub-corpus-hard9" 0.965 0.97
 else
     ok "# SKIP shared corpus and deid-score not present"
 fi

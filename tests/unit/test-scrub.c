@@ -576,7 +576,8 @@ TEST(scrub_corpus_output_passes_the_gate)
         "tests/data/scrub-corpus-hard2/cases", "tests/data/scrub-corpus-hard3/cases",
         "tests/data/scrub-corpus-hard4/cases", "tests/data/scrub-corpus-hard5/cases",
         "tests/data/scrub-corpus-hard6/cases", "tests/data/scrub-corpus-hard7/cases",
-        "tests/data/scrub-corpus-hard8/cases", "../shared/corpus/deid-dev/cases",
+        "tests/data/scrub-corpus-hard8/cases", "tests/data/scrub-corpus-hard9/cases",
+        "../shared/corpus/deid-dev/cases",
     };
     struct mdt_scrub_ctx *ctx = mdt_scrub_ctx_new();
     struct mdt_buf all;
